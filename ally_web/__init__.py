@@ -1,0 +1,76 @@
+"""ALLY's web store: a server-rendered hypermedia storefront."""
+
+from __future__ import annotations
+
+import os
+
+from flask import Flask
+
+from ally_web.config import CONFIGS, Config, ProductionConfig
+
+
+def create_app(config: type[Config] | str | None = None) -> Flask:
+    """Build the app: settings, extensions, blueprints, error pages and CLI."""
+    if config is None:
+        config = os.environ.get("ALLY_CONFIG", "development")
+    if isinstance(config, str):
+        config = CONFIGS[config]
+    if issubclass(config, ProductionConfig):
+        config.check()
+
+    app = Flask(__name__, instance_relative_config=False)
+    app.config.from_object(config)
+    os.makedirs(app.instance_path, exist_ok=True)
+
+    from ally_web.routing import IdConverter
+
+    app.url_map.converters["id"] = IdConverter
+    register_extensions(app)
+    register_blueprints(app)
+    register_request_hooks(app)
+
+    from ally_web.errors import register_error_handlers
+    from ally_web.templating import register_template_helpers
+    from ally_web.cli import register_cli
+
+    register_error_handlers(app)
+    register_template_helpers(app)
+    register_cli(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from ally_web.extensions import csrf, db, limiter, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(app.root_path, "..", "migrations"))
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+
+    from ally_web import models  # noqa: F401  (register the tables)
+    from ally_web.services import staff_auth
+
+    staff_auth.configure_login_manager(login_manager)
+
+
+def register_blueprints(app: Flask) -> None:
+    from ally_web.blueprints.admin import bp as admin_bp
+    from ally_web.blueprints.auth import bp as auth_bp
+    from ally_web.blueprints.cart import bp as cart_bp
+    from ally_web.blueprints.pages import bp as pages_bp
+    from ally_web.blueprints.shop import bp as shop_bp
+
+    app.register_blueprint(shop_bp)
+    app.register_blueprint(cart_bp)
+    app.register_blueprint(pages_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(admin_bp)
+
+
+def register_request_hooks(app: Flask) -> None:
+    from ally_web.htmx import add_vary
+    from ally_web.security_headers import add_security_headers
+
+    app.after_request(add_vary)
+    app.after_request(add_security_headers)

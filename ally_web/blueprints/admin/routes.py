@@ -1,0 +1,15 @@
+"""The staff dashboard."""
+
+from ally_web.blueprints.admin import bp
+from ally_web.blueprints.auth.forms import LogoutForm
+from ally_web.htmx import render
+from ally_web.services import catalog
+
+
+@bp.get("/")
+def dashboard():
+    return render(
+        "admin/dashboard.html",
+        logout_form=LogoutForm(),
+        stock=catalog.stock_summary(),
+    )

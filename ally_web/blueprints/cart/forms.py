@@ -1,0 +1,38 @@
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, IntegerField
+from wtforms.validators import InputRequired, NumberRange
+
+from ally_web import policy
+from ally_web.routing import MAX_ID
+
+
+class AddToCartForm(FlaskForm):
+    variant_id = HiddenField(validators=[InputRequired("Please choose a colour, size and width.")])
+    quantity = IntegerField(
+        "Quantity",
+        default=1,
+        validators=[
+            InputRequired("Please enter how many pairs."),
+            NumberRange(1, policy.CART_MAX_QUANTITY, f"Choose between 1 and {policy.CART_MAX_QUANTITY} pairs."),
+        ],
+    )
+
+    def variant_id_value(self) -> int | None:
+        raw = (self.variant_id.data or "").strip()
+        if raw.isdigit() and len(raw) <= 10 and 1 <= int(raw) <= MAX_ID:
+            return int(raw)
+        return None
+
+
+class QuantityForm(FlaskForm):
+    quantity = IntegerField(
+        "Quantity",
+        validators=[
+            InputRequired("Please enter how many pairs."),
+            NumberRange(0, policy.CART_MAX_QUANTITY, f"Choose between 0 and {policy.CART_MAX_QUANTITY} pairs."),
+        ],
+    )
+
+
+class RemoveForm(FlaskForm):
+    """Only the CSRF token: removing a line needs no other input."""

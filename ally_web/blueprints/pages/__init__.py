@@ -1,0 +1,5 @@
+from flask import Blueprint
+
+bp = Blueprint("pages", __name__)
+
+from ally_web.blueprints.pages import routes  # noqa: E402,F401

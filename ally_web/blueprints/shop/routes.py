@@ -1,0 +1,49 @@
+"""The storefront: home, the shop, and product pages with the variant picker."""
+
+from flask import abort, request
+
+from ally_web import policy
+from ally_web.blueprints.cart.forms import AddToCartForm
+from ally_web.blueprints.shop import bp
+from ally_web.htmx import render
+from ally_web.services import calendar, catalog
+
+
+@bp.get("/")
+def home():
+    return render("shop/home.html", styles=catalog.list_styles())
+
+
+@bp.get("/shop")
+def index():
+    return render("shop/index.html", styles=catalog.list_styles())
+
+
+def product_context(slug: str, args, form: AddToCartForm | None = None) -> dict:
+    """Everything the product page shows for the shopper's current picks."""
+    style = catalog.get_style(slug)
+    if style is None or not style.colours:
+        abort(404)
+    choice = catalog.choose_variant(
+        style, args.get("colour"), args.get("size"), args.get("width")
+    )
+    today = calendar.now()
+    notice = catalog.active_notice(today.date())
+    avail = catalog.availability(choice.variant, today, notice) if choice.variant else None
+    if form is None:
+        form = AddToCartForm(formdata=None, variant_id=choice.variant.id if choice.variant else None)
+    return dict(
+        style=style,
+        choice=choice,
+        availability=avail,
+        notice=notice,
+        form=form,
+        sizes=[(int(s * 2), f"{s:g}", f"{s:g}".replace(".5", "½")) for s in policy.SIZES],
+    )
+
+
+@bp.get("/products/<slug>")
+def product(slug: str):
+    context = product_context(slug, request.args)
+    status = 422 if context["choice"].errors else 200
+    return render("shop/product.html", block="variant_view", status=status, **context)

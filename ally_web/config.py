@@ -1,0 +1,89 @@
+"""Settings, read from environment variables (listed in the README)."""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+INSTANCE_DIR = Path(__file__).resolve().parent.parent / "instance"
+DEV_SECRET_KEY = "dev-only-not-secret"
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+class Config:
+    SECRET_KEY = os.environ.get("SECRET_KEY", DEV_SECRET_KEY)
+    SQLALCHEMY_DATABASE_URI = os.environ.get(
+        "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'ally.sqlite3'}"
+    )
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+
+    # Cookies: never readable by scripts, never sent on cross-site POSTs.
+    SESSION_COOKIE_NAME = "ally_session"
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", False)
+    PERMANENT_SESSION_LIFETIME = timedelta(days=14)  # the shopper's cart
+
+    # Staff sign-in: both enforced on the server, per staff session.
+    STAFF_IDLE_TIMEOUT = timedelta(minutes=int(os.environ.get("STAFF_IDLE_MINUTES", "30")))
+    STAFF_ABSOLUTE_TIMEOUT = timedelta(hours=int(os.environ.get("STAFF_ABSOLUTE_HOURS", "12")))
+
+    WTF_CSRF_TIME_LIMIT = 4 * 3600
+    WTF_CSRF_HEADERS = ["X-CSRFToken"]
+
+    RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", True)
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_HEADERS_ENABLED = True
+    LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "5 per minute; 30 per hour")
+
+    # Demo accounts printed by the serve script; ignored outside `flask ally seed`.
+    DEMO_STAFF_EMAIL = "stylist@ally.nyc"
+    DEMO_ADMIN_EMAIL = "admin@ally.nyc"
+    DEMO_STAFF_PASSWORD = "heels-demo-2026"
+
+
+class DevelopmentConfig(Config):
+    DEBUG = False
+    TEMPLATES_AUTO_RELOAD = True
+
+
+class TestConfig(Config):
+    TESTING = True
+    SECRET_KEY = "test-secret-key"
+    SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
+    WTF_CSRF_ENABLED = False  # tests that prove CSRF switch it back on
+    RATELIMIT_ENABLED = False  # tests that prove rate limits switch it back on
+    RATELIMIT_STORAGE_URI = "memory://"
+    SERVER_NAME = None
+
+
+class ProductionConfig(Config):
+    SESSION_COOKIE_SECURE = True
+    SESSION_COOKIE_NAME = "__Host-ally_session"
+    PREFERRED_URL_SCHEME = "https"
+
+    @classmethod
+    def check(cls) -> None:
+        """Refuse to start with settings that are only safe on a laptop."""
+        secret = os.environ.get("SECRET_KEY", "")
+        if len(secret) < 32 or secret == DEV_SECRET_KEY:
+            raise RuntimeError(
+                "ProductionConfig needs SECRET_KEY: a random value of 32+ characters "
+                "(python -c 'import secrets; print(secrets.token_hex(32))')."
+            )
+        if "DATABASE_URL" not in os.environ:
+            raise RuntimeError("ProductionConfig needs DATABASE_URL.")
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "test": TestConfig,
+    "production": ProductionConfig,
+}

@@ -1,0 +1,108 @@
+"""The rules of the business, as data.
+
+Every number the FAQ states lives here once. The services enforce these values and
+the pages explain them by reading the same names, so text and behaviour cannot
+drift apart. Settings the FAQ leaves open are marked "brand setting": they are the
+brand's to choose, and the values here are starting points.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import time
+
+# --- Contact -----------------------------------------------------------------------
+
+CONTACT_EMAIL = "hello@ally.nyc"
+CONTACT_PHONE = "(609) 736-0658"
+CONTACT_PHONE_E164 = "+16097360658"
+
+# --- Store time -----------------------------------------------------------------
+
+STORE_TIMEZONE = "America/New_York"
+# An order placed on a business day before this time counts from that day.
+ORDER_DAY_CUTOFF = time(14, 0)
+
+
+@dataclass(frozen=True)
+class DayRange:
+    """An inclusive range of days, e.g. "ships in 1–2 business days"."""
+
+    low: int
+    high: int
+
+    def __str__(self) -> str:
+        return f"{self.low}–{self.high}" if self.low != self.high else str(self.low)
+
+
+# --- Delivery (US) -------------------------------------------------------------
+
+US_SHIPPING_CENTS = 0
+US_CARRIERS = ("FedEx", "UPS")
+IN_STOCK_SHIPS = DayRange(1, 2)  # business days after the order day
+IN_STOCK_TRANSIT = DayRange(3, 5)  # business days after shipping
+TRACKING_SENT_WITHIN_HOURS = 24
+
+# --- Made-to-order -------------------------------------------------------------
+
+FITTING_PAIR_SHIPS = DayRange(1, 2)  # business days; black fitting heels + kit + label
+MADE_TO_ORDER_PRODUCTION_DAYS = 14  # calendar days after the fit is confirmed
+
+# --- Returns and exchanges -----------------------------------------------------
+
+RETURN_WINDOW_DAYS = 14  # calendar days, delivery day is day 0
+RETURNS_FREE_IN_US = True
+GIFT_CARDS_FINAL_SALE = True
+MADE_TO_ORDER_RETURNABLE = True
+
+# --- At-home trial -------------------------------------------------------------
+
+TRIAL_SHIPS = DayRange(2, 3)  # business days
+TRIAL_TRANSIT = DayRange(2, 5)  # business days
+TRIAL_WINDOW_DAYS = 7  # full days from delivery; shipping is not counted
+TRIAL_SIZE_EXCHANGE_HOURS = 24
+TRIAL_SIZES_IN_BOX = DayRange(1, 2)
+TRIAL_US_ONLY = True
+TRIAL_REFUSES_PREPAID_CARDS = True
+TRIAL_HOLD_RELEASE_BUSINESS_DAYS = DayRange(1, 2)  # how long banks take to drop a hold
+FIT_SESSION_MINUTES = 15
+# Brand settings the FAQ leaves open.
+TRIAL_HOLD_CENTS = 100  # brand setting: the card check placed at sign-up
+SAMPLE_PAIR_DISCOUNT_PERCENT = 30  # brand setting
+TRIAL_DAMAGE_FEE_CENTS = 5000  # brand setting
+
+# --- International -------------------------------------------------------------
+
+INTERNATIONAL_COUNTRIES = {
+    "CA": "Canada",
+    "MX": "Mexico",
+    "CH": "Switzerland",
+    "GB": "United Kingdom",
+    "AU": "Australia",
+    "NZ": "New Zealand",
+    "HK": "Hong Kong",
+    "MO": "Macao",
+    "CN": "China",
+    "AE": "United Arab Emirates",
+    "FR": "France",
+    "SE": "Sweden",
+}
+INTERNATIONAL_EXPRESS = DayRange(1, 5)  # business days, customs not included
+INTERNATIONAL_STANDARD = DayRange(6, 14)
+INTERNATIONAL_RETURNS_PAID_BY_CUSTOMER = True
+
+# --- Payments and rewards ------------------------------------------------------
+
+INSTALLMENT_COUNT = 4
+INSTALLMENT_INTERVAL_WEEKS = 2
+INSTALLMENT_MIN_AGE = 18
+REFERRAL_FRIEND_CENTS = 2000
+REFERRAL_REFERRER_CENTS = 2000
+WELCOME_DISCOUNT_CENTS = 2500
+
+# --- Catalog -------------------------------------------------------------------
+
+CURRENCY = "USD"
+SIZES = tuple(s / 2 for s in range(10, 25))  # US 5 to 12, with halves
+WIDTHS = {"N": "Narrow", "M": "Medium", "W": "Wide"}
+CART_MAX_QUANTITY = 10  # brand setting: pairs of one variant per cart line

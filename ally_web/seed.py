@@ -1,0 +1,162 @@
+"""Demo data: the catalog, a lead-time notice and two staff accounts.
+
+Idempotent: every row is looked up by its natural key first, so running the seed
+twice adds nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date
+
+from flask import current_app
+from sqlalchemy import select
+
+from ally_web import policy
+from ally_web.extensions import db
+from ally_web.models import Colour, LeadTimeNotice, Staff, StaffRole, Style, Variant
+from ally_web.services import staff_auth
+
+COLOURS = {
+    "black": ("Black Leather", "#1b1b1b"),
+    "almond": ("Almond", "#d8b49a"),
+    "cherry": ("Cherry Patent", "#9e1b32"),
+    "navy-suede": ("Navy Suede", "#1f2a44"),
+    "ivory": ("Ivory", "#efe6d6"),
+    "silver": ("Silver Metallic", "#b8bcc2"),
+}
+
+STYLES = [
+    dict(
+        slug="classic-pump",
+        name="The Classic Pump",
+        tagline="The pointed pump we built the brand on, now in your exact size.",
+        description=(
+            "A pointed-toe pump on a slim heel, with a padded footbed and a heel cup shaped "
+            "to stop slipping. It is the style our fitting pairs are cut from, and the one "
+            "you can try at home."
+        ),
+        price_cents=29500,
+        trial_eligible=True,
+        material="Leather and suede",
+        heel_height_mm=100,
+        colours=["black", "almond", "cherry", "navy-suede"],
+    ),
+    dict(
+        slug="strap-heel",
+        name="The Strap Heel",
+        tagline="Our pump's fit with a fine ankle strap, for evenings out.",
+        description=(
+            "The same last and fit as the Classic Pump, with a delicate ankle strap and a "
+            "small buckle. Once your size is confirmed in the pump, it fits the same."
+        ),
+        price_cents=32500,
+        trial_eligible=False,
+        material="Leather",
+        heel_height_mm=100,
+        colours=["black", "almond", "silver"],
+    ),
+    dict(
+        slug="slingback",
+        name="The Slingback",
+        tagline="An open back and a pointed toe: office to dinner.",
+        description=(
+            "A pointed slingback on the Classic Pump's last, with an elastic-lined strap "
+            "that holds the heel without pinching."
+        ),
+        price_cents=31500,
+        trial_eligible=False,
+        material="Leather",
+        heel_height_mm=85,
+        colours=["black", "ivory"],
+    ),
+]
+
+NOTICES = [
+    dict(
+        title="Lunar New Year",
+        message=(
+            "Our workshop partners close for the Lunar New Year holiday, so made-to-order "
+            "pairs take a little longer in this period."
+        ),
+        extra_days=10,
+        starts_on=date(2027, 1, 25),
+        ends_on=date(2027, 2, 20),
+    ),
+]
+
+
+def _demo_stock(sku: str, width: str) -> int:
+    """Deterministic demo stock: most medium widths on the shelf, some sold out."""
+    roll = int(hashlib.sha256(sku.encode()).hexdigest(), 16) % 10
+    if width == "M":
+        return 0 if roll < 2 else roll % 4 + 1
+    return 0 if roll < 6 else 1
+
+
+def seed_catalog() -> int:
+    """Add the demo styles, colours and variants that are missing; returns rows added."""
+    added = 0
+    for position, spec in enumerate(STYLES):
+        style = db.session.scalar(select(Style).where(Style.slug == spec["slug"]))
+        if style is None:
+            fields = {k: v for k, v in spec.items() if k != "colours"}
+            style = Style(**fields, hs_code="6403.59", origin_country="CN", position=position)
+            db.session.add(style)
+            added += 1
+        existing = {c.slug: c for c in style.colours}
+        for colour_position, slug in enumerate(spec["colours"]):
+            if slug in existing:
+                continue
+            name, hex_value = COLOURS[slug]
+            colour = Colour(
+                slug=slug,
+                name=name,
+                hex=hex_value,
+                image=f"img/products/{spec['slug']}-{slug}.svg",
+                position=colour_position,
+            )
+            style.colours.append(colour)
+            added += 1
+            for size in policy.SIZES:
+                for width in policy.WIDTHS:
+                    halves = int(size * 2)
+                    sku = f"{spec['slug']}-{slug}-{halves:02d}{width}".upper()
+                    colour.variants.append(
+                        Variant(size_halves=halves, width=width, sku=sku, stock=_demo_stock(sku, width))
+                    )
+                    added += 1
+    return added
+
+
+def seed_notices() -> int:
+    added = 0
+    for spec in NOTICES:
+        exists = db.session.scalar(
+            select(LeadTimeNotice.id).where(
+                LeadTimeNotice.title == spec["title"], LeadTimeNotice.starts_on == spec["starts_on"]
+            )
+        )
+        if not exists:
+            db.session.add(LeadTimeNotice(**spec))
+            added += 1
+    return added
+
+
+def seed_staff() -> int:
+    config = current_app.config
+    added = 0
+    for email, name, role in (
+        (config["DEMO_STAFF_EMAIL"], "Sam Rivera", StaffRole.STYLIST),
+        (config["DEMO_ADMIN_EMAIL"], "Alex Chen", StaffRole.ADMIN),
+    ):
+        if not db.session.scalar(select(Staff.id).where(Staff.email == email)):
+            staff_auth.create_staff(email, name, config["DEMO_STAFF_PASSWORD"], role)
+            added += 1
+    return added
+
+
+def seed_all() -> int:
+    added = seed_catalog() + seed_notices() + seed_staff()
+    db.session.flush()
+    return added

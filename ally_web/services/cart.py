@@ -1,0 +1,178 @@
+"""The shopper's cart ("My Cart"), kept in the signed session cookie.
+
+The session holds only variant ids, quantities and whether each line was in stock
+when added; prices and stock are read fresh on every view, so the cart never shows
+a stale price. A line is made-to-order whenever stock cannot cover it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import MutableMapping
+from dataclasses import dataclass, field
+
+from flask import session
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from ally_web import policy
+from ally_web.extensions import db
+from ally_web.models import Colour, Variant
+from ally_web.services.errors import DomainError, NotFound
+
+SESSION_KEY = "cart"
+MAX_LINES = 20  # keeps the cookie well under browsers' 4 KB limit
+
+Store = MutableMapping
+
+
+@dataclass
+class CartLine:
+    variant: Variant
+    quantity: int
+    made_to_order: bool
+
+    @property
+    def style(self):
+        return self.variant.colour.style
+
+    @property
+    def total_cents(self) -> int:
+        return self.style.price_cents * self.quantity
+
+
+@dataclass
+class Cart:
+    lines: list[CartLine] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
+
+    @property
+    def count(self) -> int:
+        return sum(line.quantity for line in self.lines)
+
+    @property
+    def subtotal_cents(self) -> int:
+        return sum(line.total_cents for line in self.lines)
+
+    @property
+    def has_made_to_order(self) -> bool:
+        return any(line.made_to_order for line in self.lines)
+
+
+def _raw(store: Store) -> dict[str, list]:
+    """{variant id: [quantity, was in stock when added]}"""
+    raw = store.get(SESSION_KEY)
+    return raw if isinstance(raw, dict) else {}
+
+
+def _save(store: Store, raw: dict[str, list]) -> None:
+    store[SESSION_KEY] = raw
+    if hasattr(store, "permanent"):
+        store.permanent = True  # the cart outlives the browser window
+
+
+def cart_count(store: Store | None = None) -> int:
+    """Pairs in the cart, from the session alone (the header shows it on every page)."""
+    raw = _raw(session if store is None else store)
+    return sum(q for q, _ in raw.values() if isinstance(q, int))
+
+
+def _check_quantity(quantity: int) -> None:
+    if not 1 <= quantity <= policy.CART_MAX_QUANTITY:
+        raise DomainError(
+            f"Choose between 1 and {policy.CART_MAX_QUANTITY} pairs.", field="quantity"
+        )
+
+
+def _variant(variant_id: int) -> Variant:
+    variant = db.session.get(Variant, variant_id)
+    if variant is None:
+        raise NotFound("That shoe is no longer available.", field="variant_id")
+    return variant
+
+
+def add_to_cart(variant_id: int, quantity: int, store: Store | None = None) -> Variant:
+    store = session if store is None else store
+    _check_quantity(quantity)
+    variant = _variant(variant_id)
+    raw = _raw(store)
+    key = str(variant_id)
+    current = raw.get(key, [0, True])[0]
+    if key not in raw and len(raw) >= MAX_LINES:
+        raise DomainError(
+            f"Your cart holds up to {MAX_LINES} different pairs. "
+            "Please check out or remove one first.",
+            field="quantity",
+        )
+    total = current + quantity
+    if total > policy.CART_MAX_QUANTITY:
+        raise DomainError(
+            f"You already have {current} in your cart; the most is "
+            f"{policy.CART_MAX_QUANTITY} of one size.",
+            field="quantity",
+        )
+    raw[key] = [total, variant.stock >= total]
+    _save(store, raw)
+    return variant
+
+
+def set_quantity(variant_id: int, quantity: int, store: Store | None = None) -> None:
+    """Change a line's quantity; 0 removes it."""
+    store = session if store is None else store
+    raw = _raw(store)
+    key = str(variant_id)
+    if key not in raw:
+        raise NotFound("That pair is not in your cart any more.", field="quantity")
+    if quantity == 0:
+        remove_from_cart(variant_id, store)
+        return
+    _check_quantity(quantity)
+    raw[key] = [quantity, raw[key][1]]
+    _save(store, raw)
+
+
+def remove_from_cart(variant_id: int, store: Store | None = None) -> None:
+    store = session if store is None else store
+    raw = _raw(store)
+    raw.pop(str(variant_id), None)
+    _save(store, raw)
+
+
+def load_cart(store: Store | None = None) -> Cart:
+    """The cart with fresh prices and stock (one query, whatever its size).
+
+    Pairs that vanished from the catalog are dropped, and pairs that sold out since
+    they were added become made-to-order; either way the shopper is told once.
+    """
+    store = session if store is None else store
+    raw = _raw(store)
+    ids = [int(k) for k in raw if k.isdigit()]
+    variants = {
+        v.id: v
+        for v in db.session.scalars(
+            select(Variant)
+            .where(Variant.id.in_(ids))
+            .options(joinedload(Variant.colour).joinedload(Colour.style))
+        )
+    } if ids else {}
+    cart = Cart()
+    changed = False
+    for key, (quantity, was_in_stock) in list(raw.items()):
+        variant = variants.get(int(key)) if key.isdigit() else None
+        if variant is None:
+            del raw[key]
+            changed = True
+            cart.notices.append("A pair in your cart is no longer sold, so we removed it.")
+            continue
+        made_to_order = variant.stock < quantity
+        if made_to_order and was_in_stock:
+            raw[key] = [quantity, False]
+            changed = True
+            cart.notices.append(
+                f"{variant.colour.style.name} in {variant.colour.name}, size "
+                f"{variant.size_label} {policy.WIDTHS[variant.width]}, sold out since you "
+                "added it. It can still be made to order for you, or you can remove it."
+            )
+        cart.lines.append(CartLine(variant, quantity, made_to_order))
+    if changed:
+        _save(store, raw)
+    return cart

@@ -1,0 +1,180 @@
+"""Reading the catalog and working out what a chosen pair means for the shopper:
+its price, whether it is in stock, and when it would arrive."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import selectinload
+
+from ally_web import policy
+from ally_web.extensions import db
+from ally_web.models import Colour, LeadTimeNotice, Style, Variant
+from ally_web.services import calendar
+from ally_web.services.calendar import Promise
+
+
+def list_styles() -> list[Style]:
+    """Every style with its colours, in shop order (a fixed two queries)."""
+    return list(
+        db.session.scalars(
+            select(Style).options(selectinload(Style.colours)).order_by(Style.position, Style.id)
+        )
+    )
+
+
+def get_style(slug: str) -> Style | None:
+    """One style with its colours and every variant (a fixed three queries)."""
+    if len(slug) > 80:
+        return None
+    return db.session.scalar(
+        select(Style)
+        .where(Style.slug == slug)
+        .options(selectinload(Style.colours).selectinload(Colour.variants))
+    )
+
+
+def active_notice(on: date) -> LeadTimeNotice | None:
+    """The lead-time notice in force on `on`; the longest one if several overlap."""
+    return db.session.scalar(
+        select(LeadTimeNotice)
+        .where(LeadTimeNotice.starts_on <= on, LeadTimeNotice.ends_on >= on)
+        .order_by(LeadTimeNotice.extra_days.desc(), LeadTimeNotice.id)
+        .limit(1)
+    )
+
+
+# --- Choosing a variant ---------------------------------------------------------
+
+
+@dataclass
+class Choice:
+    """What the shopper picked on a product page, checked against the style."""
+
+    colour: Colour
+    size_halves: int | None = None
+    width: str = "M"
+    variant: Variant | None = None
+    errors: dict[str, str] = field(default_factory=dict)
+
+
+def parse_size(raw: str | None) -> int | None:
+    """'8', '8.5' or '8½' → size in halves (17); None when not a size we make."""
+    if raw is None:
+        return None
+    text = raw.strip().replace("½", ".5")
+    if not text or len(text) > 5:
+        return None
+    try:
+        halves = float(text) * 2
+    except ValueError:
+        return None
+    if not halves.is_integer():
+        return None
+    halves_int = int(halves)
+    return halves_int if halves_int in {int(s * 2) for s in policy.SIZES} else None
+
+
+def choose_variant(style: Style, colour: str | None, size: str | None, width: str | None) -> Choice:
+    """Match the shopper's picks (URL or form values) to a variant of `style`."""
+    colours = {c.slug: c for c in style.colours}
+    choice = Choice(colour=style.colours[0])
+    if colour:
+        if colour in colours:
+            choice.colour = colours[colour]
+        else:
+            choice.errors["colour"] = "Please choose one of the colours listed."
+    if width:
+        if width in policy.WIDTHS:
+            choice.width = width
+        else:
+            choice.errors["width"] = "Please choose narrow, medium or wide."
+    if size:
+        choice.size_halves = parse_size(size)
+        if choice.size_halves is None:
+            choice.errors["size"] = "Please choose a US size from 5 to 12."
+    if choice.size_halves is not None and not choice.errors:
+        choice.variant = next(
+            (
+                v
+                for v in choice.colour.variants
+                if v.size_halves == choice.size_halves and v.width == choice.width
+            ),
+            None,
+        )
+        if choice.variant is None:
+            choice.errors["size"] = "This size is not offered in this colour."
+    return choice
+
+
+# --- Availability and delivery promises -----------------------------------------
+
+
+@dataclass(frozen=True)
+class MadeToOrderPlan:
+    """The two made-to-order paths, with dates as if ordered now."""
+
+    fitting_pair_ships: Promise  # size not yet known: fitting pair goes first
+    production_days: int
+    notice: LeadTimeNotice | None
+    size_known_ships_by: date  # size already on file: production starts now
+    size_known_arrives_by: date
+
+    @property
+    def extra_days(self) -> int:
+        return self.notice.extra_days if self.notice else 0
+
+
+@dataclass(frozen=True)
+class Availability:
+    in_stock: bool
+    stock: int
+    promise: Promise | None = None  # in stock
+    made_to_order: MadeToOrderPlan | None = None  # no stock
+
+
+def availability(variant: Variant, at: datetime | None = None, notice: LeadTimeNotice | None = None) -> Availability:
+    """Price aside, everything the shopper needs to decide on this pair now.
+
+    `notice` is the lead-time notice active today (pass it in when you already
+    have it, to keep the page's query count fixed).
+    """
+    at = at or calendar.now()
+    if variant.stock > 0:
+        return Availability(True, variant.stock, promise=calendar.in_stock_promise(at))
+    start = calendar.order_day(at)
+    extra = notice.extra_days if notice else 0
+    size_known = calendar.made_to_order_promise(start, extra)
+    plan = MadeToOrderPlan(
+        fitting_pair_ships=calendar.in_stock_promise(at, ships=policy.FITTING_PAIR_SHIPS),
+        production_days=policy.MADE_TO_ORDER_PRODUCTION_DAYS,
+        notice=notice,
+        size_known_ships_by=size_known.ships_by,
+        size_known_arrives_by=size_known.arrives_by,
+    )
+    return Availability(False, 0, made_to_order=plan)
+
+
+@dataclass(frozen=True)
+class StockRow:
+    name: str
+    pairs: int
+    sold_out: int
+
+
+def stock_summary() -> list[StockRow]:
+    """Pairs on the shelf and sold-out variants per style, for staff (one query)."""
+    rows = db.session.execute(
+        select(
+            Style.name,
+            func.coalesce(func.sum(Variant.stock), 0),
+            func.coalesce(func.sum(case((Variant.stock == 0, 1), else_=0)), 0),
+        )
+        .join(Colour, Colour.style_id == Style.id)
+        .join(Variant, Variant.colour_id == Colour.id)
+        .group_by(Style.id, Style.name, Style.position)
+        .order_by(Style.position, Style.id)
+    )
+    return [StockRow(name, int(pairs), int(sold_out)) for name, pairs, sold_out in rows]

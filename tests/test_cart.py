@@ -1,0 +1,200 @@
+"""The cart: service rules, the page without JavaScript, the htmx drawer and count."""
+
+import json
+
+import pytest
+from sqlalchemy import select
+
+from ally_web import policy
+from ally_web.extensions import db
+from ally_web.models import Colour, Style, Variant
+from ally_web.services import cart as cart_service
+from ally_web.services.errors import DomainError, NotFound
+
+
+def find_variant(stock: int, slug="classic-pump", colour="black", size=17, width="M") -> Variant:
+    variant = db.session.scalar(
+        select(Variant).join(Colour).join(Style).where(
+            Style.slug == slug, Colour.slug == colour, Variant.size_halves == size, Variant.width == width
+        )
+    )
+    variant.stock = stock
+    db.session.commit()
+    return variant
+
+
+def add(client, variant, quantity=1, headers=None, **extra):
+    data = {"variant_id": str(variant.id), "quantity": str(quantity), "style": "classic-pump",
+            "colour": "black", "size": "8.5", "width": "M", **extra}
+    return client.post("/cart/add", data=data, headers=headers or {})
+
+
+# --- service ------------------------------------------------------------------------
+
+
+def test_add_merges_lines_and_counts_pairs(app):
+    store = {}
+    variant = find_variant(stock=5)
+    cart_service.add_to_cart(variant.id, 2, store)
+    cart_service.add_to_cart(variant.id, 1, store)
+    cart = cart_service.load_cart(store)
+    assert [(line.variant.id, line.quantity) for line in cart.lines] == [(variant.id, 3)]
+    assert cart.count == cart_service.cart_count(store) == 3
+    assert cart.subtotal_cents == 3 * variant.colour.style.price_cents
+
+
+def test_quantity_limits(app):
+    store = {}
+    variant = find_variant(stock=50)
+    with pytest.raises(DomainError) as error:
+        cart_service.add_to_cart(variant.id, 0, store)
+    assert error.value.field == "quantity"
+    cart_service.add_to_cart(variant.id, policy.CART_MAX_QUANTITY, store)
+    with pytest.raises(DomainError, match="already have"):
+        cart_service.add_to_cart(variant.id, 1, store)
+
+
+def test_unknown_variant_is_not_found(app):
+    with pytest.raises(NotFound):
+        cart_service.add_to_cart(2_000_000_000, 1, {})
+
+
+def test_a_line_larger_than_stock_is_made_to_order(app):
+    store = {}
+    variant = find_variant(stock=1)
+    cart_service.add_to_cart(variant.id, 2, store)
+    line = cart_service.load_cart(store).lines[0]
+    assert line.made_to_order
+
+
+def test_sold_out_since_added_gives_a_notice_once(app):
+    store = {}
+    variant = find_variant(stock=2)
+    cart_service.add_to_cart(variant.id, 1, store)
+    variant.stock = 0
+    db.session.commit()
+    first = cart_service.load_cart(store)
+    assert first.lines[0].made_to_order
+    assert "sold out since you added it" in first.notices[0]
+    assert cart_service.load_cart(store).notices == []
+
+
+def test_vanished_variant_is_dropped_with_a_notice(app):
+    store = {"cart": {"2000000000": [1, True], "junk": [1, True]}}
+    cart = cart_service.load_cart(store)
+    assert cart.lines == []
+    assert cart.notices and "no longer sold" in cart.notices[0]
+    assert store["cart"] == {}
+
+
+def test_set_quantity_zero_removes(app):
+    store = {}
+    variant = find_variant(stock=5)
+    cart_service.add_to_cart(variant.id, 2, store)
+    cart_service.set_quantity(variant.id, 0, store)
+    assert cart_service.cart_count(store) == 0
+
+
+# --- views: without JavaScript ------------------------------------------------------------
+
+
+def test_add_without_js_redirects_to_the_cart_page(client, app):
+    variant = find_variant(stock=5)
+    response = add(client, variant, 2)
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith("/cart")
+    page = client.get("/cart").get_data(as_text=True)
+    assert "Added The Classic Pump in Black Leather, size 8½." in page
+    assert 'value="2"' in page
+    assert '<span id="cart-count"' in page and ">2<" in page
+
+
+def test_update_and_remove_without_js(client, app):
+    variant = find_variant(stock=5)
+    add(client, variant, 1)
+    response = client.post(f"/cart/lines/{variant.id}", data={"quantity": "3"})
+    assert response.status_code == 303
+    assert "$885" in client.get("/cart").get_data(as_text=True)
+    response = client.post(f"/cart/lines/{variant.id}/remove")
+    assert response.status_code == 303
+    assert "Your cart is empty." in client.get("/cart").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("typed", ["-1", "11", "abc", "", "99999999999999999999999"])
+def test_bad_quantity_keeps_what_was_typed_and_explains(client, app, typed):
+    variant = find_variant(stock=5)
+    add(client, variant, 1)
+    response = client.post(f"/cart/lines/{variant.id}", data={"quantity": typed})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert f'id="quantity-{variant.id}-error"' in html
+    assert f'value="{typed}"' in html
+    assert 'aria-invalid="true"' in html
+
+
+def test_bad_add_rerenders_the_product_with_the_error(client, app):
+    variant = find_variant(stock=5)
+    response = add(client, variant, 0)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert 'id="quantity-error"' in html and "Choose between 1 and" in html
+    assert "<h1 class=\"product__name\">The Classic Pump</h1>" in html
+
+
+@pytest.mark.parametrize("variant_id", ["", "abc", "99999999999999999999", "2000000000", "-5"])
+def test_add_with_a_bad_variant_is_a_4xx_with_a_message(client, variant_id):
+    response = client.post("/cart/add", data={"variant_id": variant_id, "quantity": "1", "style": "classic-pump"})
+    assert response.status_code in (404, 422)
+    assert response.status_code != 500
+
+
+@pytest.mark.parametrize("url", ["/cart/lines/99999999999999999999", "/cart/lines/0", "/cart/lines/abc/remove"])
+def test_huge_or_odd_ids_in_urls_are_404(client, url):
+    assert client.post(url, data={"quantity": "1"}).status_code == 404
+
+
+def test_updating_a_line_not_in_the_cart_is_a_clear_4xx(client, app):
+    variant = find_variant(stock=5)
+    response = client.post(f"/cart/lines/{variant.id}", data={"quantity": "2"})
+    assert response.status_code == 422
+    assert "not in your cart any more" in response.get_data(as_text=True)
+
+
+# --- views: with htmx ----------------------------------------------------------------
+
+
+def test_add_with_htmx_returns_the_drawer_and_triggers_the_count(client, app, htmx_headers):
+    variant = find_variant(stock=5)
+    response = add(client, variant, 1, headers=htmx_headers)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert html.lstrip().startswith('<aside class="drawer"')
+    assert "Added The Classic Pump" in html
+    assert json.loads(response.headers["HX-Trigger"]) == {"cart-changed": True}
+    count = client.get("/cart/count", headers=htmx_headers)
+    assert ">1<" in count.get_data(as_text=True)
+    assert "HX-Request" in count.headers["Vary"]
+
+
+def test_bad_add_with_htmx_retargets_the_variant_view(client, app, htmx_headers):
+    variant = find_variant(stock=5)
+    response = add(client, variant, 42, headers=htmx_headers)
+    assert response.status_code == 422
+    assert response.headers["HX-Retarget"] == "#variant-view"
+    assert response.get_data(as_text=True).lstrip().startswith('<div id="variant-view"')
+
+
+def test_update_with_htmx_returns_the_panel(client, app, htmx_headers):
+    variant = find_variant(stock=5)
+    add(client, variant, 1)
+    response = client.post(f"/cart/lines/{variant.id}", data={"quantity": "2"}, headers=htmx_headers)
+    html = response.get_data(as_text=True)
+    assert html.lstrip().startswith('<div class="cart-panel">')
+    assert "Your cart is updated." in html
+    assert "cart-changed" in response.headers["HX-Trigger"]
+
+
+def test_cart_link_opens_the_drawer_for_htmx_and_the_page_without(client):
+    assert client.get("/cart", headers={"HX-Request": "true"}).get_data(as_text=True).lstrip().startswith("<aside")
+    assert "<html" in client.get("/cart").get_data(as_text=True)
+    assert client.get("/cart/count").status_code == 303
