@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 from flask import Flask
 
 from ally_web.config import CONFIGS, Config, ProductionConfig
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
 
 def create_app(config: type[Config] | str | None = None) -> Flask:
@@ -43,7 +46,7 @@ def register_extensions(app: Flask) -> None:
     from ally_web.extensions import csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=os.path.join(app.root_path, "..", "migrations"))
+    migrate.init_app(app, db, directory=str(MIGRATIONS_DIR))
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)

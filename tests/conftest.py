@@ -8,6 +8,8 @@ import re
 from datetime import datetime
 
 import pytest
+from flask import g, has_app_context
+from flask.testing import FlaskClient
 
 from ally_web import create_app
 from ally_web.config import TestConfig
@@ -15,14 +17,76 @@ from ally_web.extensions import db
 from ally_web.models import StaffRole
 from ally_web.services import calendar, staff_auth
 
+# The database every test app uses: in-memory SQLite, or PostgreSQL with --db postgres.
+DATABASE = {"url": "sqlite://"}
+
 # Wed 2026-11-25 10:00 New York: the worked example of DESIGN §1.
 FROZEN_AT = datetime(2026, 11, 25, 10, 0)
 STAFF_PASSWORD = "correct-horse-battery"
 
 
+class FreshRequestClient(FlaskClient):
+    """A test client whose requests each start with an empty `g`.
+
+    The fixtures keep an app context pushed so tests can use the database; Flask
+    then reuses that context (and its `g`) for every request, which a real server
+    never does. Clearing `g` keeps per-request caches (the signed-in user, the
+    htmx Vary flag) from leaking between requests.
+    """
+
+    def open(self, *args, **kwargs):
+        if has_app_context():
+            for name in list(g):
+                g.pop(name)
+        return super().open(*args, **kwargs)
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--db", choices=("sqlite", "postgres"), default="sqlite",
+        help="database for the suite (postgres: DATABASE_URL or a throwaway server)",
+    )
+
+
+def pytest_configure(config):
+    if config.getoption("--db") != "postgres":
+        return
+    from tests.support.postgres import find_pg_bin, postgres_url_or_start
+
+    if not os.environ.get("DATABASE_URL", "").startswith("postgresql") and find_pg_bin() is None:
+        message = (
+            "PostgreSQL suite skipped: install PostgreSQL's server binaries "
+            "(apt-get install postgresql) or set DATABASE_URL=postgresql+psycopg://..."
+        )
+        if os.environ.get("CI") == "true":
+            raise pytest.UsageError(message.replace("skipped", "cannot run under CI=true"))
+        config.ally_skip_all = message
+        return
+    server = postgres_url_or_start()
+    DATABASE["url"] = server.__enter__()
+    config.ally_postgres = server
+
+
+def pytest_unconfigure(config):
+    server = getattr(config, "ally_postgres", None)
+    if server is not None:
+        server.__exit__(None, None, None)
+
+
+def pytest_collection_modifyitems(config, items):
+    message = getattr(config, "ally_skip_all", None)
+    if message:
+        print(f"\n{message}")
+        for item in items:
+            item.add_marker(pytest.mark.skip(reason=message))
+
+
 def make_app(**overrides):
+    overrides.setdefault("SQLALCHEMY_DATABASE_URI", DATABASE["url"])
     config = type("LocalTestConfig", (TestConfig,), overrides)
-    return create_app(config)
+    app = create_app(config)
+    app.test_client_class = FreshRequestClient
+    return app
 
 
 @pytest.fixture
@@ -44,6 +108,7 @@ def app(app_overrides):
         yield app
         db.session.remove()
         db.drop_all()
+        db.engine.dispose()
 
 
 @pytest.fixture(autouse=True)

@@ -1,0 +1,707 @@
+"""Load benchmark of the store's hot pages, measured against a bare Flask page.
+
+What is measured: throughput (requests/s) and latency (p50, p99) of the pages a shopper
+hits most - home, a product page, the htmx variant fragment the picker swaps in, and
+the htmx "add to cart" POST - served by gunicorn (sync workers) from a throw-away
+SQLite file built with the real migrations and `flask ally seed`. Load comes from
+`wrk` (Debian package) on the same machine; each target is warmed up for 2 s, then run
+`--runs` times, and the medians are reported. SQL queries per request are counted
+in-process with the Flask test client.
+
+Why a bare page is the yardstick: absolute numbers depend on the machine (and here wrk
+and gunicorn share its CPUs), so they can't be compared across laptops or CI. The bare
+page (`bench/bare_app.py`) is the least a page can cost on this stack - Flask routing,
+one small SQL query through a SQLAlchemy pool, a one-line Jinja template, same
+gunicorn settings - so "store ÷ bare" isolates what the store's own code adds and is
+stable across machines. The aims: every page serves at least 0.5× the bare page's
+requests/s, with a p99 at most 2× the bare page's p99. Missing an aim is reported, not
+a failure.
+
+Exit codes: 0 when the benchmark ran (whether or not pages meet the aims), 2 when a
+row is broken (wrk saw non-2xx/3xx answers or socket errors: its numbers are not
+valid), 1 when the benchmark itself could not run.
+
+Usage: .venv/bin/python bench/run.py [--seconds 10] [--runs 3] [--connections 16]
+                                      [--workers 2] [--lighthouse]
+Results are written to bench/results/<UTC timestamp>.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import platform
+import re
+import shutil
+import signal
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from urllib.parse import urlencode
+
+BENCH_DIR = Path(__file__).resolve().parent
+ROOT = BENCH_DIR.parent
+VENV_BIN = ROOT / ".venv" / "bin"
+RESULTS_DIR = BENCH_DIR / "results"
+
+THREADS = 2
+WARMUP_SECONDS = 2
+AIM_THROUGHPUT_RATIO = 0.5  # page req/s >= 0.5 x bare req/s
+AIM_P99_RATIO = 2.0  # page p99 <= 2 x bare p99
+
+PRODUCT_PATH = "/products/classic-pump"
+PRODUCT_PICKS = {"colour": "black", "size": "8.5", "width": "M"}
+HTMX_HEADERS = {"HX-Request": "true", "HX-Request-Type": "partial"}
+
+LIGHTHOUSE = "lighthouse@12.2.3"
+CHROME_PATH = "/usr/bin/chromium"
+CHROME_FLAGS = (
+    "--headless=new --no-sandbox --disable-gpu --disable-dev-shm-usage "
+    "--disable-background-networking --disable-component-update --disable-sync "
+    "--no-first-run --disable-quic"
+)
+
+
+class BenchError(RuntimeError):
+    """The benchmark itself could not run (as opposed to a slow page)."""
+
+
+@dataclass
+class Target:
+    name: str
+    server: str  # "store" or "bare"
+    path: str
+    method: str = "GET"
+    headers: dict[str, str] = field(default_factory=dict)
+    body: str | None = None
+    expect: str | None = None  # a string the answer's body must contain
+    reject: str | None = None  # a string it must not contain (a fragment has no <html>)
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def run_checked(cmd: list[str], env: dict[str, str], cwd: Path) -> str:
+    proc = subprocess.run(cmd, env=env, cwd=cwd, capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise BenchError(f"{' '.join(cmd)} failed ({proc.returncode}):\n{proc.stdout}{proc.stderr}")
+    return proc.stdout
+
+
+def apt_install(package: str, attempts: int = 30, wait: float = 10.0) -> bool:
+    """`apt-get install -y package`, waiting while another apt holds the lock."""
+    if os.geteuid() != 0:
+        log(f"  not root: can't apt-get install {package}")
+        return False
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    updated = False
+    for _ in range(attempts):
+        proc = subprocess.run(["apt-get", "install", "-y", package], env=env,
+                              capture_output=True, text=True)
+        if proc.returncode == 0:
+            return True
+        err = proc.stderr + proc.stdout
+        if "Could not get lock" in err or "Unable to acquire" in err or "is another process" in err:
+            log(f"  apt is locked by another process; retrying in {wait:.0f} s")
+            time.sleep(wait)
+            continue
+        if not updated and ("Unable to locate" in err or "404" in err or "no installation candidate" in err):
+            subprocess.run(["apt-get", "update"], env=env, capture_output=True, text=True)
+            updated = True
+            continue
+        log(f"  apt-get install {package} failed:\n{err[-2000:]}")
+        return False
+    log(f"  apt stayed locked; gave up installing {package}")
+    return False
+
+
+def ensure_wrk() -> str:
+    path = shutil.which("wrk")
+    if path:
+        return path
+    log("wrk is missing: apt-get install -y wrk")
+    if apt_install("wrk") and shutil.which("wrk"):
+        return shutil.which("wrk")  # type: ignore[return-value]
+    raise BenchError("wrk is not installed and apt-get could not install it")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def git_commit() -> str | None:
+    """HEAD's commit, read from .git without running git (None if it can't be found)."""
+    git = ROOT / ".git"
+    try:
+        if git.is_file():  # a worktree: "gitdir: <path>"
+            git = (ROOT / git.read_text().split(":", 1)[1].strip()).resolve()
+        head = (git / "HEAD").read_text().strip()
+        if not head.startswith("ref:"):
+            return head
+        ref = head.split(":", 1)[1].strip()
+        bases = [git]
+        if (git / "commondir").is_file():
+            bases.append((git / (git / "commondir").read_text().strip()).resolve())
+        for base in bases:
+            if (base / ref).is_file():
+                return (base / ref).read_text().strip()
+            if (base / "packed-refs").is_file():
+                for line in (base / "packed-refs").read_text().splitlines():
+                    if line.endswith(" " + ref):
+                        return line.split()[0]
+    except OSError:
+        pass
+    return None
+
+
+def machine_info(wrk: str) -> dict:
+    info: dict = {
+        "nproc": os.cpu_count(),
+        "cpus_usable": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None,
+        "python": sys.version.split()[0],
+        "platform": platform.platform(),
+        "hostname": socket.gethostname(),
+        "git_commit": git_commit(),
+        "loadavg_at_start": os.getloadavg() if hasattr(os, "getloadavg") else None,
+    }
+    try:
+        cpuinfo = Path("/proc/cpuinfo").read_text()
+        model = re.search(r"^model name\s*:\s*(.+)$", cpuinfo, re.M)
+        info["cpu_model"] = model.group(1) if model else None
+        mem = re.search(r"^MemTotal:\s*(\d+) kB", Path("/proc/meminfo").read_text(), re.M)
+        info["mem_total_mb"] = int(mem.group(1)) // 1024 if mem else None
+    except OSError:
+        pass
+    version = subprocess.run([wrk, "--version"], capture_output=True, text=True)
+    info["wrk"] = (version.stdout + version.stderr).splitlines()[0] if (version.stdout + version.stderr) else None
+    try:
+        from importlib.metadata import version as pkg_version
+
+        info["packages"] = {p: pkg_version(p) for p in ("flask", "gunicorn", "sqlalchemy", "jinja2")}
+    except Exception:  # noqa: BLE001 - info only
+        pass
+    return info
+
+
+# --------------------------------------------------------------------------- servers
+
+
+class Servers:
+    """gunicorn processes, each in its own process group, killed on close()."""
+
+    def __init__(self, workdir: Path) -> None:
+        self.workdir = workdir
+        self.procs: dict[str, subprocess.Popen] = {}
+        self.ports: dict[str, int] = {}
+        self.logs: dict[str, Path] = {}
+
+    def start(self, name: str, app: str, env: dict[str, str], workers: int) -> int:
+        port = free_port()
+        log_path = self.workdir / f"{name}-gunicorn.log"
+        cmd = [
+            str(VENV_BIN / "gunicorn"),
+            "--chdir", str(BENCH_DIR),
+            "--bind", f"127.0.0.1:{port}",
+            "--workers", str(workers),
+            "--worker-class", "sync",
+            "--error-logfile", str(log_path),  # no --access-logfile: no access log
+            "--log-level", "warning",
+            app,
+        ]
+        env = dict(env, PYTHONPATH=os.pathsep.join([str(BENCH_DIR), str(ROOT)]))
+        self.procs[name] = subprocess.Popen(
+            cmd, env=env, cwd=BENCH_DIR, start_new_session=True,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        self.ports[name] = port
+        self.logs[name] = log_path
+        self._wait_ready(name)
+        return port
+
+    def _wait_ready(self, name: str, timeout: float = 30.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.procs[name].poll() is not None:
+                raise BenchError(f"{name} server exited early:\n{self.log_tail(name)}")
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", self.ports[name], timeout=5)
+                conn.request("GET", "/")
+                conn.getresponse().read()
+                conn.close()
+                return
+            except OSError:
+                time.sleep(0.2)
+        raise BenchError(f"{name} server did not answer within {timeout:.0f} s:\n{self.log_tail(name)}")
+
+    def log_tail(self, name: str, lines: int = 30) -> str:
+        try:
+            return "\n".join(self.logs[name].read_text().splitlines()[-lines:])
+        except OSError:
+            return "(no log)"
+
+    def close(self) -> None:
+        for name, proc in self.procs.items():
+            if proc.poll() is not None:
+                continue
+            try:
+                os.killpg(proc.pid, signal.SIGTERM)  # gunicorn's session leader = its pid
+            except ProcessLookupError:
+                continue
+        deadline = time.monotonic() + 10
+        for name, proc in self.procs.items():
+            try:
+                proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                pass
+            try:  # SIGKILL anything left in the group (workers included)
+                os.killpg(proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            if proc.poll() is None:
+                proc.wait(timeout=5)
+
+
+# --------------------------------------------------------------------------- store data
+
+
+def build_store_db(workdir: Path, env: dict[str, str]) -> None:
+    flask = str(VENV_BIN / "flask")
+    run_checked([flask, "db", "upgrade"], env, ROOT)
+    out = run_checked([flask, "ally", "seed"], env, ROOT)
+    log(f"  {out.strip()}")
+
+
+def lookup_variant_id(db_path: Path) -> int:
+    """The classic pump, black, 8.5 M - the product page's picks (any variant as a fallback)."""
+    with sqlite3.connect(db_path) as conn:
+        row = conn.execute(
+            "SELECT v.id FROM variants v JOIN colours c ON c.id = v.colour_id "
+            "JOIN styles s ON s.id = c.style_id "
+            "WHERE s.slug = 'classic-pump' AND c.slug = 'black' AND v.size_halves = 17 AND v.width = 'M'"
+        ).fetchone() or conn.execute("SELECT id FROM variants LIMIT 1").fetchone()
+    if not row:
+        raise BenchError("the seeded database has no variants")
+    return int(row[0])
+
+
+def make_targets(variant_id: int) -> list[Target]:
+    product = f"{PRODUCT_PATH}?{urlencode(PRODUCT_PICKS)}"
+    cart_body = urlencode({"variant_id": variant_id, "quantity": 1, "style": "classic-pump", **PRODUCT_PICKS})
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    return [
+        Target("home", "store", "/", expect="<html"),
+        Target("product", "store", product, expect="<html"),
+        Target("variant fragment (htmx)", "store", product, headers=dict(HTMX_HEADERS), reject="<html"),
+        Target("cart add (htmx POST)", "store", "/cart/add", method="POST",
+               headers={**form, **HTMX_HEADERS}, body=cart_body, reject="<html"),
+        Target("bare page", "bare", "/", expect="items in stock"),
+    ]
+
+
+def count_queries(db_url: str, targets: list[Target]) -> dict[str, dict]:
+    """SQL statements per request for each store page, in-process (test client, no cookies)."""
+    os.environ["DATABASE_URL"] = db_url
+    os.environ["RATELIMIT_ENABLED"] = "0"
+    from sqlalchemy import event
+
+    from bench_config import BenchConfig
+
+    from ally_web import create_app
+    from ally_web.extensions import db
+
+    config = type("InProcessBenchConfig", (BenchConfig,), {"SQLALCHEMY_DATABASE_URI": db_url})
+    app = create_app(config)
+    statements: list[str] = []
+
+    def on_execute(conn, cursor, statement, parameters, context, executemany):  # noqa: ARG001
+        statements.append(statement)
+
+    results: dict[str, dict] = {}
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute", on_execute)
+        try:
+            for target in targets:
+                if target.server != "store":
+                    continue
+                for attempt in ("warm-up", "counted"):
+                    statements.clear()
+                    client = app.test_client(use_cookies=False)  # like wrk: a fresh visitor
+                    response = client.open(target.path, method=target.method,
+                                           headers=target.headers, data=target.body)
+                results[target.name] = {
+                    "queries": len(statements),
+                    "status": response.status_code,
+                    "bytes": len(response.get_data()),
+                    "sets_cookie": "Set-Cookie" in response.headers,
+                    "statements": [" ".join(s.split())[:160] for s in statements],
+                }
+        finally:
+            event.remove(db.engine, "before_cursor_execute", on_execute)
+    return results
+
+
+# --------------------------------------------------------------------------- wrk
+
+LUA_DONE = r"""
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    'BENCH_JSON {"requests":%d,"duration_us":%d,"bytes":%d,"connect":%d,"read":%d,' ..
+    '"write":%d,"status":%d,"timeout":%d,"p50_us":%d,"p90_us":%d,"p99_us":%d,' ..
+    '"max_us":%d,"mean_us":%.1f}\n',
+    summary.requests, summary.duration, summary.bytes, e.connect, e.read, e.write,
+    e.status, e.timeout, latency:percentile(50), latency:percentile(90),
+    latency:percentile(99), latency.max, latency.mean))
+end
+"""
+
+
+def lua_string(value: str) -> str:
+    return json.dumps(value)  # a JSON string literal is a valid Lua string literal for ASCII
+
+
+def write_lua(target: Target, workdir: Path, index: int) -> Path:
+    lines = [f"wrk.method = {lua_string(target.method)}"]
+    if target.body is not None:
+        lines.append(f"wrk.body = {lua_string(target.body)}")
+    for key, value in target.headers.items():
+        lines.append(f"wrk.headers[{lua_string(key)}] = {lua_string(value)}")
+    path = workdir / f"target{index}.lua"
+    path.write_text("\n".join(lines) + "\n" + LUA_DONE)
+    return path
+
+
+def run_wrk(wrk: str, url: str, script: Path, seconds: float, connections: int) -> dict:
+    cmd = [wrk, f"-t{THREADS}", f"-c{connections}", f"-d{seconds:g}s", "--timeout", "10s",
+           "--latency", "-s", str(script), url]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 60)
+    if proc.returncode != 0:
+        raise BenchError(f"wrk failed ({proc.returncode}): {proc.stderr}{proc.stdout}")
+    match = re.search(r"^BENCH_JSON (\{.*\})$", proc.stdout, re.M)
+    if not match:
+        raise BenchError(f"wrk printed no result line:\n{proc.stdout}{proc.stderr}")
+    result = json.loads(match.group(1))
+    non2xx = re.search(r"Non-2xx or 3xx responses:\s*(\d+)", proc.stdout)
+    result["non_2xx_3xx"] = int(non2xx.group(1)) if non2xx else 0
+    result["requests_per_sec"] = result["requests"] / (result["duration_us"] / 1e6)
+    result["socket_errors"] = sum(result[k] for k in ("connect", "read", "write", "timeout"))
+    result["wrk_output"] = proc.stdout
+    return result
+
+
+def smoke_check(target: Target, port: int) -> dict:
+    """One request through gunicorn before the load: is the answer the page we mean?"""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        conn.request(target.method, target.path, body=target.body, headers=target.headers)
+        response = conn.getresponse()
+        body = response.read().decode("utf-8", "replace")
+    finally:
+        conn.close()
+    problems = []
+    if not 200 <= response.status < 400:
+        problems.append(f"status {response.status}")
+    if target.expect and target.expect not in body:
+        problems.append(f"body lacks {target.expect!r}")
+    if target.reject and target.reject in body:
+        problems.append(f"body contains {target.reject!r}")
+    return {"status": response.status, "bytes": len(body.encode()), "problems": problems}
+
+
+# --------------------------------------------------------------------------- lighthouse
+
+
+def run_lighthouse(base_url: str, pages: dict[str, str], workdir: Path) -> dict:
+    """Lighthouse 12 (mobile preset, simulated throttling) on the store; {} with a reason if it can't."""
+    if not Path(CHROME_PATH).exists():
+        log(f"Lighthouse: {CHROME_PATH} is missing: apt-get install -y chromium")
+        if not apt_install("chromium") or not Path(CHROME_PATH).exists():
+            return {"error": f"Chromium is not installed at {CHROME_PATH} and apt-get could not install it"}
+    npx = shutil.which("npx")
+    if not npx:
+        return {"error": "npx (Node.js) is not installed"}
+    lh_dir = workdir / "lighthouse"
+    lh_dir.mkdir(exist_ok=True)
+    env = dict(os.environ, CHROME_PATH=CHROME_PATH, npm_config_update_notifier="false")
+    results: dict = {}
+    for name, path in pages.items():
+        report = lh_dir / f"{re.sub(r'[^a-z0-9]+', '-', name)}.json"
+        cmd = [npx, "--yes", LIGHTHOUSE, base_url + path, "--output=json", f"--output-path={report}",
+               "--only-categories=performance,accessibility", "--quiet",
+               f"--chrome-flags={CHROME_FLAGS}"]
+        log(f"Lighthouse: {name} ({path})")
+        try:
+            proc = subprocess.run(cmd, cwd=lh_dir, env=env, capture_output=True, text=True, timeout=600)
+        except subprocess.TimeoutExpired:
+            results[name] = {"error": "Lighthouse took over 10 minutes"}
+            continue
+        if proc.returncode != 0 or not report.exists():
+            results[name] = {"error": f"exit {proc.returncode}: {(proc.stderr or proc.stdout)[-1500:]}"}
+            continue
+        data = json.loads(report.read_text())
+        cats = data.get("categories", {})
+        audits = data.get("audits", {})
+
+        def score(key: str) -> int | None:
+            value = cats.get(key, {}).get("score")
+            return None if value is None else round(value * 100)
+
+        failing = [
+            audit_ref["id"] for audit_ref in cats.get("accessibility", {}).get("auditRefs", [])
+            if audit_ref.get("weight") and (audits.get(audit_ref["id"], {}).get("score") not in (None, 1))
+        ]
+        results[name] = {
+            "performance": score("performance"),
+            "accessibility": score("accessibility"),
+            "metrics": {
+                key: audits.get(key, {}).get("displayValue")
+                for key in ("first-contentful-paint", "largest-contentful-paint",
+                            "total-blocking-time", "cumulative-layout-shift", "speed-index")
+            },
+            "accessibility_failures": failing,
+            "runtime_error": (data.get("runtimeError") or {}).get("message"),
+            "lighthouse_version": data.get("lighthouseVersion"),
+        }
+    return results
+
+
+# --------------------------------------------------------------------------- report
+
+
+def fmt_ratio(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}x"
+
+
+def print_table(rows: list[dict], args) -> None:
+    headers = ["page", "req/s", "p50 ms", "p99 ms", "rps/bare", "p99/bare", "SQL", "non-2xx/3xx", "verdict"]
+    table = []
+    for row in rows:
+        table.append([
+            row["name"],
+            f"{row['requests_per_sec']:.0f}",
+            f"{row['p50_ms']:.1f}",
+            f"{row['p99_ms']:.1f}",
+            fmt_ratio(row["rps_ratio"]),
+            fmt_ratio(row["p99_ratio"]),
+            str(row["sql_queries"]) if row["sql_queries"] is not None else "?",
+            str(row["non_2xx_3xx"]) + (f" (+{row['socket_errors']} socket)" if row["socket_errors"] else ""),
+            row["verdict"],
+        ])
+    widths = [max(len(h), *(len(r[i]) for r in table)) for i, h in enumerate(headers)]
+    line = lambda cells: "  ".join(  # noqa: E731
+        c.ljust(w) if i in (0, 8) else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths)))
+    print()
+    print(f"wrk: {THREADS} threads, {args.connections} connections, {args.runs} x {args.seconds:g} s "
+          f"(after {WARMUP_SECONDS} s warm-up), medians; gunicorn: {args.workers} sync workers")
+    print(f"aims: req/s >= {AIM_THROUGHPUT_RATIO}x bare, p99 <= {AIM_P99_RATIO}x bare p99")
+    print(line(headers))
+    print(line(["-" * w for w in widths]))
+    for cells in table:
+        print(line(cells))
+
+
+def summarize(target: Target, runs: list[dict], sql: dict | None) -> dict:
+    med = lambda key: statistics.median(r[key] for r in runs)  # noqa: E731
+    return {
+        "name": target.name,
+        "server": target.server,
+        "method": target.method,
+        "path": target.path,
+        "headers": target.headers,
+        "body": target.body,
+        "requests_per_sec": med("requests_per_sec"),
+        "p50_ms": med("p50_us") / 1000,
+        "p90_ms": med("p90_us") / 1000,
+        "p99_ms": med("p99_us") / 1000,
+        "non_2xx_3xx": sum(r["non_2xx_3xx"] for r in runs),
+        "socket_errors": sum(r["socket_errors"] for r in runs),
+        "sql_queries": sql["queries"] if sql else (1 if target.server == "bare" else None),
+        "sql_detail": sql,
+        "runs": [{k: v for k, v in r.items() if k != "wrk_output"} for r in runs],
+        "wrk_output_last_run": runs[-1]["wrk_output"],
+    }
+
+
+def judge(rows: list[dict]) -> None:
+    bare = next(r for r in rows if r["server"] == "bare")
+    for row in rows:
+        row["rps_ratio"] = row["requests_per_sec"] / bare["requests_per_sec"] if bare["requests_per_sec"] else None
+        row["p99_ratio"] = row["p99_ms"] / bare["p99_ms"] if bare["p99_ms"] else None
+        broken = row["non_2xx_3xx"] > 0 or row["socket_errors"] > 0 or row.get("smoke_problems")
+        if broken:
+            reasons = []
+            if row["non_2xx_3xx"]:
+                reasons.append(f"{row['non_2xx_3xx']} non-2xx/3xx")
+            if row["socket_errors"]:
+                reasons.append(f"{row['socket_errors']} socket errors")
+            reasons += row.get("smoke_problems") or []
+            row["verdict"] = "BROKEN: " + ", ".join(reasons)
+            row["meets_aim"] = None
+        elif row["server"] == "bare":
+            row["verdict"] = "(yardstick)"
+            row["meets_aim"] = None
+        else:
+            ok = (row["rps_ratio"] is not None and row["rps_ratio"] >= AIM_THROUGHPUT_RATIO
+                  and row["p99_ratio"] is not None and row["p99_ratio"] <= AIM_P99_RATIO)
+            row["meets_aim"] = ok
+            row["verdict"] = "meets aim" if ok else "below aim"
+
+
+# --------------------------------------------------------------------------- main
+
+
+def parse_args(argv: list[str] | None = None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seconds", type=float, default=10, help="length of each measured run (default 10)")
+    parser.add_argument("--runs", type=int, default=3, help="measured runs per page; medians are reported (default 3)")
+    parser.add_argument("--connections", type=int, default=16, help="wrk connections (default 16)")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers per server (default 2)")
+    parser.add_argument("--lighthouse", action="store_true", help=f"also run {LIGHTHOUSE} on home and product")
+    parser.add_argument("--keep", action="store_true", help="keep the temp folder (DB, logs, Lua scripts)")
+    args = parser.parse_args(argv)
+    if args.runs < 1 or args.seconds <= 0 or args.connections < THREADS or args.workers < 1:
+        parser.error("--runs >= 1, --seconds > 0, --connections >= 2 and --workers >= 1 please")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    # SIGTERM (and SIGHUP) unwind like Ctrl+C, so the finally below kills the servers.
+    def interrupt(signum, frame):  # noqa: ARG001
+        raise KeyboardInterrupt
+
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, interrupt)
+
+    wrk = ensure_wrk()
+    started = datetime.now(timezone.utc)
+    workdir = Path(tempfile.mkdtemp(prefix="ally-bench-"))
+    servers = Servers(workdir)
+    try:
+        store_db = workdir / "bench.sqlite3"
+        bare_db = workdir / "bare.sqlite3"
+        store_url = f"sqlite:///{store_db}"
+        bare_url = f"sqlite:///{bare_db}"
+        base_env = {k: v for k, v in os.environ.items() if k not in ("FLASK_DEBUG", "PYTHONPATH")}
+        store_env = dict(base_env, FLASK_APP="ally_web:create_app", ALLY_CONFIG="development",
+                         DATABASE_URL=store_url, RATELIMIT_ENABLED="0")
+        bare_env = dict(base_env, BARE_DATABASE_URL=bare_url)
+
+        log(f"Building the store DB in {workdir} (migrations + seed)")
+        build_store_db(workdir, store_env)
+        variant_id = lookup_variant_id(store_db)
+        targets = make_targets(variant_id)
+        run_checked([str(VENV_BIN / "python"), str(BENCH_DIR / "bare_app.py")], bare_env, BENCH_DIR)
+
+        log("Counting SQL queries per request (in-process)")
+        sql = count_queries(store_url, targets)
+        for name, info in sql.items():
+            log(f"  {name}: {info['queries']} queries, status {info['status']}, "
+                f"{info['bytes']} bytes{', sets a cookie' if info['sets_cookie'] else ''}")
+
+        log(f"Starting gunicorn ({args.workers} sync workers each)")
+        ports = {
+            "store": servers.start("store", "bench_wsgi:app", store_env, args.workers),
+            "bare": servers.start("bare", "bare_app:app", bare_env, args.workers),
+        }
+
+        rows = []
+        for index, target in enumerate(targets):
+            port = ports[target.server]
+            smoke = smoke_check(target, port)
+            if smoke["problems"]:
+                log(f"  {target.name}: smoke check: {', '.join(smoke['problems'])}")
+            script = write_lua(target, workdir, index)
+            url = f"http://127.0.0.1:{port}{target.path}"
+            log(f"{target.name}: warm-up {WARMUP_SECONDS} s, then {args.runs} x {args.seconds:g} s")
+            run_wrk(wrk, url, script, WARMUP_SECONDS, args.connections)
+            runs = []
+            for n in range(args.runs):
+                result = run_wrk(wrk, url, script, args.seconds, args.connections)
+                log(f"  run {n + 1}: {result['requests_per_sec']:.0f} req/s, p50 {result['p50_us'] / 1000:.1f} ms, "
+                    f"p99 {result['p99_us'] / 1000:.1f} ms"
+                    + (f", NON-2xx/3xx {result['non_2xx_3xx']}" if result["non_2xx_3xx"] else "")
+                    + (f", socket errors {result['socket_errors']}" if result["socket_errors"] else ""))
+                runs.append(result)
+            row = summarize(target, runs, sql.get(target.name))
+            row["smoke"] = smoke
+            row["smoke_problems"] = smoke["problems"]
+            rows.append(row)
+        for name in servers.procs:
+            if servers.procs[name].poll() is not None:
+                raise BenchError(f"{name} server died during the run:\n{servers.log_tail(name)}")
+        server_errors = {name: servers.log_tail(name) for name in servers.procs}
+
+        judge(rows)
+        print_table(rows, args)
+
+        lighthouse = None
+        if args.lighthouse:
+            product = f"{PRODUCT_PATH}?{urlencode(PRODUCT_PICKS)}"
+            lighthouse = run_lighthouse(f"http://127.0.0.1:{ports['store']}",
+                                        {"home": "/", "product": product}, workdir)
+            print()
+            print(f"Lighthouse {LIGHTHOUSE.split('@')[1]} (mobile preset, simulated throttling):")
+            if "error" in lighthouse:
+                print(f"  could not run: {lighthouse['error']}")
+            for name, result in lighthouse.items():
+                if not isinstance(result, dict):
+                    continue
+                if "error" in result:
+                    print(f"  {name}: could not run: {result['error']}")
+                    continue
+                print(f"  {name}: performance {result['performance']}, accessibility {result['accessibility']}"
+                      + (f" (failing: {', '.join(result['accessibility_failures'])})"
+                         if result["accessibility_failures"] else ""))
+                metrics = ", ".join(f"{k.replace('-', ' ')} {v}" for k, v in result["metrics"].items() if v)
+                print(f"    {metrics}")
+
+        RESULTS_DIR.mkdir(exist_ok=True)
+        out = RESULTS_DIR / f"{started.strftime('%Y%m%dT%H%M%SZ')}.json"
+        out.write_text(json.dumps({
+            "started_utc": started.isoformat(),
+            "settings": {"seconds": args.seconds, "runs": args.runs, "connections": args.connections,
+                         "threads": THREADS, "workers": args.workers, "warmup_seconds": WARMUP_SECONDS,
+                         "config": "development + BenchConfig (CSRF and rate limits off)"},
+            "aims": {"throughput_ratio_min": AIM_THROUGHPUT_RATIO, "p99_ratio_max": AIM_P99_RATIO},
+            "machine": machine_info(wrk),
+            "variant_id": variant_id,
+            "rows": rows,
+            "server_error_logs": server_errors,
+            "lighthouse": lighthouse,
+        }, indent=2, default=str))
+        print()
+        print(f"results: {out}")
+        return 2 if any(r["verdict"].startswith("BROKEN") for r in rows) else 0
+    except BenchError as error:
+        log(f"benchmark failed: {error}")
+        return 1
+    except KeyboardInterrupt:
+        log("interrupted")
+        return 130
+    finally:
+        servers.close()
+        if args.keep:
+            log(f"kept {workdir}")
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

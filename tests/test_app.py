@@ -1,0 +1,159 @@
+"""The application core: configuration, security headers, htmx helpers, error pages."""
+
+import pytest
+from flask import Blueprint
+
+from ally_web import create_app
+from ally_web.config import ProductionConfig
+from ally_web.security_headers import CONTENT_SECURITY_POLICY
+from tests.conftest import csrf_from, make_app
+
+
+def test_production_refuses_to_start_without_a_real_secret_key(monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", "sqlite://")
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        create_app(ProductionConfig)
+    monkeypatch.setenv("SECRET_KEY", "short")
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        create_app(ProductionConfig)
+
+
+def test_production_cookies_are_secure_with_the_host_prefix(monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", "sqlite://")
+    monkeypatch.setenv("SECRET_KEY", "x" * 40)
+
+    class Prod(ProductionConfig):
+        SECRET_KEY = "x" * 40
+
+    app = create_app(Prod)
+    assert app.config["SESSION_COOKIE_NAME"].startswith("__Host-")
+    assert app.config["SESSION_COOKIE_SECURE"] and app.config["SESSION_COOKIE_HTTPONLY"]
+    assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
+
+
+@pytest.mark.parametrize("url", ["/", "/shop", "/products/classic-pump", "/cart", "/faq", "/nope", "/static/css/site.css"])
+def test_every_response_carries_the_security_headers(client, url):
+    response = client.get(url)
+    assert response.headers["Content-Security-Policy"] == CONTENT_SECURITY_POLICY
+    assert "script-src 'self'" in CONTENT_SECURITY_POLICY and "unsafe-inline" not in CONTENT_SECURITY_POLICY
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"]
+
+
+def test_cookies_are_httponly_and_samesite(client):
+    client.post("/cart/add", data={"variant_id": "1", "quantity": "1", "style": "classic-pump"})
+    cookie = client.get_cookie("ally_session")
+    assert cookie.http_only and cookie.same_site == "Lax"
+
+
+def test_pages_have_landmarks_skip_link_and_the_vendored_htmx(client):
+    html = client.get("/").get_data(as_text=True)
+    assert '<a class="skip-link" href="#main">' in html
+    for landmark in ("<header", "<nav", '<main id="main"', "<footer"):
+        assert landmark in html
+    assert "vendor/htmx-4.0.1.min.js" in html
+    assert "hx-headers:inherited" in html  # CSRF travels as a header on htmx requests
+
+
+def test_a_partial_without_htmx_headers_is_not_varied(client):
+    response = client.get("/faq")
+    assert "HX-Request" not in response.headers.get("Vary", "")
+
+
+# --- error pages ---------------------------------------------------------------------
+
+
+def test_404_full_page_and_partial(client, htmx_headers):
+    full = client.get("/no/such/page")
+    assert full.status_code == 404 and "We could not find that page" in full.get_data(as_text=True)
+    assert "<html" in full.get_data(as_text=True)
+    partial = client.get("/no/such/page", headers=htmx_headers)
+    assert partial.status_code == 404
+    assert partial.headers["HX-Retarget"] == "#messages"
+    assert "<html" not in partial.get_data(as_text=True)
+    assert 'role="alert"' in partial.get_data(as_text=True)
+
+
+def _failing_app():
+    app = make_app(PROPAGATE_EXCEPTIONS=False)
+    boom = Blueprint("boom", __name__)
+
+    @boom.get("/boom")
+    def explode():
+        raise RuntimeError("kaboom")
+
+    app.register_blueprint(boom)
+    return app
+
+
+def test_500_full_page_and_partial_hide_the_details():
+    app = _failing_app()
+    with app.app_context():
+        client = app.test_client()
+        full = client.get("/boom")
+        assert full.status_code == 500
+        html = full.get_data(as_text=True)
+        assert "Something went wrong on our side" in html and "kaboom" not in html
+        partial = client.get("/boom", headers={"HX-Request": "true"})
+        assert partial.status_code == 500 and partial.headers["HX-Retarget"] == "#messages"
+
+
+def test_405_for_the_wrong_method(client):
+    assert client.get("/cart/add").status_code == 405
+
+
+# --- CSRF ------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def csrf_app():
+    from ally_web.extensions import db
+
+    app = make_app(WTF_CSRF_ENABLED=True)
+    with app.app_context():
+        db.create_all()
+        yield app
+        db.session.remove()
+        db.drop_all()
+        db.engine.dispose()
+
+
+def test_forms_without_a_csrf_token_are_refused(csrf_app):
+    client = csrf_app.test_client()
+    response = client.post("/cart/add", data={"variant_id": "1", "quantity": "1"})
+    assert response.status_code == 400
+    assert "open for too long" in response.get_data(as_text=True)
+
+
+def test_htmx_sends_csrf_as_a_header(csrf_app):
+    client = csrf_app.test_client()
+    token = csrf_from(client.get("/").get_data(as_text=True))
+    response = client.post(
+        "/cart/add",
+        data={"variant_id": "2000000000", "quantity": "1", "style": "x"},
+        headers={"HX-Request": "true", "X-CSRFToken": token},
+    )
+    assert response.status_code == 404  # past CSRF; the shoe itself does not exist
+
+
+def test_expired_csrf_in_a_partial_sends_the_browser_to_a_full_page(csrf_app):
+    client = csrf_app.test_client()
+    client.get("/")
+    response = client.post(
+        "/cart/add",
+        data={"variant_id": "1", "quantity": "1"},
+        headers={"HX-Request": "true", "X-CSRFToken": "stale", "HX-Current-URL": "http://localhost/products/classic-pump?size=8"},
+    )
+    assert response.status_code == 204
+    assert response.headers["HX-Redirect"] == "/products/classic-pump?size=8"
+    page = client.get("/products/classic-pump?size=8").get_data(as_text=True)
+    assert "open for too long" in page
+
+
+def test_hx_current_url_from_another_site_is_not_followed(csrf_app):
+    client = csrf_app.test_client()
+    response = client.post(
+        "/cart/add", data={}, headers={"HX-Request": "true", "HX-Current-URL": "https://evil.example/x"}
+    )
+    assert response.headers["HX-Redirect"] == "/"

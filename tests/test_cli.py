@@ -1,0 +1,38 @@
+"""`flask ally seed` and `flask ally create-staff`."""
+
+from sqlalchemy import func, select
+
+from ally_web.extensions import db
+from ally_web.models import Staff, StaffRole, Variant
+
+
+def test_seed_twice_adds_nothing(app):
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["ally", "seed"])
+    assert first.exit_code == 0, first.output
+    counts = [db.session.scalar(select(func.count()).select_from(m)) for m in (Variant, Staff)]
+    second = runner.invoke(args=["ally", "seed"])
+    assert "nothing added" in second.output
+    assert counts == [db.session.scalar(select(func.count()).select_from(m)) for m in (Variant, Staff)]
+    assert counts[1] == 2
+
+
+def test_create_staff_with_a_role(app):
+    runner = app.test_cli_runner()
+    result = runner.invoke(
+        args=["ally", "create-staff", "--email", "New@Ally.NYC", "--name", "Dana", "--role", "admin"],
+        input="a-long-enough-password\na-long-enough-password\n",
+    )
+    assert result.exit_code == 0, result.output
+    staff = db.session.scalar(select(Staff).where(Staff.email == "new@ally.nyc"))
+    assert staff.role == StaffRole.ADMIN and staff.name == "Dana"
+
+
+def test_create_staff_explains_a_refusal(app):
+    runner = app.test_cli_runner()
+    result = runner.invoke(
+        args=["ally", "create-staff", "--email", "x@ally.nyc", "--name", "X", "--role", "stylist"],
+        input="short\nshort\n",
+    )
+    assert result.exit_code != 0
+    assert "12 characters" in result.output
