@@ -8,6 +8,7 @@ import re
 from datetime import datetime
 
 import pytest
+from hypothesis import HealthCheck, settings
 from flask import g, has_app_context
 from flask.testing import FlaskClient
 
@@ -16,6 +17,13 @@ from ally_web.config import TestConfig
 from ally_web.extensions import db
 from ally_web.models import StaffRole
 from ally_web.services import calendar, staff_auth
+
+# Hostile-input tests: bounded in CI, a little wider on a developer machine.
+settings.register_profile("ci", max_examples=25, deadline=None, derandomize=True,
+                          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+settings.register_profile("dev", max_examples=60, deadline=None,
+                          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 # The database every test app uses: in-memory SQLite, or PostgreSQL with --db postgres.
 DATABASE = {"url": "sqlite://"}

@@ -58,10 +58,22 @@ class Cart:
         return any(line.made_to_order for line in self.lines)
 
 
+def _valid_line(key: object, value: object) -> bool:
+    return (
+        isinstance(key, str) and key.isdigit() and len(key) <= 10
+        and isinstance(value, list) and len(value) == 2
+        and type(value[0]) is int and 1 <= value[0] <= policy.CART_MAX_QUANTITY
+        and isinstance(value[1], bool)
+    )
+
+
 def _raw(store: Store) -> dict[str, list]:
-    """{variant id: [quantity, was in stock when added]}"""
+    """{variant id: [quantity, was in stock when added]}, minus anything malformed
+    (a cart written by an older version of the site, say)."""
     raw = store.get(SESSION_KEY)
-    return raw if isinstance(raw, dict) else {}
+    if not isinstance(raw, dict):
+        return {}
+    return {k: v for k, v in raw.items() if _valid_line(k, v)}
 
 
 def _save(store: Store, raw: dict[str, list]) -> None:
@@ -73,7 +85,7 @@ def _save(store: Store, raw: dict[str, list]) -> None:
 def cart_count(store: Store | None = None) -> int:
     """Pairs in the cart, from the session alone (the header shows it on every page)."""
     raw = _raw(session if store is None else store)
-    return sum(q for q, _ in raw.values() if isinstance(q, int))
+    return sum(quantity for quantity, _ in raw.values())
 
 
 def _check_quantity(quantity: int) -> None:
@@ -145,7 +157,7 @@ def load_cart(store: Store | None = None) -> Cart:
     """
     store = session if store is None else store
     raw = _raw(store)
-    ids = [int(k) for k in raw if k.isdigit()]
+    ids = [int(k) for k in raw]
     variants = {
         v.id: v
         for v in db.session.scalars(
@@ -157,7 +169,7 @@ def load_cart(store: Store | None = None) -> Cart:
     cart = Cart()
     changed = False
     for key, (quantity, was_in_stock) in list(raw.items()):
-        variant = variants.get(int(key)) if key.isdigit() else None
+        variant = variants.get(int(key))
         if variant is None:
             del raw[key]
             changed = True

@@ -1,0 +1,65 @@
+"""Hostile input: every form field and URL parameter gets strange values. The store
+must answer 4xx (or a normal page), never 5xx, and never echo markup unescaped."""
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+MARKER = "<x-hostile>"
+
+nasty_samples = st.sampled_from([
+    "", " ", "0", "-1", "1e309", "NaN", "99999999999999999999999999", "1.5", "٣", "８",
+    "' OR 1=1 --", '"; DROP TABLE variants; --', MARKER, f"{MARKER}<script>alert(1)</script>",
+    "\x00", "\x1b[31m", "\u202e", "🥿" * 50, "a" * 5000, "%00", "../../etc/passwd", "{{7*7}}",
+])
+nasty_text = st.one_of(nasty_samples, st.text(max_size=300), st.text(alphabet=st.characters(codec="utf-8"), max_size=40))
+maybe = st.one_of(st.none(), nasty_text)
+
+
+def check(response):
+    assert response.status_code < 500, response.status_code
+    body = response.get_data(as_text=True)
+    assert MARKER not in body, "hostile markup echoed unescaped"
+
+
+def form(**fields):
+    return {k: v for k, v in fields.items() if v is not None}
+
+
+@given(colour=maybe, size=maybe, width=maybe)
+def test_product_page_parameters(client, colour, size, width):
+    params = form(colour=colour, size=size, width=width)
+    check(client.get("/products/classic-pump", query_string=params))
+    check(client.get("/products/classic-pump", query_string=params, headers={"HX-Request": "true"}))
+
+
+@given(slug=nasty_text)
+def test_product_slug(client, slug):
+    check(client.get("/products/" + slug.replace("/", "%2F").replace("?", "%3F").replace("#", "%23")))
+
+
+@given(variant_id=maybe, quantity=maybe, style=maybe, colour=maybe, size=maybe, width=maybe)
+def test_cart_add_form(client, variant_id, quantity, style, colour, size, width):
+    data = form(variant_id=variant_id, quantity=quantity, style=style, colour=colour, size=size, width=width)
+    check(client.post("/cart/add", data=data))
+    check(client.post("/cart/add", data=data, headers={"HX-Request": "true"}))
+
+
+@given(line=st.one_of(nasty_text, st.integers()), quantity=maybe)
+def test_cart_line_forms(client, line, quantity):
+    path = str(line).replace("/", "%2F").replace("?", "%3F").replace("#", "%23")
+    check(client.post(f"/cart/lines/{path}", data=form(quantity=quantity)))
+    check(client.post(f"/cart/lines/{path}/remove"))
+
+
+@given(email=maybe, password=maybe, next_url=maybe)
+def test_sign_in_form(client, email, password, next_url):
+    query = form(next=next_url)
+    check(client.post("/staff/sign-in", query_string=query, data=form(email=email, password=password)))
+
+
+@given(cookie_cart=st.one_of(st.dictionaries(nasty_text, st.lists(st.one_of(st.integers(), nasty_text), max_size=3), max_size=4), nasty_text, st.integers()))
+def test_a_tampered_cart_in_the_session_is_survived(app, client, cookie_cart):
+    with client.session_transaction() as session:
+        session["cart"] = cookie_cart
+    check(client.get("/cart"))
+    check(client.get("/"))
