@@ -7,6 +7,7 @@ a stale price. A line is made-to-order whenever stock cannot cover it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import MutableMapping
 from dataclasses import dataclass, field
 
@@ -60,7 +61,7 @@ class Cart:
 
 def _valid_line(key: object, value: object) -> bool:
     return (
-        isinstance(key, str) and key.isdigit() and len(key) <= 10
+        isinstance(key, str) and re.fullmatch(r"[0-9]{1,10}", key) is not None
         and isinstance(value, list) and len(value) == 2
         and type(value[0]) is int and 1 <= value[0] <= policy.CART_MAX_QUANTITY
         and isinstance(value[1], bool)

@@ -158,3 +158,7 @@ def configure_login_manager(login_manager: LoginManager) -> None:
     login_manager.unauthorized_handler(_unauthorized)
     login_manager.anonymous_user = Anonymous
     login_manager.session_protection = None  # the server-side session does this job
+
+
+def list_staff() -> list[Staff]:
+    return list(db.session.scalars(select(Staff).order_by(Staff.role, Staff.name)))

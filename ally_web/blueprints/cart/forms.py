@@ -1,3 +1,5 @@
+import re
+
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField
 from wtforms.validators import InputRequired, NumberRange
@@ -19,7 +21,8 @@ class AddToCartForm(FlaskForm):
 
     def variant_id_value(self) -> int | None:
         raw = (self.variant_id.data or "").strip()
-        if raw.isdigit() and len(raw) <= 10 and 1 <= int(raw) <= MAX_ID:
+        # ASCII digits only: str.isdigit() also accepts "¹" and "٣", which int() refuses.
+        if re.fullmatch(r"[0-9]{1,10}", raw) and 1 <= int(raw) <= MAX_ID:
             return int(raw)
         return None
 
