@@ -52,9 +52,9 @@ def register_extensions(app: Flask) -> None:
     login_manager.init_app(app)
 
     from ally_web import models  # noqa: F401  (register the tables)
-    from ally_web.services import staff_auth
+    from ally_web.blueprints.auth.login_manager import configure_login_manager
 
-    staff_auth.configure_login_manager(login_manager)
+    configure_login_manager(login_manager)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -12,13 +12,12 @@ import secrets
 from datetime import timedelta
 from functools import lru_cache
 
-from flask import current_app, request, url_for
-from flask_login import AnonymousUserMixin, LoginManager
+from flask import current_app
+from flask_login import AnonymousUserMixin
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ally_web.extensions import db
-from ally_web.htmx import hx_redirect, is_htmx, same_site_path
 from ally_web.models import Staff, StaffRole, StaffSession
 from ally_web.services import calendar
 from ally_web.services.errors import DomainError
@@ -142,22 +141,6 @@ def touch_session(user: StaffUser) -> bool:
         return False
     user.staff_session.last_seen_at = moment
     return True
-
-
-def _unauthorized():
-    """Send visitors to sign in; inside an htmx partial, as a full navigation."""
-    target = request.full_path if request.method == "GET" else request.path
-    if is_htmx():
-        current = request.headers.get("HX-Current-URL")
-        target = same_site_path(current) or url_for("admin.dashboard")
-    return hx_redirect(url_for("auth.login", next=target.rstrip("?")))
-
-
-def configure_login_manager(login_manager: LoginManager) -> None:
-    login_manager.user_loader(load_user)
-    login_manager.unauthorized_handler(_unauthorized)
-    login_manager.anonymous_user = Anonymous
-    login_manager.session_protection = None  # the server-side session does this job
 
 
 def list_staff() -> list[Staff]:
