@@ -51,7 +51,7 @@ def add():
             message = f"Added {variant.colour.style.name} in {variant.colour.name}, size {variant.size_label}."
             if is_partial():
                 response = render("cart/cart.html", block="drawer", cart=cart_service.load_cart(),
-                                  line_errors={}, typed={}, added=message)
+                                  line_errors={}, typed={}, status_message=message)
                 return trigger(response, CART_CHANGED)
             flash(message, "success")
             return redirect(url_for("cart.show"), 303)
