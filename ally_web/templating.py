@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import lru_cache
 
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_currency
@@ -15,6 +16,7 @@ LOCALE = "en_US"
 HTMX_VERSION = "4.0.1"
 
 
+@lru_cache(maxsize=4096)
 def money(cents: int) -> str:
     """$295 for whole dollars, $12.50 otherwise."""
     amount = cents / 100

@@ -313,45 +313,68 @@ def make_targets(variant_id: int) -> list[Target]:
     ]
 
 
-def count_queries(db_url: str, targets: list[Target]) -> dict[str, dict]:
-    """SQL statements per request for each store page, in-process (test client, no cookies)."""
-    os.environ["DATABASE_URL"] = db_url
+def _request(client, target: Target):
+    return client.open(target.path, method=target.method, headers=target.headers, data=target.body)
+
+
+def cpu_ms_per_request(app, target: Target, batch: int = 50, batches: int = 5) -> float:
+    """CPU time of this process per request, best batch: steadier than wall time on a busy box."""
+    best = float("inf")
+    for _ in range(batches):
+        start = time.process_time()
+        for _ in range(batch):
+            _request(app.test_client(use_cookies=False), target)
+        best = min(best, (time.process_time() - start) / batch)
+    return best * 1000
+
+
+def profile_in_process(store_url: str, bare_url: str, targets: list[Target]) -> dict[str, dict]:
+    """Per page, in-process with the Flask test client and no cookies (like wrk):
+    SQL statements per request (one request after a warm-up one) and CPU ms per request."""
+    os.environ["DATABASE_URL"] = store_url
     os.environ["RATELIMIT_ENABLED"] = "0"
+    os.environ["BARE_DATABASE_URL"] = bare_url
     from sqlalchemy import event
 
+    import bare_app
     from bench_config import BenchConfig
 
     from ally_web import create_app
     from ally_web.extensions import db
 
-    config = type("InProcessBenchConfig", (BenchConfig,), {"SQLALCHEMY_DATABASE_URI": db_url})
-    app = create_app(config)
+    config = type("InProcessBenchConfig", (BenchConfig,), {"SQLALCHEMY_DATABASE_URI": store_url})
+    store_app = create_app(config)
     statements: list[str] = []
 
     def on_execute(conn, cursor, statement, parameters, context, executemany):  # noqa: ARG001
         statements.append(statement)
 
+    # Only fetch the engine inside an app context: requests must run outside one, or
+    # they would share its `g` and SQLAlchemy session (identity map, cached CSRF token).
+    with store_app.app_context():
+        store_engine = db.engine
+    engines = {"store": (store_app, store_engine), "bare": (bare_app.app, bare_app.engine)}
     results: dict[str, dict] = {}
-    with app.app_context():
-        event.listen(db.engine, "before_cursor_execute", on_execute)
-        try:
-            for target in targets:
-                if target.server != "store":
-                    continue
-                for attempt in ("warm-up", "counted"):
-                    statements.clear()
-                    client = app.test_client(use_cookies=False)  # like wrk: a fresh visitor
-                    response = client.open(target.path, method=target.method,
-                                           headers=target.headers, data=target.body)
-                results[target.name] = {
-                    "queries": len(statements),
-                    "status": response.status_code,
-                    "bytes": len(response.get_data()),
-                    "sets_cookie": "Set-Cookie" in response.headers,
-                    "statements": [" ".join(s.split())[:160] for s in statements],
-                }
-        finally:
-            event.remove(db.engine, "before_cursor_execute", on_execute)
+    for _, engine in engines.values():
+        event.listen(engine, "before_cursor_execute", on_execute)
+    try:
+        for target in targets:
+            app, _ = engines[target.server]
+            for _attempt in ("warm-up", "counted"):
+                statements.clear()
+                response = _request(app.test_client(use_cookies=False), target)
+            results[target.name] = {
+                "queries": len(statements),
+                "status": response.status_code,
+                "bytes": len(response.get_data()),
+                "sets_cookie": "Set-Cookie" in response.headers,
+                "statements": [" ".join(s.split())[:160] for s in statements],
+            }
+    finally:
+        for _, engine in engines.values():
+            event.remove(engine, "before_cursor_execute", on_execute)
+    for target in targets:
+        results[target.name]["cpu_ms"] = cpu_ms_per_request(engines[target.server][0], target)
     return results
 
 
@@ -488,27 +511,34 @@ def fmt_ratio(value: float | None) -> str:
 
 
 def print_table(rows: list[dict], args) -> None:
-    headers = ["page", "req/s", "p50 ms", "p99 ms", "rps/bare", "p99/bare", "SQL", "non-2xx/3xx", "verdict"]
+    headers = ["page", "req/s", "spread", "p50 ms", "p99 ms", "rps/bare", "p99/bare", "SQL", "CPU ms",
+               "CPU/bare", "non-2xx/3xx", "verdict"]
     table = []
     for row in rows:
         table.append([
             row["name"],
             f"{row['requests_per_sec']:.0f}",
+            f"±{row['rps_spread'] * 50:.0f}%" if len(row["runs"]) > 1 else "-",
             f"{row['p50_ms']:.1f}",
             f"{row['p99_ms']:.1f}",
             fmt_ratio(row["rps_ratio"]),
             fmt_ratio(row["p99_ratio"]),
             str(row["sql_queries"]) if row["sql_queries"] is not None else "?",
+            f"{row['cpu_ms']:.2f}" if row["cpu_ms"] is not None else "?",
+            fmt_ratio(row["cpu_ratio"]),
             str(row["non_2xx_3xx"]) + (f" (+{row['socket_errors']} socket)" if row["socket_errors"] else ""),
             row["verdict"],
         ])
     widths = [max(len(h), *(len(r[i]) for r in table)) for i, h in enumerate(headers)]
     line = lambda cells: "  ".join(  # noqa: E731
-        c.ljust(w) if i in (0, 8) else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths)))
+        c.ljust(w) if i in (0, len(cells) - 1) else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths)))
     print()
     print(f"wrk: {THREADS} threads, {args.connections} connections, {args.runs} x {args.seconds:g} s "
           f"(after {WARMUP_SECONDS} s warm-up), medians; gunicorn: {args.workers} sync workers")
-    print(f"aims: req/s >= {AIM_THROUGHPUT_RATIO}x bare, p99 <= {AIM_P99_RATIO}x bare p99")
+    print(f"aims: req/s >= {AIM_THROUGHPUT_RATIO}x bare, p99 <= {AIM_P99_RATIO}x bare p99; "
+          "spread = half the req/s range across runs, relative to the median")
+    print("SQL and CPU ms: in-process (Flask test client, no cookies), CPU time per request, "
+          "best of 5 batches: a check on wrk's numbers when the machine is busy")
     print(line(headers))
     print(line(["-" * w for w in widths]))
     for cells in table:
@@ -525,12 +555,16 @@ def summarize(target: Target, runs: list[dict], sql: dict | None) -> dict:
         "headers": target.headers,
         "body": target.body,
         "requests_per_sec": med("requests_per_sec"),
+        # (max - min) / median of req/s across runs: how noisy this machine was.
+        "rps_spread": (max(r["requests_per_sec"] for r in runs) - min(r["requests_per_sec"] for r in runs))
+        / med("requests_per_sec"),
         "p50_ms": med("p50_us") / 1000,
         "p90_ms": med("p90_us") / 1000,
         "p99_ms": med("p99_us") / 1000,
         "non_2xx_3xx": sum(r["non_2xx_3xx"] for r in runs),
         "socket_errors": sum(r["socket_errors"] for r in runs),
-        "sql_queries": sql["queries"] if sql else (1 if target.server == "bare" else None),
+        "sql_queries": sql["queries"] if sql else None,
+        "cpu_ms": sql["cpu_ms"] if sql else None,
         "sql_detail": sql,
         "runs": [{k: v for k, v in r.items() if k != "wrk_output"} for r in runs],
         "wrk_output_last_run": runs[-1]["wrk_output"],
@@ -542,6 +576,7 @@ def judge(rows: list[dict]) -> None:
     for row in rows:
         row["rps_ratio"] = row["requests_per_sec"] / bare["requests_per_sec"] if bare["requests_per_sec"] else None
         row["p99_ratio"] = row["p99_ms"] / bare["p99_ms"] if bare["p99_ms"] else None
+        row["cpu_ratio"] = (row["cpu_ms"] / bare["cpu_ms"]) if row["cpu_ms"] and bare["cpu_ms"] else None
         broken = row["non_2xx_3xx"] > 0 or row["socket_errors"] > 0 or row.get("smoke_problems")
         if broken:
             reasons = []
@@ -588,9 +623,18 @@ def main(argv: list[str] | None = None) -> int:
 
     for sig in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, interrupt)
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # even if started with SIGINT ignored
 
-    wrk = ensure_wrk()
+    try:
+        wrk = ensure_wrk()
+    except BenchError as error:
+        log(f"benchmark failed: {error}")
+        return 1
     started = datetime.now(timezone.utc)
+    machine = machine_info(wrk)
+    load, cpus = (machine["loadavg_at_start"] or [0])[0], machine["nproc"] or 1
+    if load > 0.5 * cpus:
+        log(f"note: load average is {load:.1f} on {cpus} CPUs before the run: other work will add noise")
     workdir = Path(tempfile.mkdtemp(prefix="ally-bench-"))
     servers = Servers(workdir)
     try:
@@ -609,10 +653,10 @@ def main(argv: list[str] | None = None) -> int:
         targets = make_targets(variant_id)
         run_checked([str(VENV_BIN / "python"), str(BENCH_DIR / "bare_app.py")], bare_env, BENCH_DIR)
 
-        log("Counting SQL queries per request (in-process)")
-        sql = count_queries(store_url, targets)
+        log("Counting SQL queries and CPU time per request (in-process)")
+        sql = profile_in_process(store_url, bare_url, targets)
         for name, info in sql.items():
-            log(f"  {name}: {info['queries']} queries, status {info['status']}, "
+            log(f"  {name}: {info['queries']} queries, {info['cpu_ms']:.2f} CPU ms, status {info['status']}, "
                 f"{info['bytes']} bytes{', sets a cookie' if info['sets_cookie'] else ''}")
 
         log(f"Starting gunicorn ({args.workers} sync workers each)")
@@ -621,27 +665,34 @@ def main(argv: list[str] | None = None) -> int:
             "bare": servers.start("bare", "bare_app:app", bare_env, args.workers),
         }
 
-        rows = []
+        # Warm every target up, then interleave the measured runs (round 1: every page,
+        # round 2: every page, ...) so that a slow spell on a shared machine hits all
+        # pages alike instead of skewing one page's ratio to the bare page.
+        scripts, urls, smokes = {}, {}, {}
         for index, target in enumerate(targets):
             port = ports[target.server]
-            smoke = smoke_check(target, port)
-            if smoke["problems"]:
-                log(f"  {target.name}: smoke check: {', '.join(smoke['problems'])}")
-            script = write_lua(target, workdir, index)
-            url = f"http://127.0.0.1:{port}{target.path}"
-            log(f"{target.name}: warm-up {WARMUP_SECONDS} s, then {args.runs} x {args.seconds:g} s")
-            run_wrk(wrk, url, script, WARMUP_SECONDS, args.connections)
-            runs = []
-            for n in range(args.runs):
-                result = run_wrk(wrk, url, script, args.seconds, args.connections)
-                log(f"  run {n + 1}: {result['requests_per_sec']:.0f} req/s, p50 {result['p50_us'] / 1000:.1f} ms, "
+            smokes[target.name] = smoke_check(target, port)
+            if smokes[target.name]["problems"]:
+                log(f"  {target.name}: smoke check: {', '.join(smokes[target.name]['problems'])}")
+            scripts[target.name] = write_lua(target, workdir, index)
+            urls[target.name] = f"http://127.0.0.1:{port}{target.path}"
+            log(f"{target.name}: warm-up {WARMUP_SECONDS} s")
+            run_wrk(wrk, urls[target.name], scripts[target.name], WARMUP_SECONDS, args.connections)
+        all_runs: dict[str, list[dict]] = {t.name: [] for t in targets}
+        for n in range(args.runs):
+            log(f"round {n + 1} of {args.runs} ({args.seconds:g} s per page)")
+            for target in targets:
+                result = run_wrk(wrk, urls[target.name], scripts[target.name], args.seconds, args.connections)
+                log(f"  {target.name}: {result['requests_per_sec']:.0f} req/s, p50 {result['p50_us'] / 1000:.1f} ms, "
                     f"p99 {result['p99_us'] / 1000:.1f} ms"
                     + (f", NON-2xx/3xx {result['non_2xx_3xx']}" if result["non_2xx_3xx"] else "")
                     + (f", socket errors {result['socket_errors']}" if result["socket_errors"] else ""))
-                runs.append(result)
-            row = summarize(target, runs, sql.get(target.name))
-            row["smoke"] = smoke
-            row["smoke_problems"] = smoke["problems"]
+                all_runs[target.name].append(result)
+        rows = []
+        for target in targets:
+            row = summarize(target, all_runs[target.name], sql.get(target.name))
+            row["smoke"] = smokes[target.name]
+            row["smoke_problems"] = smokes[target.name]["problems"]
             rows.append(row)
         for name in servers.procs:
             if servers.procs[name].poll() is not None:
@@ -680,13 +731,15 @@ def main(argv: list[str] | None = None) -> int:
                          "threads": THREADS, "workers": args.workers, "warmup_seconds": WARMUP_SECONDS,
                          "config": "development + BenchConfig (CSRF and rate limits off)"},
             "aims": {"throughput_ratio_min": AIM_THROUGHPUT_RATIO, "p99_ratio_max": AIM_P99_RATIO},
-            "machine": machine_info(wrk),
+            "machine": {**machine, "loadavg_at_end": os.getloadavg()},
             "variant_id": variant_id,
             "rows": rows,
             "server_error_logs": server_errors,
             "lighthouse": lighthouse,
         }, indent=2, default=str))
         print()
+        print(f"load average {machine['loadavg_at_start'][0]:.1f} before, {os.getloadavg()[0]:.1f} after "
+              f"({machine['nproc']} CPUs, shared by wrk and both servers)")
         print(f"results: {out}")
         return 2 if any(r["verdict"].startswith("BROKEN") for r in rows) else 0
     except BenchError as error:

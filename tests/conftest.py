@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import re
+from contextlib import contextmanager
 from datetime import datetime
 
 import pytest
@@ -103,20 +104,29 @@ def app_overrides() -> dict:
     return {}
 
 
-@pytest.fixture
-def app(app_overrides):
-    app = make_app(**app_overrides)
+@contextmanager
+def running_app(seed: bool = True, **overrides):
+    """An app with its tables built (tests only: real databases use migrations),
+    optionally the demo catalog, and everything dropped afterwards."""
+    app = make_app(**overrides)
     with app.app_context():
-        db.create_all()  # tests only: real databases are built by migrations
-        from ally_web.seed import seed_catalog, seed_notices
+        db.create_all()
+        if seed:
+            from ally_web.seed import seed_catalog, seed_notices
 
-        seed_catalog()
-        seed_notices()
-        db.session.commit()
+            seed_catalog()
+            seed_notices()
+            db.session.commit()
         yield app
         db.session.remove()
         db.drop_all()
         db.engine.dispose()
+
+
+@pytest.fixture
+def app(app_overrides):
+    with running_app(**app_overrides) as app:
+        yield app
 
 
 @pytest.fixture(autouse=True)

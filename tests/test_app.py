@@ -6,7 +6,7 @@ from flask import Blueprint
 from ally_web import create_app
 from ally_web.config import ProductionConfig
 from ally_web.security_headers import CONTENT_SECURITY_POLICY
-from tests.conftest import csrf_from, make_app
+from tests.conftest import csrf_from, make_app, running_app
 
 
 def test_production_refuses_to_start_without_a_real_secret_key(monkeypatch):
@@ -108,15 +108,8 @@ def test_405_for_the_wrong_method(client):
 
 @pytest.fixture
 def csrf_app():
-    from ally_web.extensions import db
-
-    app = make_app(WTF_CSRF_ENABLED=True)
-    with app.app_context():
-        db.create_all()
+    with running_app(seed=False, WTF_CSRF_ENABLED=True) as app:
         yield app
-        db.session.remove()
-        db.drop_all()
-        db.engine.dispose()
 
 
 def test_forms_without_a_csrf_token_are_refused(csrf_app):
@@ -157,3 +150,18 @@ def test_hx_current_url_from_another_site_is_not_followed(csrf_app):
         "/cart/add", data={}, headers={"HX-Request": "true", "HX-Current-URL": "https://evil.example/x"}
     )
     assert response.headers["HX-Redirect"] == "/"
+
+
+@pytest.mark.parametrize(
+    "method, url, data",
+    [
+        ("GET", "/products/classic-pump?size=8%00", None),
+        ("GET", "/products/bad%00slug", None),
+        ("POST", "/cart/add", {"variant_id": "1\x00", "quantity": "1", "style": "classic-pump"}),
+        ("POST", "/staff/sign-in", {"email": "a@b.com\x00", "password": "x"}),
+    ],
+)
+def test_nul_bytes_are_a_clear_400_on_every_database(client, method, url, data):
+    response = client.open(url, method=method, data=data)
+    assert response.status_code == 400
+    assert "characters we cannot accept" in response.get_data(as_text=True)

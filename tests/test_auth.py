@@ -10,7 +10,7 @@ from ally_web.extensions import db
 from ally_web.models import Staff, StaffRole, StaffSession
 from ally_web.services import calendar, staff_auth
 from ally_web.services.errors import DomainError
-from tests.conftest import STAFF_PASSWORD, make_app
+from tests.conftest import STAFF_PASSWORD, running_app
 
 
 def sign_in(client, email, password=STAFF_PASSWORD, **kw):
@@ -183,15 +183,8 @@ def test_every_admin_endpoint_sends_visitors_to_sign_in(app, client):
 
 @pytest.fixture
 def limited_app():
-    app = make_app(RATELIMIT_ENABLED=True, LOGIN_RATE_LIMIT="3 per minute")
-    from ally_web.extensions import db as _db
-
-    with app.app_context():
-        _db.create_all()
+    with running_app(seed=False, RATELIMIT_ENABLED=True, LOGIN_RATE_LIMIT="3 per minute") as app:
         yield app
-        _db.session.remove()
-        _db.drop_all()
-        _db.engine.dispose()
 
 
 def test_login_is_rate_limited_with_a_friendly_429(limited_app):

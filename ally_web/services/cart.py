@@ -97,7 +97,9 @@ def _check_quantity(quantity: int) -> None:
 
 
 def _variant(variant_id: int) -> Variant:
-    variant = db.session.get(Variant, variant_id)
+    variant = db.session.get(
+        Variant, variant_id, options=[joinedload(Variant.colour).joinedload(Colour.style)]
+    )
     if variant is None:
         raise NotFound("That shoe is no longer available.", field="variant_id")
     return variant

@@ -26,13 +26,11 @@ def list_styles() -> list[Style]:
 
 
 def get_style(slug: str) -> Style | None:
-    """One style with its colours and every variant (a fixed three queries)."""
+    """One style with its colours (a fixed two queries); variants load one at a time."""
     if len(slug) > 80:
         return None
     return db.session.scalar(
-        select(Style)
-        .where(Style.slug == slug)
-        .options(selectinload(Style.colours).selectinload(Colour.variants))
+        select(Style).where(Style.slug == slug).options(selectinload(Style.colours))
     )
 
 
@@ -96,13 +94,13 @@ def choose_variant(style: Style, colour: str | None, size: str | None, width: st
         if choice.size_halves is None:
             choice.errors["size"] = "Please choose a US size from 5 to 12."
     if choice.size_halves is not None and not choice.errors:
-        choice.variant = next(
-            (
-                v
-                for v in choice.colour.variants
-                if v.size_halves == choice.size_halves and v.width == choice.width
-            ),
-            None,
+        # Only the chosen pair is loaded: the picker lists sizes from policy.
+        choice.variant = db.session.scalar(
+            select(Variant).where(
+                Variant.colour_id == choice.colour.id,
+                Variant.size_halves == choice.size_halves,
+                Variant.width == choice.width,
+            )
         )
         if choice.variant is None:
             choice.errors["size"] = "This size is not offered in this colour."
