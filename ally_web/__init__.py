@@ -61,14 +61,20 @@ def register_blueprints(app: Flask) -> None:
     from ally_web.blueprints.admin import bp as admin_bp
     from ally_web.blueprints.auth import bp as auth_bp
     from ally_web.blueprints.cart import bp as cart_bp
+    from ally_web.blueprints.checkout import bp as checkout_bp
+    from ally_web.blueprints.orders import bp as orders_bp
     from ally_web.blueprints.pages import bp as pages_bp
+    from ally_web.blueprints.sandbox import bp as sandbox_bp
     from ally_web.blueprints.shop import bp as shop_bp
 
     app.register_blueprint(shop_bp)
     app.register_blueprint(cart_bp)
+    app.register_blueprint(checkout_bp)
+    app.register_blueprint(orders_bp)
     app.register_blueprint(pages_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(sandbox_bp)  # test payment provider; 404s unless PAYMENTS_PROVIDER == "sandbox"
 
 
 def register_request_hooks(app: Flask) -> None:

@@ -7,11 +7,13 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from ally_web.extensions import db
+from ally_web.jobs import jobs_command
 from ally_web.models import StaffRole
 from ally_web.services import staff_auth
 from ally_web.services.errors import DomainError
 
 ally = AppGroup("ally", help="ALLY store commands.")
+ally.add_command(jobs_command)
 
 
 @ally.command("seed")
@@ -45,6 +47,11 @@ def demo_info_command() -> None:
     config = current_app.config
     click.echo(f"  Staff sign-in: {config['DEMO_ADMIN_EMAIL']} (admin) or {config['DEMO_STAFF_EMAIL']} (stylist)")
     click.echo(f"  Password:      {config['DEMO_STAFF_PASSWORD']}")
+    from ally_web.seed import demo_order
+
+    sample = demo_order()
+    if sample:
+        click.echo(f"  Sample order:  #{sample[1]} for {sample[0]}")
 
 
 def register_cli(app: Flask) -> None:

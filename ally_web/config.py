@@ -8,6 +8,7 @@ from pathlib import Path
 
 INSTANCE_DIR = Path(__file__).resolve().parent.parent / "instance"
 DEV_SECRET_KEY = "dev-only-not-secret"
+DEV_WEBHOOK_SECRET = "dev-only-webhook-secret"
 
 
 def _env_bool(name: str, default: bool) -> bool:
@@ -43,6 +44,18 @@ class Config:
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "5 per minute; 30 per hour")
 
+    # Email (DESIGN §2 "Notifications"): sent by `flask ally jobs`, never in a request.
+    SMTP_URL = os.environ.get("SMTP_URL", "")  # empty: emails are logged, not sent
+    MAIL_FROM = os.environ.get("MAIL_FROM", "ALLY <hello@ally.nyc>")
+    MAIL_MAX_ATTEMPTS = int(os.environ.get("MAIL_MAX_ATTEMPTS", "5"))
+
+    # Payments (gateways/payments.py): "sandbox" is the built-in test provider.
+    PAYMENTS_PROVIDER = os.environ.get("PAYMENTS_PROVIDER", "sandbox")
+    PAYMENTS_WEBHOOK_SECRET = os.environ.get("PAYMENTS_WEBHOOK_SECRET", DEV_WEBHOOK_SECRET)
+
+    # Where the store is reached; used for links in emails written outside a request.
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
+
     # Demo accounts printed by the serve script; ignored outside `flask ally seed`.
     DEMO_STAFF_EMAIL = "stylist@ally.nyc"
     DEMO_ADMIN_EMAIL = "admin@ally.nyc"
@@ -62,6 +75,9 @@ class TestConfig(Config):
     RATELIMIT_ENABLED = False  # tests that prove rate limits switch it back on
     RATELIMIT_STORAGE_URI = "memory://"
     SERVER_NAME = None
+    SMTP_URL = ""  # a developer's own SMTP_URL never reaches the tests
+    PAYMENTS_PROVIDER = "sandbox"
+    PAYMENTS_WEBHOOK_SECRET = "test-webhook-secret"
 
 
 class ProductionConfig(Config):
@@ -80,6 +96,17 @@ class ProductionConfig(Config):
             )
         if "DATABASE_URL" not in os.environ:
             raise RuntimeError("ProductionConfig needs DATABASE_URL.")
+        if os.environ.get("PAYMENTS_PROVIDER", "sandbox") == "sandbox":
+            raise RuntimeError(
+                "ProductionConfig refuses the sandbox payment provider (test payments only): "
+                "set PAYMENTS_PROVIDER to a real provider."
+            )
+        webhook_secret = os.environ.get("PAYMENTS_WEBHOOK_SECRET", "")
+        if len(webhook_secret) < 32 or webhook_secret == DEV_WEBHOOK_SECRET:
+            raise RuntimeError(
+                "ProductionConfig needs PAYMENTS_WEBHOOK_SECRET: the provider's webhook "
+                "signing secret (32+ characters)."
+            )
 
 
 CONFIGS = {

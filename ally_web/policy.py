@@ -106,3 +106,33 @@ CURRENCY = "USD"
 SIZES = tuple(s / 2 for s in range(10, 25))  # US 5 to 12, with halves
 WIDTHS = {"N": "Narrow", "M": "Medium", "W": "Wide"}
 CART_MAX_QUANTITY = 10  # brand setting: pairs of one variant per cart line
+
+# --- International shipping tiers (brand settings) --------------------------------
+# Each country belongs to a tier; a tier prices Standard and Express shipping, and
+# steps up once the order's goods are worth more (heavier, insured parcels).
+
+
+@dataclass(frozen=True)
+class ShippingTier:
+    standard_cents: int
+    express_cents: int
+    step_over_cents: int  # goods value above which the step-up applies
+    step_up_cents: int
+
+
+INTERNATIONAL_TIERS = {
+    "north-america": ShippingTier(2500, 4500, 50000, 1000),
+    "europe": ShippingTier(3500, 6000, 50000, 1500),
+    "asia-pacific": ShippingTier(4000, 7000, 50000, 1500),
+}
+COUNTRY_TIER = {
+    "CA": "north-america", "MX": "north-america",
+    "GB": "europe", "FR": "europe", "SE": "europe", "CH": "europe",
+    "AU": "asia-pacific", "NZ": "asia-pacific", "HK": "asia-pacific",
+    "MO": "asia-pacific", "CN": "asia-pacific", "AE": "asia-pacific",
+}
+
+# --- Installments (brand settings within the provider's rules) -----------------------
+
+INSTALLMENT_MIN_CENTS = 5000
+INSTALLMENT_MAX_CENTS = 200000

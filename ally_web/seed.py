@@ -159,4 +159,89 @@ def seed_staff() -> int:
 def seed_all() -> int:
     added = seed_catalog() + seed_notices() + seed_staff()
     db.session.flush()
+    base_url = current_app.config.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
+    with current_app.test_request_context(base_url=base_url):  # links in the demo emails
+        added += seed_orders()
+    db.session.flush()
     return added
+
+
+# --- Demo orders ------------------------------------------------------------------
+
+DEMO_ADDRESSES = {
+    "US": dict(name="Jane Doe", phone="+1 212 555 0100", line1="350 Fifth Avenue", line2="Apt 21B",
+               city="New York", region="NY", postal_code="10118", country="US"),
+    "GB": dict(name="Amelia Hart", phone="+44 20 7946 0000", line1="12 Hanover Square", line2="",
+               city="London", region="", postal_code="W1S 1JB", country="GB"),
+}
+
+# email, address, [(style, colour, size halves, width, quantity, made to order)], method, what happens next
+DEMO_ORDERS = [
+    ("jane.doe@example.com", "US", [("classic-pump", "black", 17, "M", 1, False)], "us-standard", "paid"),
+    ("amelia.hart@example.co.uk", "GB", [("classic-pump", "cherry", 16, "M", 1, False)], "express", "shipped"),
+    ("olivia.brown@example.com", "US", [("slingback", "black", 16, "M", 1, False)], "us-standard", "delivered"),
+    ("grace.lee@example.com", "US", [("strap-heel", "silver", 15, "N", 1, True)], "us-standard", "paid"),
+    ("maria.garcia@example.com", "US", [("classic-pump", "navy-suede", 22, "W", 1, True)], "us-standard", "paid"),
+]
+# Grace's ALLY size is on file, so her made-to-order pair skips the fitting pair.
+DEMO_KNOWN_SIZES = {"grace.lee@example.com": ("Grace Lee", 15, "N")}
+
+
+def _demo_variant(style: str, colour: str, size_halves: int, width: str) -> Variant:
+    return db.session.scalar(
+        select(Variant).join(Colour).join(Style).where(
+            Style.slug == style, Colour.slug == colour,
+            Variant.size_halves == size_halves, Variant.width == width,
+        )
+    )
+
+
+def seed_orders() -> int:
+    """Place the demo orders through the real checkout, paying on the sandbox."""
+    from ally_web.gateways.payments import SandboxGateway, sandbox_authorize, sandbox_session
+    from ally_web.models import Customer, Order
+    from ally_web.services import calendar, checkout, fulfilment
+    from ally_web.services import cart as cart_service
+    from ally_web.services.addresses import Address
+
+    added = 0
+    gateway = SandboxGateway()
+    for email, (name, size, width) in DEMO_KNOWN_SIZES.items():
+        if not db.session.scalar(select(Customer.id).where(Customer.email_canonical == email)):
+            db.session.add(Customer(email=email, email_canonical=email, name=name, size_halves=size,
+                                    width=width, created_at=calendar.now()))
+            added += 1
+    for email, country, picks, method, outcome in DEMO_ORDERS:
+        if db.session.scalar(select(Order.id).where(Order.email_canonical == email)):
+            continue
+        store: dict = {}
+        for style, colour, size, width, quantity, made_to_order in picks:
+            variant = _demo_variant(style, colour, size, width)
+            variant.stock = 0 if made_to_order else max(variant.stock, quantity + 1)
+            cart_service.add_to_cart(variant.id, quantity, store)
+        address = dict(DEMO_ADDRESSES[country])
+        if email in DEMO_KNOWN_SIZES:
+            address["name"] = DEMO_KNOWN_SIZES[email][0]
+        data = checkout.CheckoutInput(email=email, address=Address(**address), shipping_method=method,
+                                      payment_mode="card")
+        started, _ = checkout.start_checkout(cart_service.load_cart(store), data, gateway,
+                                             return_url="/checkout/return", cancel_url="/checkout/return")
+        sandbox_authorize(sandbox_session(started.payment_session), "4242424242424242")
+        order = checkout.complete_checkout(started.payment_session, gateway)
+        added += 1
+        if outcome in ("shipped", "delivered"):
+            carrier, number = ("UPS", "1Z999AA10123456784") if country != "US" else ("FedEx", "123456789012")
+            shipment = fulfilment.fulfil_in_stock_lines(order, carrier, number, "staff: Sam Rivera")
+            if outcome == "delivered":
+                fulfilment.mark_delivered(shipment, "staff: Sam Rivera")
+    return added
+
+
+def demo_order() -> tuple[str, str] | None:
+    """One demo order's email and number, for the serve script to print."""
+    from ally_web.models import Order
+
+    row = db.session.execute(
+        select(Order.email, Order.number).where(Order.email_canonical == DEMO_ORDERS[0][0])
+    ).first()
+    return (row.email, row.number) if row else None

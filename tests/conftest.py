@@ -19,6 +19,8 @@ from ally_web.extensions import db
 from ally_web.models import StaffRole
 from ally_web.services import calendar, staff_auth
 
+pytest_plugins = ["tests.smtp_server"]
+
 # Hostile-input tests: bounded in CI, a little wider on a developer machine.
 settings.register_profile("ci", max_examples=25, deadline=None, derandomize=True,
                           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])

@@ -22,6 +22,8 @@ def test_production_refuses_to_start_without_a_real_secret_key(monkeypatch):
 def test_production_cookies_are_secure_with_the_host_prefix(monkeypatch):
     monkeypatch.setenv("DATABASE_URL", "sqlite://")
     monkeypatch.setenv("SECRET_KEY", "x" * 40)
+    monkeypatch.setenv("PAYMENTS_PROVIDER", "stripe")
+    monkeypatch.setenv("PAYMENTS_WEBHOOK_SECRET", "w" * 40)
 
     class Prod(ProductionConfig):
         SECRET_KEY = "x" * 40
@@ -165,3 +167,11 @@ def test_nul_bytes_are_a_clear_400_on_every_database(client, method, url, data):
     response = client.open(url, method=method, data=data)
     assert response.status_code == 400
     assert "characters we cannot accept" in response.get_data(as_text=True)
+
+
+def test_production_refuses_the_sandbox_payment_provider(monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", "sqlite://")
+    monkeypatch.setenv("SECRET_KEY", "x" * 40)
+    monkeypatch.setenv("PAYMENTS_PROVIDER", "sandbox")
+    with pytest.raises(RuntimeError, match="sandbox"):
+        create_app(ProductionConfig)

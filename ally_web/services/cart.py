@@ -191,3 +191,9 @@ def load_cart(store: Store | None = None) -> Cart:
     if changed:
         _save(store, raw)
     return cart
+
+
+def clear_cart(store: Store | None = None) -> None:
+    """Empty the cart once its pairs are ordered."""
+    store = session if store is None else store
+    store.pop(SESSION_KEY, None)

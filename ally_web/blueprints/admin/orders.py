@@ -1,0 +1,147 @@
+"""Admin: find orders, ship their in-stock pairs, print labels, record deliveries and
+(admins only) cancel.
+
+Every view parses, calls one service in ``services/fulfilment.py``, commits once and
+redirects (303, or HX-Redirect for htmx); a refused request rolls back and shows the
+order page again with 422 and the message beside the field, keeping what was typed.
+"""
+
+from __future__ import annotations
+
+from flask import abort, flash, make_response, request, url_for
+from flask_login import current_user
+
+from ally_web.blueprints.admin import bp
+from ally_web.blueprints.admin.access import admin_required
+from ally_web.blueprints.admin.order_forms import CancelForm, FulfilForm
+from ally_web.blueprints.auth.forms import LogoutForm
+from ally_web.extensions import db
+from ally_web.htmx import hx_redirect, render
+from ally_web.models import Order, Shipment
+from ally_web.services import fulfilment
+from ally_web.services.errors import DomainError
+from ally_web.services.orders import order_status
+
+
+def _actor() -> str:
+    return f"staff: {current_user.name}"
+
+
+def _load(order_id: int) -> Order:
+    order = fulfilment.get_order(order_id)
+    if order is None:
+        abort(404)
+    return order
+
+
+def _load_shipment(order_id: int, shipment_id: int) -> tuple[Order, Shipment]:
+    order = _load(order_id)
+    shipment = fulfilment.get_shipment(order, shipment_id)
+    if shipment is None:  # unknown, or another order's shipment
+        abort(404)
+    return order, shipment
+
+
+def _refused(error: DomainError, form=None) -> str | None:
+    """Roll back, put the message beside its field; return it if no field took it."""
+    db.session.rollback()
+    field = getattr(form, error.field, None) if form is not None and error.field else None
+    if field is not None:
+        field.errors = [*field.errors, error.message]
+        return None
+    return error.message
+
+
+def _detail(order_id: int, status: int = 200, *, fulfil_form: FulfilForm | None = None,
+            cancel_form: CancelForm | None = None, errors: dict[str, str] | None = None):
+    order = _load(order_id)
+    return render(
+        "admin/order.html", status=status,
+        order=order,
+        order_state=order_status(order),
+        cancelled=fulfilment.is_cancelled(order),
+        to_fulfil=fulfilment.lines_to_fulfil(order),
+        tracking_links={s.id: fulfilment.tracking_url(s) for s in order.shipments},
+        fulfil_form=fulfil_form or FulfilForm(formdata=None),
+        cancel_form=cancel_form or CancelForm(formdata=None),
+        errors=errors or {},
+        logout_form=LogoutForm(),
+    )
+
+
+@bp.get("/orders")
+def orders_list():
+    query = request.args.get("q", "", type=str)[: fulfilment.MAX_QUERY_LENGTH]
+    status = fulfilment.parse_status(request.args.get("status"))
+    page = fulfilment.search_orders(query, status, fulfilment.parse_page(request.args.get("page")),
+                                   per_page=fulfilment.PER_PAGE)
+    rows = [(order, order_status(order)) for order in page.items]
+    return render(
+        "admin/orders.html", block="results",
+        q=query, status_filter=status, statuses=fulfilment.STATUS_FILTERS, page=page, rows=rows,
+        logout_form=LogoutForm(),
+    )
+
+
+@bp.get("/orders/<id:order_id>")
+def order_detail(order_id: int):
+    return _detail(order_id)
+
+
+@bp.post("/orders/<id:order_id>/fulfil")
+def order_fulfil(order_id: int):
+    order = _load(order_id)
+    form = FulfilForm()
+    if not form.validate_on_submit():
+        return _detail(order_id, 422, fulfil_form=form)
+    try:
+        shipment = fulfilment.fulfil_in_stock_lines(order, form.carrier.data, form.tracking_number.data, _actor())
+    except DomainError as error:
+        message = _refused(error, form)
+        return _detail(order_id, 422, fulfil_form=form, errors={"fulfil": message} if message else None)
+    db.session.commit()
+    flash(f"Shipped by {shipment.carrier} ({shipment.tracking_number}); the customer has been emailed.", "success")
+    return hx_redirect(url_for("admin.order_detail", order_id=order_id))
+
+
+@bp.get("/orders/<id:order_id>/shipments/<id:shipment_id>/label.pdf")
+def shipment_label(order_id: int, shipment_id: int):
+    order, shipment = _load_shipment(order_id, shipment_id)
+    try:
+        pdf = fulfilment.label_pdf(shipment)
+    except DomainError as error:
+        return _detail(order_id, 422, errors={"label": _refused(error) or ""})
+    response = make_response(pdf)
+    response.headers["Content-Type"] = "application/pdf"
+    filename = f"ALLY-{order.number}-{shipment.carrier}-{shipment.tracking_number}.pdf"
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.post("/orders/<id:order_id>/shipments/<id:shipment_id>/delivered")
+def shipment_delivered(order_id: int, shipment_id: int):
+    _, shipment = _load_shipment(order_id, shipment_id)
+    if fulfilment.mark_delivered(shipment, _actor()):
+        db.session.commit()
+        flash(f"{shipment.carrier} {shipment.tracking_number} marked delivered.", "success")
+    else:
+        flash(f"{shipment.carrier} {shipment.tracking_number} was already marked delivered.", "info")
+    return hx_redirect(url_for("admin.order_detail", order_id=order_id))
+
+
+@bp.post("/orders/<id:order_id>/cancel")
+@admin_required
+def order_cancel(order_id: int):
+    order = _load(order_id)
+    form = CancelForm()
+    if not form.validate_on_submit():
+        return _detail(order_id, 422, cancel_form=form)
+    try:
+        fulfilment.cancel_order(order, _actor(), form.reason.data)
+    except DomainError as error:
+        message = _refused(error, form)
+        return _detail(order_id, 422, cancel_form=form, errors={"cancel": message} if message else None)
+    db.session.commit()
+    flash(f"Order #{order.number} is cancelled and refunded; the customer has been emailed.", "success")
+    return hx_redirect(url_for("admin.order_detail", order_id=order_id))

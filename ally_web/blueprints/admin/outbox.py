@@ -1,0 +1,81 @@
+"""Admin: the email outbox, newest first, and one message as it was (or will be) sent.
+
+Any signed-in staff member may look (the blueprint requires sign-in). The HTML part
+is only ever shown as escaped source, never rendered into the staff page.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import abort, current_app, request
+from sqlalchemy import func, select
+
+from ally_web.blueprints.admin import bp
+from ally_web.blueprints.auth.forms import LogoutForm
+from ally_web.extensions import db
+from ally_web.htmx import render
+from ally_web.jobs import DEFAULT_MAX_ATTEMPTS
+from ally_web.models.outbox import OutboxMessage
+from ally_web.services.notifications import mail_from
+
+PER_PAGE = 25
+MAX_PAGE_DIGITS = 9  # anything longer is past the last page anyway
+
+
+@dataclass(frozen=True)
+class Page:
+    number: int
+    pages: int
+    total: int
+
+    @property
+    def has_prev(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.number < self.pages
+
+
+def _requested_page() -> int:
+    """`?page=`: digits from 1 up; anything else is not a page (404)."""
+    raw = request.args.get("page", "1")
+    if not (raw.isascii() and raw.isdigit()):
+        abort(404)
+    if len(raw) > MAX_PAGE_DIGITS:
+        return 10**MAX_PAGE_DIGITS  # clamped to the last page below
+    number = int(raw)
+    if number < 1:
+        abort(404)
+    return number
+
+
+@bp.get("/outbox")
+def outbox_list():
+    requested = _requested_page()
+    total = db.session.scalar(select(func.count()).select_from(OutboxMessage)) or 0
+    pages = max(1, -(-total // PER_PAGE))
+    page = Page(number=min(requested, pages), pages=pages, total=total)
+    messages = db.session.scalars(
+        select(OutboxMessage)
+        .order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
+        .limit(PER_PAGE)
+        .offset((page.number - 1) * PER_PAGE)
+    ).all()
+    return render(
+        "admin/outbox.html",
+        messages=messages, page=page, logout_form=LogoutForm(),
+    )
+
+
+@bp.get("/outbox/<id:message_id>")
+def outbox_message(message_id: int):
+    message = db.get_or_404(OutboxMessage, message_id)
+    return render(
+        "admin/outbox.html",
+        message=message,
+        mail_from=mail_from(),
+        max_attempts=current_app.config.get("MAIL_MAX_ATTEMPTS", DEFAULT_MAX_ATTEMPTS),
+        logout_form=LogoutForm(),
+    )

@@ -1,0 +1,32 @@
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, SelectField, StringField
+from wtforms.validators import Length
+
+from ally_web.services import shipping
+
+OTHER_COUNTRY = "other"
+
+
+def country_choices() -> list[tuple[str, str]]:
+    return [*shipping.country_choices(), (OTHER_COUNTRY, "Another country…")]
+
+
+class CheckoutForm(FlaskForm):
+    """What the shopper types. Lengths are checked here; every rule is checked by
+    the checkout service, which reports all field errors at once."""
+
+    email = EmailField("Email", validators=[Length(max=254, message="That email address is too long.")])
+    name = StringField("Full name", validators=[Length(max=120)])
+    phone = StringField("Phone (for the carrier)", validators=[Length(max=40)])
+    line1 = StringField("Street address", validators=[Length(max=200)])
+    line2 = StringField("Apartment, suite, floor (optional)", validators=[Length(max=200)])
+    city = StringField("Town or city", validators=[Length(max=120)])
+    region = StringField("State, province or region", validators=[Length(max=120)])
+    postal_code = StringField("ZIP or postal code", validators=[Length(max=20)])
+    country = SelectField("Country", choices=country_choices, default="US", validate_choice=False)
+    shipping_method = StringField("Shipping", default="us-standard", validators=[Length(max=20)])
+    payment_mode = StringField("Payment", default="card", validators=[Length(max=20)])
+    confirms_age = BooleanField("I am 18 or older")
+    confirms_us_residence = BooleanField("I live in the United States")
+
+    FIELDS = ("email", "name", "phone", "line1", "line2", "city", "region", "postal_code", "country")

@@ -1,0 +1,163 @@
+"""Checkout: one page that works as a plain form; htmx keeps the summary live.
+
+Paying leaves the shop for the provider's hosted page and comes back to
+`/checkout/return`, where the payment is confirmed server-side before the order is
+placed. The provider's signed webhook reaches the same service.
+"""
+
+from __future__ import annotations
+
+import json
+
+from flask import abort, current_app, flash, redirect, request, session, url_for
+
+from ally_web.blueprints.checkout import bp
+from ally_web.blueprints.checkout.forms import OTHER_COUNTRY, CheckoutForm
+from ally_web.extensions import csrf, db
+from ally_web.gateways.payments import SIGNATURE_HEADER, get_gateway, verify_webhook
+from ally_web.htmx import hx_redirect, is_partial, render
+from ally_web.services import calendar
+from ally_web.services import cart as cart_service
+from ally_web.services import checkout as checkout_service
+from ally_web.services.addresses import Address, clean
+from ally_web.services.errors import DomainError, NotFound
+
+SESSION_KEY = "checkout"
+
+
+def _form_from_draft() -> CheckoutForm:
+    """A fresh form, filled from the checkout the shopper started earlier (if any)."""
+    draft = checkout_service.find_checkout(session.get(SESSION_KEY))
+    form = CheckoutForm(formdata=None)
+    if draft is not None and draft.status != "placed":
+        for field in CheckoutForm.FIELDS:
+            getattr(form, field).data = getattr(draft, field)
+        form.shipping_method.data = draft.shipping_method
+        form.payment_mode.data = draft.payment_mode
+    return form
+
+
+def _quote_for(cart, form: CheckoutForm):
+    """The summary for what the form says now; a quote error belongs to a field."""
+    country = (form.country.data or "US")[:10]
+    if not cart.lines:
+        return None, {}
+    if country == OTHER_COUNTRY:
+        return None, {"country": "other"}
+    try:
+        quote = checkout_service.quote_checkout(
+            cart, country, clean(form.region.data, 120), clean(form.shipping_method.data, 20)
+        )
+    except DomainError as error:
+        return None, {error.field or "country": error.message}
+    return quote, {}
+
+
+def _page(form: CheckoutForm, status: int = 200, errors: dict[str, str] | None = None, block: str | None = None):
+    cart = cart_service.load_cart()
+    quote, quote_errors = _quote_for(cart, form)
+    if quote is not None:
+        form.shipping_method.data = quote.option.code
+        if form.payment_mode.data == "installments" and not quote.installments.available:
+            form.payment_mode.data = "card"
+    errors = {**quote_errors, **(errors or {})}
+    for name, message in errors.items():
+        field = getattr(form, name, None)
+        if field is not None and message != "other":
+            field.errors = [message]
+    return render("checkout/checkout.html", block=block, status=status,
+                  form=form, cart=cart, quote=quote, errors=errors)
+
+
+@bp.get("/checkout")
+def show():
+    return _page(_form_from_draft())
+
+
+@bp.post("/checkout/summary")
+def summary():
+    """htmx: the shipping options, duties and totals for the address as typed."""
+    form = CheckoutForm()
+    if not is_partial():
+        return _page(form)
+    return _page(form, block="summary")
+
+
+def _input_from(form: CheckoutForm) -> checkout_service.CheckoutInput:
+    address = Address(**{f: clean(getattr(form, f).data, 200) for f in
+                         ("name", "phone", "line1", "line2", "city", "region", "postal_code")},
+                      country=(form.country.data or "")[:10])
+    return checkout_service.CheckoutInput(
+        email=form.email.data or "", address=address,
+        shipping_method=clean(form.shipping_method.data, 20), payment_mode=clean(form.payment_mode.data, 20),
+        confirms_age=bool(form.confirms_age.data), confirms_us_residence=bool(form.confirms_us_residence.data),
+    )
+
+
+@bp.post("/checkout")
+def pay():
+    form = CheckoutForm()
+    if request.form.get("action") == "update":  # "Update totals" without JavaScript
+        return _page(form)
+    if not form.validate_on_submit():
+        return _page(form, 422, {name: errs[0] for name, errs in form.errors.items() if errs})
+    draft = checkout_service.find_checkout(session.get(SESSION_KEY))
+    try:
+        checkout, payment_url = checkout_service.start_checkout(
+            cart_service.load_cart(), _input_from(form), get_gateway(),
+            return_url=url_for("checkout.returned", _external=True),
+            cancel_url=url_for("checkout.returned", _external=True),
+            existing=draft,
+        )
+    except checkout_service.CheckoutInvalid as invalid:
+        return _page(form, 422, invalid.errors)
+    except DomainError as error:
+        return _page(form, 422, {error.field or "form": error.message})
+    db.session.commit()
+    session[SESSION_KEY] = checkout.token
+    return hx_redirect(payment_url)
+
+
+@bp.get("/checkout/return")
+def returned():
+    session_id = request.args.get("session", "")[:64]
+    try:
+        order = checkout_service.complete_checkout(session_id, get_gateway())
+    except NotFound:
+        abort(404)
+    except checkout_service.PaymentFailed as failure:
+        db.session.commit()  # keep why, for the form
+        flash(failure.message, "error")
+        return redirect(url_for("checkout.show"), 303)
+    db.session.commit()
+    cart_service.clear_cart()
+    session.pop(SESSION_KEY, None)
+    return redirect(url_for("orders.show", token=order.token), 303)
+
+
+@bp.post("/webhooks/payments")
+@csrf.exempt
+def payment_webhook():
+    """The provider's signed notice that a payment finished; safe to repeat."""
+    body = request.get_data(cache=False)[:65536]
+    secret = current_app.config["PAYMENTS_WEBHOOK_SECRET"]
+    now = int(calendar.now().timestamp())
+    if not verify_webhook(body, request.headers.get(SIGNATURE_HEADER, ""), secret, now):
+        abort(400, "Bad signature.")
+    try:
+        event = json.loads(body)
+        session_id = str(event["data"]["session_id"])[:64]
+        kind = str(event["type"])
+    except (ValueError, KeyError, TypeError):
+        abort(400, "Unreadable event.")
+    if kind != "checkout.session.completed":
+        return {"ignored": kind}
+    try:
+        order = checkout_service.complete_checkout(session_id, get_gateway(), actor="payment provider")
+    except NotFound:
+        abort(404)
+    except checkout_service.PaymentFailed as failure:
+        db.session.commit()
+        return {"order": None, "message": failure.message}
+    db.session.commit()
+    return {"order": order.number}

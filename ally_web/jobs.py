@@ -1,0 +1,208 @@
+"""`flask ally jobs`: the one idempotent command a timer runs (DESIGN §2 "Jobs").
+
+Each job must be safe to run twice and to crash half way. Outbox delivery does it
+with a claim: a message is marked (claimed_at = now, attempts + 1) and committed
+*before* it is sent, by an UPDATE that only succeeds if nobody holds a fresh claim,
+then marked sent and committed straight after. So:
+
+* two runs at once never both send a message (only one UPDATE matches);
+* a run that crashes after claiming leaves a claim that goes stale after
+  CLAIM_TIMEOUT, and a later run retries the message (same Message-ID);
+* a failed attempt keeps its claim too, so retries wait CLAIM_TIMEOUT (a backoff);
+* after `MAIL_MAX_ATTEMPTS` attempts the message is given up (shown in the admin
+  Outbox) instead of retried forever.
+
+The one window left is a crash between the mail server accepting the message and
+the commit of sent_at: that message is sent again, with the same Message-ID.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+from sqlalchemy import or_, select, update
+
+from ally_web.extensions import db
+from ally_web.gateways.mail import Mailer, get_mailer
+from ally_web.models.outbox import OutboxMessage
+from ally_web.services import calendar
+from ally_web.services.notifications import new_message_id
+
+log = logging.getLogger("ally_web.jobs")
+
+CLAIM_TIMEOUT = timedelta(minutes=10)
+DEFAULT_MAX_ATTEMPTS = 5
+ERROR_LIMIT = 2000  # characters of the last error kept
+
+
+@dataclass
+class DeliveryReport:
+    sent: int = 0
+    failed: int = 0  # failed this run, will be retried
+    gave_up: int = 0  # failed this run for the last time
+
+    def __str__(self) -> str:
+        return f"{self.sent} sent, {self.failed} failed, {self.gave_up} gave up"
+
+
+def _claimable(now: datetime):
+    stale = now - CLAIM_TIMEOUT
+    return (
+        OutboxMessage.sent_at.is_(None),
+        OutboxMessage.gave_up_at.is_(None),
+        or_(OutboxMessage.claimed_at.is_(None), OutboxMessage.claimed_at < stale),
+    )
+
+
+def _claim(message_id: int, now: datetime) -> bool:
+    """Take the message for this run; False if someone else has it (or it is done)."""
+    result = db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id, *_claimable(now))
+        .values(claimed_at=now, attempts=OutboxMessage.attempts + 1)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
+def deliver_outbox(
+    mailer: Mailer,
+    *,
+    batch: int = 50,
+    now: datetime | None = None,
+    max_attempts: int | None = None,
+) -> DeliveryReport:
+    """Send up to `batch` due messages, committing after each one.
+
+    Commits: call it outside a request, with nothing else pending in the session.
+    """
+    # Each claim is stamped when it is taken (not when the run began), so a long batch
+    # never holds a claim that already looks stale to a second run.
+    clock = calendar.now if now is None else (lambda: now)
+    if max_attempts is None:
+        max_attempts = int(current_app.config.get("MAIL_MAX_ATTEMPTS", DEFAULT_MAX_ATTEMPTS))
+    report = DeliveryReport()
+    db.session.commit()  # start from a clean transaction: claims must be visible at once
+    ids = db.session.scalars(
+        select(OutboxMessage.id).where(*_claimable(clock())).order_by(OutboxMessage.id).limit(batch)
+    ).all()
+    for message_id in ids:
+        if not _claim(message_id, clock()):
+            db.session.rollback()
+            continue
+        message = db.session.get(OutboxMessage, message_id, populate_existing=True)
+        if not message.message_id:  # a row written without enqueue_email
+            message.message_id = new_message_id()
+        db.session.commit()  # the claim is durable before anything leaves
+
+        try:
+            mailer.send(message)
+        except Exception as error:  # noqa: BLE001 - any failure is recorded and retried
+            db.session.rollback()
+            message = db.session.get(OutboxMessage, message_id, populate_existing=True)
+            message.last_error = f"{type(error).__name__}: {error}"[:ERROR_LIMIT]
+            if message.attempts >= max_attempts:
+                message.gave_up_at = clock()
+                report.gave_up += 1
+                log.error("Gave up on outbox message %s after %s attempts: %s",
+                          message_id, message.attempts, message.last_error)
+            else:
+                report.failed += 1
+                log.warning("Outbox message %s failed (attempt %s): %s",
+                            message_id, message.attempts, message.last_error)
+            # The claim stays: the retry waits until it is stale (CLAIM_TIMEOUT).
+            db.session.commit()
+            continue
+
+        message.sent_at = clock()
+        message.last_error = None
+        db.session.commit()
+        report.sent += 1
+    return report
+
+
+# --- The job list -------------------------------------------------------------------
+
+# Other jobs (trial reminders, trial expiry charges, hold renewals) register here.
+# Each takes the run's `now` and returns something printable; each must be idempotent.
+# They run in order, each committed on its own; outbox delivery always runs last so
+# the emails they enqueue go out in the same run.
+Job = Callable[[datetime], object]
+JOBS: list[tuple[str, Job]] = []
+
+
+def register_job(name: str, job: Job) -> Job:
+    if any(existing == name for existing, _ in JOBS):
+        raise ValueError(f"A job named {name!r} is already registered.")
+    JOBS.append((name, job))
+    return job
+
+
+@dataclass
+class JobsReport:
+    results: dict[str, object] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def run_jobs(now: datetime | None = None, mailer: Mailer | None = None) -> JobsReport:
+    """Run every job once. A job that raises is rolled back and reported; the rest still run."""
+    given = now
+    report = JobsReport()
+
+    def outbox(at: datetime) -> DeliveryReport:
+        # Stamps each claim with the live clock unless the caller fixed `now`.
+        return deliver_outbox(mailer or get_mailer(current_app), now=given)
+
+    for name, job in [*JOBS, ("outbox", outbox)]:
+        try:
+            report.results[name] = job(given or calendar.now())
+            db.session.commit()
+        except Exception as error:  # noqa: BLE001 - one broken job must not stop the others
+            db.session.rollback()
+            log.exception("Job %s failed", name)
+            report.errors[name] = f"{type(error).__name__}: {error}"
+    return report
+
+
+def _show_info_logs() -> None:
+    """Let the command's INFO lines (and the LogMailer's emails) reach the console,
+    unless logging was configured already."""
+    app_logger = logging.getLogger(current_app.name)
+    if app_logger.level == logging.NOTSET:
+        app_logger.setLevel(logging.INFO)
+    current_app.logger  # noqa: B018 - Flask adds its stderr handler if none would handle INFO
+
+
+@click.command("jobs")
+@click.option("--every", type=click.IntRange(min=1), metavar="SECONDS", default=None,
+              help="Run again every SECONDS until stopped (for the demo). Default: run once.")
+@with_appcontext
+def jobs_command(every: int | None) -> None:
+    """Run the timed jobs once: reminders, charges, renewals, then send the outbox."""
+    _show_info_logs()
+    while True:
+        report = run_jobs()
+        for name, result in report.results.items():
+            click.echo(f"{name}: {result}")
+        for name, error in report.errors.items():
+            click.echo(f"{name}: FAILED {error}", err=True)
+        db.session.remove()
+        if every is None:
+            if not report.ok:
+                raise click.exceptions.Exit(1)
+            return
+        try:
+            time.sleep(every)
+        except KeyboardInterrupt:
+            return
