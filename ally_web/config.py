@@ -53,6 +53,15 @@ class Config:
     PAYMENTS_PROVIDER = os.environ.get("PAYMENTS_PROVIDER", "sandbox")
     PAYMENTS_WEBHOOK_SECRET = os.environ.get("PAYMENTS_WEBHOOK_SECRET", DEV_WEBHOOK_SECRET)
 
+    # Order status links (services/order_links.py) and the order lookup.
+    ORDER_LINK_EMAIL_DAYS = int(os.environ.get("ORDER_LINK_EMAIL_DAYS", "30"))
+    ORDER_LINK_LOOKUP_HOURS = int(os.environ.get("ORDER_LINK_LOOKUP_HOURS", "24"))
+    LOOKUP_RATE_LIMIT = os.environ.get("LOOKUP_RATE_LIMIT", "10 per minute; 50 per hour")
+    LOOKUP_NUMBER_RATE_LIMIT = os.environ.get("LOOKUP_NUMBER_RATE_LIMIT", "5 per minute; 20 per hour")
+    # While a parcel is moving, the status page refreshes itself this often.
+    ORDER_STATUS_POLL_SECONDS = int(os.environ.get("ORDER_STATUS_POLL_SECONDS", "30"))
+    TRACKING_WEBHOOK_SECRET = os.environ.get("TRACKING_WEBHOOK_SECRET", "dev-only-tracking-secret")
+
     # Where the store is reached; used for links in emails written outside a request.
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
 

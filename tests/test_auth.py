@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from ally_web.extensions import db
-from ally_web.models import Staff, StaffRole, StaffSession
+from ally_web.models import StaffRole, StaffSession
 from ally_web.services import calendar, staff_auth
 from ally_web.services.errors import DomainError
 from tests.conftest import STAFF_PASSWORD, running_app

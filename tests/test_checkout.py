@@ -142,7 +142,7 @@ def test_new_york_shopper_buys_a_pair(client, app):
     assert cart_service.cart_count({}) == 0 and ">0<" in client.get("/").get_data(as_text=True)
     message = db.session.scalar(select(OutboxMessage))
     assert message.to_address == "jane@example.com" and order.number in message.subject
-    assert f"/orders/{order.token}" in message.text_body
+    assert "/orders/" in message.text_body and order.token not in message.text_body  # a signed link
 
 
 def test_london_total_is_goods_shipping_duties_and_taxes(client, app):
@@ -328,4 +328,4 @@ def test_confirmation_email_arrives_over_smtp(client, app, smtp_server):
     assert message["To"] == "jane@example.com"
     assert order.number in message["Subject"]
     body = message.get_body(preferencelist=("plain",)).get_content()
-    assert "The Classic Pump" in body and f"/orders/{order.token}" in body
+    assert "The Classic Pump" in body and "http://localhost/orders/" in body

@@ -19,7 +19,7 @@ from ally_web.jobs import CLAIM_TIMEOUT, _claim, deliver_outbox, jobs_command, r
 from ally_web.models.outbox import OutboxMessage, OutboxStatus
 from ally_web.services import calendar
 from ally_web.services.notifications import enqueue_email
-from tests.smtp_server import CollectingHandler, SMTPServer, free_port, smtp_server  # noqa: F401
+from tests.smtp_server import CollectingHandler, SMTPServer, free_port
 
 LATER = CLAIM_TIMEOUT + timedelta(seconds=1)
 

@@ -4,7 +4,7 @@ from ally_web.models.catalog import Colour, LeadTimeNotice, Style, Variant
 from ally_web.models.customers import Customer
 from ally_web.models.outbox import OutboxMessage, OutboxStatus
 from ally_web.models.payments import SandboxIdempotencyKey, SandboxPayment
-from ally_web.models.orders import Checkout, Order, OrderEvent, OrderLine, Shipment
+from ally_web.models.orders import Checkout, Order, OrderEvent, OrderLine, Shipment, ShipmentScan
 from ally_web.models.staff import Staff, StaffRole, StaffSession
 
 __all__ = [
@@ -20,6 +20,7 @@ __all__ = [
     "SandboxIdempotencyKey",
     "SandboxPayment",
     "Shipment",
+    "ShipmentScan",
     "Staff",
     "StaffRole",
     "StaffSession",

@@ -143,6 +143,28 @@ class Shipment(db.Model):
 
     order: Mapped[Order] = relationship(back_populates="shipments")
     lines: Mapped[list[OrderLine]] = relationship(back_populates="shipment")
+    scans: Mapped[list[ShipmentScan]] = relationship(
+        back_populates="shipment", order_by="(ShipmentScan.at, ShipmentScan.id)", cascade="all, delete-orphan"
+    )
+
+
+class ShipmentScan(db.Model):
+    """A carrier scan, from staff or the tracking webhook. The shipment's state is
+    derived from these; scans arriving late or twice never move it backwards."""
+
+    __tablename__ = "shipment_scans"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    shipment_id: Mapped[int] = mapped_column(ForeignKey("shipments.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # in_transit, out_for_delivery, delivered, held_at_customs, exception
+    at: Mapped[datetime]  # when the carrier scanned it
+    recorded_at: Mapped[datetime]
+    location: Mapped[str] = mapped_column(String(120), default="")
+    source: Mapped[str] = mapped_column(String(160))  # "staff: Sam Rivera" or "carrier tracking"
+    # The tracking service's event id: the same event delivered twice is kept once.
+    event_id: Mapped[str | None] = mapped_column(String(100), unique=True)
+
+    shipment: Mapped[Shipment] = relationship(back_populates="scans")
 
 
 class OrderEvent(db.Model):

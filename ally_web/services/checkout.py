@@ -51,6 +51,8 @@ from ally_web.services.cart import Cart
 from ally_web.services.emails import canonical_email, normalize_email
 from ally_web.services.errors import DomainError, NotFound
 from ally_web.services.landed_cost import LandedCostQuote
+from ally_web.services.notifications import enqueue_email
+from ally_web.services.order_links import status_url
 from ally_web.services.shipping import ShippingOption
 
 ORDER_NUMBER_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"  # no 0/O, 1/I/L, U
@@ -395,10 +397,8 @@ def _place_order(checkout: Checkout, result, actor: str, provider: str) -> Order
     db.session.flush()
     db.session.refresh(checkout, ["order"])
 
-    from ally_web.services.notifications import enqueue_email
-
     enqueue_email(to=order.email, subject=f"Your ALLY order #{order.number}", template="order_confirmation",
-                  kind="order_confirmation", order_id=order.id, order=order)
+                  kind="order_confirmation", order_id=order.id, order=order, status_url=status_url(order))
     return order
 
 

@@ -17,7 +17,6 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from flask import current_app, has_request_context, url_for
 from sqlalchemy import and_, exists, func, not_, or_, select, update
 from sqlalchemy.orm import selectinload
 from sqlalchemy.sql.elements import ColumnElement
@@ -26,7 +25,7 @@ from ally_web.extensions import db
 from ally_web.gateways.carriers import Address, LabelRequest, get_carrier
 from ally_web.gateways.payments import PaymentError, get_gateway
 from ally_web.models import Order, OrderEvent, OrderLine, Shipment, Variant
-from ally_web.services import calendar
+from ally_web.services import calendar, order_links, tracking
 from ally_web.services.checkout import normalize_order_number
 from ally_web.services.emails import canonical_email
 from ally_web.services.errors import DomainError
@@ -164,8 +163,8 @@ def _query_condition(query: str) -> ColumnElement[bool] | None:
 def search_orders(query: str, status: str | None, page: int, per_page: int = PER_PAGE) -> Page:
     """Orders matching `query` and `status`, newest first, one page of them.
 
-    Three statements per page (count, the page, then lines/events/shipments by
-    selectinload), whatever the number of orders. `page` is clamped to 1..pages.
+    Five statements per page (the count, the page, then its lines, events and
+    shipments by selectinload), whatever the number of orders. `page` is clamped to 1..pages.
     """
     conditions = []
     match = _query_condition(query)
@@ -192,6 +191,12 @@ def search_orders(query: str, status: str | None, page: int, per_page: int = PER
     return Page(items=items, page=number, pages=pages, total=total)
 
 
+def count_orders(status: str) -> int:
+    """How many orders have `status` (one of STATUS_FILTERS), e.g. the dashboard's
+    "to fulfil" queue: one COUNT query."""
+    return db.session.scalar(select(func.count(Order.id)).where(_status_condition(status))) or 0
+
+
 def get_order(order_id: int) -> Order | None:
     """One order with everything its staff page shows, in a fixed number of queries."""
     return db.session.scalar(
@@ -201,6 +206,7 @@ def get_order(order_id: int) -> Order | None:
             selectinload(Order.lines),
             selectinload(Order.events),
             selectinload(Order.shipments).selectinload(Shipment.lines),
+            selectinload(Order.shipments).selectinload(Shipment.scans),
         )
     )
 
@@ -214,20 +220,9 @@ def get_shipment(order: Order, shipment_id: int) -> Shipment | None:
 
 
 def order_page_url(order: Order) -> str:
-    """The customer's order page (no sign-in: the token is the key), as a full URL.
-
-    In a request the host comes from the request; outside one (``flask ally seed``,
-    jobs) from ``SERVER_NAME``, else localhost, as the payments gateway does.
-    """
-    if has_request_context():
-        return url_for("orders.show", token=order.token, _external=True)
-    config = current_app.config
-    adapter = current_app.url_map.bind(
-        config.get("SERVER_NAME") or "localhost",
-        script_name=config.get("APPLICATION_ROOT") or "/",
-        url_scheme=config.get("PREFERRED_URL_SCHEME") or "http",
-    )
-    return adapter.build("orders.show", {"token": order.token}, force_external=True)
+    """The customer's order status page: a signed email link that opens it without
+    signing in (``services/order_links.py``)."""
+    return order_links.status_url(order, order_links.EMAIL)
 
 
 def is_cancelled(order: Order) -> bool:
@@ -292,7 +287,7 @@ def fulfil_in_stock_lines(order: Order, carrier_name: str, tracking_number: str,
         template="order_shipped", kind="order_shipped", order_id=order.id,
         order=order, shipment=shipment, lines=lines, carrier=carrier.name,
         tracking_number=number, tracking_url=link,
-        order_url=order_page_url(order),
+        status_url=order_page_url(order),
         still_to_come=[line for line in order.lines if line.shipment_id is None],
     )
     return shipment
@@ -318,17 +313,12 @@ def label_pdf(shipment: Shipment) -> bytes:
 
 
 def mark_delivered(shipment: Shipment, actor: str) -> bool:
-    """Record the delivery scan. Returns False (and changes nothing) if already done."""
+    """Record the delivery as a staff scan (``services/tracking.py``): sets the
+    delivery date once, appends the "delivered" event and emails the customer.
+    Returns False, changing nothing, if the shipment was already delivered."""
     if shipment.delivered_at is not None:
         return False
-    moment = calendar.now()
-    shipment.delivered_at = moment
-    shipment.order.events.append(OrderEvent(
-        kind="delivered", at=moment, actor=actor,
-        note=f"{shipment.carrier} {shipment.tracking_number} delivered.",
-    ))
-    db.session.flush()
-    return True
+    return tracking.record_scan(shipment, "delivered", calendar.now(), actor)
 
 
 # --- Cancelling ---------------------------------------------------------------------------
@@ -383,5 +373,5 @@ def cancel_order(order: Order, actor: str, reason: str) -> None:
         to=order.email, subject=f"Your ALLY order #{order.number} is cancelled",
         template="order_cancelled", kind="order_cancelled", order_id=order.id,
         order=order, reason=reason, refunded_cents=order.total_cents, card=card,
-        order_url=order_page_url(order),
+        status_url=order_page_url(order),
     )

@@ -19,4 +19,4 @@ def require_staff():
 
 
 from ally_web.blueprints.admin import routes  # noqa: E402,F401
-from ally_web.blueprints.admin import outbox, staff  # noqa: E402,F401
+from ally_web.blueprints.admin import orders, outbox, staff  # noqa: E402,F401

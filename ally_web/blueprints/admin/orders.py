@@ -18,7 +18,7 @@ from ally_web.blueprints.auth.forms import LogoutForm
 from ally_web.extensions import db
 from ally_web.htmx import hx_redirect, render
 from ally_web.models import Order, Shipment
-from ally_web.services import fulfilment
+from ally_web.services import fulfilment, tracking
 from ally_web.services.errors import DomainError
 from ally_web.services.orders import order_status
 
@@ -45,7 +45,7 @@ def _load_shipment(order_id: int, shipment_id: int) -> tuple[Order, Shipment]:
 def _refused(error: DomainError, form=None) -> str | None:
     """Roll back, put the message beside its field; return it if no field took it."""
     db.session.rollback()
-    field = getattr(form, error.field, None) if form is not None and error.field else None
+    field = form[error.field] if form is not None and error.field and error.field in form else None
     if field is not None:
         field.errors = [*field.errors, error.message]
         return None
@@ -62,6 +62,7 @@ def _detail(order_id: int, status: int = 200, *, fulfil_form: FulfilForm | None 
         cancelled=fulfilment.is_cancelled(order),
         to_fulfil=fulfilment.lines_to_fulfil(order),
         tracking_links={s.id: fulfilment.tracking_url(s) for s in order.shipments},
+        shipment_states={s.id: tracking.shipment_state(s) for s in order.shipments},
         fulfil_form=fulfil_form or FulfilForm(formdata=None),
         cancel_form=cancel_form or CancelForm(formdata=None),
         errors=errors or {},

@@ -16,7 +16,7 @@ from ally_web.blueprints.checkout.forms import OTHER_COUNTRY, CheckoutForm
 from ally_web.extensions import csrf, db
 from ally_web.gateways.payments import SIGNATURE_HEADER, get_gateway, verify_webhook
 from ally_web.htmx import hx_redirect, is_partial, render
-from ally_web.services import calendar
+from ally_web.services import calendar, order_links
 from ally_web.services import cart as cart_service
 from ally_web.services import checkout as checkout_service
 from ally_web.services.addresses import Address, clean
@@ -132,7 +132,8 @@ def returned():
     db.session.commit()
     cart_service.clear_cart()
     session.pop(SESSION_KEY, None)
-    return redirect(url_for("orders.show", token=order.token), 303)
+    flash(f"Thank you: order #{order.number} is placed. We've emailed your confirmation.", "success")
+    return redirect(order_links.status_url(order, order_links.LOOKUP, external=False), 303)
 
 
 @bp.post("/webhooks/payments")

@@ -1,15 +1,83 @@
-"""A customer's order page, reached by its unguessable token (no sign-in)."""
+"""Order lookup and the order status page (no sign-in: a signed, expiring link)."""
 
-from flask import abort
+import json
+
+from flask import abort, current_app, flash, redirect, request, url_for
 
 from ally_web.blueprints.orders import bp
-from ally_web.htmx import render
+from ally_web.blueprints.orders.forms import LookupForm
+from ally_web.extensions import csrf, db, limiter
+from ally_web.htmx import hx_redirect, render
+from ally_web.services import order_links, tracking
 from ally_web.services import orders as order_service
+from ally_web.services.checkout import normalize_order_number
+from ally_web.services.errors import DomainError
+from ally_web.services.lookup import NOT_FOUND, find_order
 
 
-@bp.get("/<token>")
-def show(token: str):
-    order = order_service.find_by_token(token)
+def _lookup_limit() -> str:
+    return current_app.config["LOOKUP_RATE_LIMIT"]
+
+
+def _number_limit() -> str:
+    return current_app.config["LOOKUP_NUMBER_RATE_LIMIT"]
+
+
+def _typed_number() -> str:
+    """Keyed on what was typed, whether or not such an order exists."""
+    return "lookup-number:" + normalize_order_number(request.form.get("number", ""))[:20]
+
+
+@bp.route("/pages/order-lookup", methods=["GET", "POST"])
+@limiter.limit(_lookup_limit, methods=["POST"])
+@limiter.limit(_number_limit, methods=["POST"], key_func=_typed_number)
+def lookup():
+    form = LookupForm()
+    if form.validate_on_submit():
+        order = find_order(form.email.data, form.number.data)
+        if order is not None:
+            return hx_redirect(order_links.status_url(order, order_links.LOOKUP, external=False))
+        form.form_errors.append(NOT_FOUND)
+    status = 422 if request.method == "POST" else 200
+    return render("orders/lookup.html", block="lookup_form", form=form, status=status)
+
+
+@bp.get("/orders/<link>")
+def show(link: str):
+    try:
+        order = order_links.order_from_link(link)
+    except order_links.LinkExpired:
+        flash("That order link has expired. Please look your order up again.", "notice")
+        return redirect(url_for("orders.lookup"), 303)
     if order is None:
-        abort(404)
-    return render("orders/show.html", order=order, order_state=order_service.order_status(order))
+        flash("That order link isn't valid. Please look your order up with your email and order number.", "notice")
+        return redirect(url_for("orders.lookup"), 303)
+    view = order_service.status_view(order)
+    return render("orders/show.html", block="status_region", order=order, view=view, link=link,
+                  poll_seconds=current_app.config["ORDER_STATUS_POLL_SECONDS"])
+
+
+@bp.post("/webhooks/tracking")
+@csrf.exempt
+def tracking_webhook():
+    """Scans from the carrier-tracking service, signed with a shared secret (HMAC).
+
+    Body: {"event_id", "carrier", "tracking_number", "status", "occurred_at" (ISO 8601
+    with offset), "location"}. Repeats change nothing; late scans never move a parcel
+    backwards.
+    """
+    body = request.get_data(cache=False)[:65536]
+    if not tracking.verify_signature(body, request.headers.get(tracking.SIGNATURE_HEADER),
+                                     current_app.config["TRACKING_WEBHOOK_SECRET"]):
+        abort(400, "Bad signature.")
+    try:
+        event = json.loads(body)
+        scan = tracking.parse_event(event)
+    except (ValueError, KeyError, TypeError, DomainError):
+        abort(400, "Unreadable tracking event.")
+    shipment = tracking.find_shipment(scan.carrier, scan.tracking_number)
+    if shipment is None:
+        return {"shipment": None}, 202  # not ours (yet): accepted, nothing to do
+    moved = tracking.record_scan(shipment, scan.kind, scan.at, "carrier tracking", scan.location, scan.event_id)
+    db.session.commit()
+    return {"shipment": shipment.id, "moved": moved}

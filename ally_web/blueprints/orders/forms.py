@@ -1,0 +1,10 @@
+from flask_wtf import FlaskForm
+from wtforms import EmailField, StringField
+from wtforms.validators import InputRequired, Length
+
+
+class LookupForm(FlaskForm):
+    email = EmailField("Email used for the order", validators=[
+        InputRequired("Please enter the email you ordered with."), Length(max=254)])
+    number = StringField("Order number", validators=[
+        InputRequired("Please enter your order number."), Length(max=40, message="That is longer than an order number.")])
