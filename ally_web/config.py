@@ -110,6 +110,12 @@ class ProductionConfig(Config):
                 "ProductionConfig refuses the sandbox payment provider (test payments only): "
                 "set PAYMENTS_PROVIDER to a real provider."
             )
+        tracking_secret = os.environ.get("TRACKING_WEBHOOK_SECRET", "")
+        if len(tracking_secret) < 32:
+            raise RuntimeError(
+                "ProductionConfig needs TRACKING_WEBHOOK_SECRET: the secret shared with the "
+                "carrier-tracking service (32+ characters)."
+            )
         webhook_secret = os.environ.get("PAYMENTS_WEBHOOK_SECRET", "")
         if len(webhook_secret) < 32 or webhook_secret == DEV_WEBHOOK_SECRET:
             raise RuntimeError(

@@ -564,3 +564,31 @@ def test_count_orders_for_the_dashboard_queue(app):
     assert fulfilment.count_orders("to_fulfil") == 1
     assert fulfilment.count_orders("cancelled") == 1
     assert made["preparing"].id in {o.id for o in fulfilment.search_orders("", "to_fulfil", 1).items}
+
+
+def test_staff_record_a_customs_hold_then_delivery(client, make_staff):
+    from ally_web.models import StaffRole
+    from ally_web.services import tracking as tracking_service
+    from tests.conftest import STAFF_PASSWORD
+    from tests.factories import make_order
+
+    staff = make_staff("scanner@example.com", StaffRole.STYLIST, "Ria Scan")
+    client.post("/staff/sign-in", data={"email": staff.email, "password": STAFF_PASSWORD})
+    order = make_order(email="scan@example.com", country="GB")
+    client.post(f"/admin/orders/{order.id}/fulfil", data={"carrier": "UPS", "tracking_number": "1Z999AA10123456785"})
+    order = db.session.get(Order, order.id)
+    shipment = order.shipments[0]
+    page = html(client.get(f"/admin/orders/{order.id}"))
+    assert "Record a carrier scan" in page
+    held = client.post(f"/admin/orders/{order.id}/scans", data={"shipment_id": str(shipment.id), "kind": "held_at_customs", "location": "Heathrow"})
+    assert held.status_code == 303
+    db.session.expire_all()
+    assert tracking_service.shipment_state(shipment).code == "held_at_customs"
+    bad = client.post(f"/admin/orders/{order.id}/scans", data={"shipment_id": "999999", "kind": "delivered", "location": "x<y"})
+    assert bad.status_code == 422 and 'value="x&lt;y"' in html(bad)
+    wrong_kind = client.post(f"/admin/orders/{order.id}/scans", data={"shipment_id": str(shipment.id), "kind": "teleported"})
+    assert wrong_kind.status_code == 422 and "scan types listed" in html(wrong_kind)
+    client.post(f"/admin/orders/{order.id}/scans", data={"shipment_id": str(shipment.id), "kind": "delivered"})
+    db.session.expire_all()
+    assert shipment.delivered_at is not None
+    assert [e.actor for e in db.session.get(Order, order.id).events if e.kind == "delivered"] == ["staff: Ria Scan"]

@@ -24,6 +24,7 @@ def test_production_cookies_are_secure_with_the_host_prefix(monkeypatch):
     monkeypatch.setenv("SECRET_KEY", "x" * 40)
     monkeypatch.setenv("PAYMENTS_PROVIDER", "stripe")
     monkeypatch.setenv("PAYMENTS_WEBHOOK_SECRET", "w" * 40)
+    monkeypatch.setenv("TRACKING_WEBHOOK_SECRET", "t" * 40)
 
     class Prod(ProductionConfig):
         SECRET_KEY = "x" * 40
@@ -173,5 +174,6 @@ def test_production_refuses_the_sandbox_payment_provider(monkeypatch):
     monkeypatch.setenv("DATABASE_URL", "sqlite://")
     monkeypatch.setenv("SECRET_KEY", "x" * 40)
     monkeypatch.setenv("PAYMENTS_PROVIDER", "sandbox")
+    monkeypatch.setenv("TRACKING_WEBHOOK_SECRET", "t" * 40)
     with pytest.raises(RuntimeError, match="sandbox"):
         create_app(ProductionConfig)

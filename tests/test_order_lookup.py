@@ -221,3 +221,49 @@ def test_tracking_webhook_repeats_change_nothing_and_order_is_kept(client, app, 
 def test_tracking_webhook_for_an_unknown_parcel_is_accepted_and_ignored(client, app):
     response = post_scan(client, app, "in_transit", "e9", calendar.now())
     assert response.status_code == 202
+
+
+# --- the status text for every state an order can be in ---------------------------------------
+
+
+def _mixed_order():
+    from tests.factories import in_stock_variant, make_order
+
+    return make_order(email="mixed@example.com", lines=[(in_stock_variant(), 1, False), (variant(stock=0, colour="almond"), 1, True)])
+
+
+@pytest.mark.parametrize(
+    "steps, code, text",
+    [
+        ([], "preparing", "Preparing to ship"),
+        (["mto"], "made_to_order", "Being made for you"),
+        (["mixed", "ship"], "partly_shipped", "Partly shipped"),
+        (["ship"], "shipped", "On its way"),
+        (["ship", "held"], "shipped", "Held at customs"),
+        (["ship", "exception"], "shipped", "Delivery problem"),
+        (["ship", "deliver"], "delivered", "Delivered"),
+        (["cancel"], "cancelled", "Cancelled"),
+    ],
+)
+def test_status_text_for_every_state(client, app, steps, code, text):
+    from ally_web.services import fulfilment
+    from ally_web.services.orders import order_status
+    from tests.factories import make_order
+
+    if "mto" in steps:
+        the_order = make_order(email="mto@example.com", lines=[(variant(stock=0), 1, True)])
+    elif "mixed" in steps:
+        the_order = _mixed_order()
+    else:
+        the_order = make_order(email="state@example.com")
+    if "ship" in steps:
+        shipment = fulfilment.fulfil_in_stock_lines(the_order, "UPS", "1Z999AA10123456784", "staff: Sam")
+        for step, kind in (("held", "held_at_customs"), ("exception", "exception"), ("deliver", "delivered")):
+            if step in steps:
+                tracking.record_scan(shipment, kind, calendar.now(), "carrier tracking")
+    if "cancel" in steps:
+        fulfilment.cancel_order(the_order, "staff: Alex", "Customer asked")
+    db.session.commit()
+    assert order_status(the_order).code == code
+    page = client.get(f"/orders/{order_links.make_link(the_order)}").get_data(as_text=True)
+    assert text in page

@@ -1,10 +1,13 @@
 """Forms of the staff order pages (the search is a plain GET, parsed by the service)."""
 
+import re
+
 from flask_wtf import FlaskForm
-from wtforms import SelectField, StringField, TextAreaField
+from wtforms import SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length
 
 from ally_web.gateways.carriers import carrier_names
+from ally_web.services.tracking import SCAN_KINDS
 
 
 class FulfilForm(FlaskForm):
@@ -17,7 +20,7 @@ class FulfilForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.carrier.choices = [(name, name) for name in carrier_names()]
+        self.carrier.choices = [SelectChoice(name, name) for name in carrier_names()]
 
 
 class CancelForm(FlaskForm):
@@ -26,3 +29,18 @@ class CancelForm(FlaskForm):
         validators=[InputRequired("Please say why the order is cancelled."), Length(max=500)],
     )
 
+
+
+class ScanForm(FlaskForm):
+    """A scan staff saw on the carrier's site (the tracking webhook does the same)."""
+
+    shipment_id = SelectField("Parcel", coerce=str, validate_choice=False,
+                              validators=[InputRequired("Please choose the parcel.")])
+    kind = SelectField("What happened", validate_choice=False,
+                       choices=[SelectChoice(code, label) for code, label in SCAN_KINDS.items()],
+                       validators=[InputRequired("Please choose what happened.")])
+    location = StringField("Where (optional)", validators=[Length(max=120)])
+
+    def shipment_id_value(self) -> int | None:
+        raw = self.shipment_id.data or ""
+        return int(raw) if re.fullmatch(r"[0-9]{1,9}", raw) else None

@@ -10,15 +10,16 @@ from __future__ import annotations
 
 from flask import abort, flash, make_response, request, url_for
 from flask_login import current_user
+from wtforms import SelectChoice
 
 from ally_web.blueprints.admin import bp
 from ally_web.blueprints.admin.access import admin_required
-from ally_web.blueprints.admin.order_forms import CancelForm, FulfilForm
+from ally_web.blueprints.admin.order_forms import CancelForm, FulfilForm, ScanForm
 from ally_web.blueprints.auth.forms import LogoutForm
 from ally_web.extensions import db
 from ally_web.htmx import hx_redirect, render
 from ally_web.models import Order, Shipment
-from ally_web.services import fulfilment, tracking
+from ally_web.services import calendar, fulfilment, tracking
 from ally_web.services.errors import DomainError
 from ally_web.services.orders import order_status
 
@@ -53,8 +54,12 @@ def _refused(error: DomainError, form=None) -> str | None:
 
 
 def _detail(order_id: int, status: int = 200, *, fulfil_form: FulfilForm | None = None,
-            cancel_form: CancelForm | None = None, errors: dict[str, str] | None = None):
+            cancel_form: CancelForm | None = None, scan_form: ScanForm | None = None,
+            errors: dict[str, str] | None = None):
     order = _load(order_id)
+    scan_form = scan_form or ScanForm(formdata=None)
+    scan_form.shipment_id.choices = [SelectChoice(str(s.id), f"{s.carrier} {s.tracking_number}")
+                                     for s in order.shipments if s.delivered_at is None]
     return render(
         "admin/order.html", status=status,
         order=order,
@@ -65,6 +70,7 @@ def _detail(order_id: int, status: int = 200, *, fulfil_form: FulfilForm | None 
         shipment_states={s.id: tracking.shipment_state(s) for s in order.shipments},
         fulfil_form=fulfil_form or FulfilForm(formdata=None),
         cancel_form=cancel_form or CancelForm(formdata=None),
+        scan_form=scan_form,
         errors=errors or {},
         logout_form=LogoutForm(),
     )
@@ -146,3 +152,26 @@ def order_cancel(order_id: int):
     db.session.commit()
     flash(f"Order #{order.number} is cancelled and refunded; the customer has been emailed.", "success")
     return hx_redirect(url_for("admin.order_detail", order_id=order_id))
+
+
+@bp.post("/orders/<id:order_id>/scans")
+def shipment_scan(order_id: int):
+    """Record a carrier scan by hand; a delivery scan opens the return window."""
+    form = ScanForm()
+    if form.validate_on_submit():
+        shipment_id = form.shipment_id_value()
+        shipment = fulfilment.get_shipment(_load(order_id), shipment_id) if shipment_id else None
+        if shipment is None:
+            form.shipment_id.errors = ["Please choose one of this order's parcels."]
+        else:
+            try:
+                tracking.record_scan(shipment, form.kind.data, calendar.now(), _actor(), form.location.data or "")
+            except DomainError as error:
+                message = _refused(error, form)
+                if message:
+                    form.kind.errors = [message]
+            else:
+                db.session.commit()
+                flash(f"Scan recorded for {shipment.carrier} {shipment.tracking_number}.", "success")
+                return hx_redirect(url_for("admin.order_detail", order_id=order_id))
+    return _detail(order_id, 422, scan_form=form)
