@@ -32,9 +32,9 @@ def create_app(config: type[Config] | str | None = None) -> Flask:
     register_blueprints(app)
     register_request_hooks(app)
 
+    from ally_web.cli import register_cli
     from ally_web.errors import register_error_handlers
     from ally_web.templating import register_template_helpers
-    from ally_web.cli import register_cli
 
     register_error_handlers(app)
     register_template_helpers(app)

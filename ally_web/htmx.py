@@ -8,12 +8,11 @@ looks at the htmx headers marks the response for `Vary`; `add_vary` applies it.
 from __future__ import annotations
 
 import json
-from urllib.parse import urlsplit
 from typing import Any
+from urllib.parse import urlsplit
 
-from flask import Response, g, make_response, redirect, request
+from flask import Response, g, make_response, redirect, render_template, request
 from jinja2_fragments.flask import render_block
-from flask import render_template
 
 VARY_HEADERS = ("HX-Request", "HX-Request-Type", "HX-History-Restore-Request")
 

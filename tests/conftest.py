@@ -9,9 +9,9 @@ from contextlib import contextmanager
 from datetime import datetime
 
 import pytest
-from hypothesis import HealthCheck, settings
 from flask import g, has_app_context
 from flask.testing import FlaskClient
+from hypothesis import HealthCheck, settings
 
 from ally_web import create_app
 from ally_web.config import TestConfig

@@ -20,7 +20,11 @@ from werkzeug.routing import Rule
 
 from ally_web import policy
 from ally_web.extensions import db
-from ally_web.gateways.payments import SandboxGateway, sandbox_authorize, sandbox_session
+from ally_web.gateways.payments import (
+    SandboxGateway,
+    sandbox_authorize,
+    sandbox_session,
+)
 from ally_web.models import Checkout, Customer, Order, OrderEvent, OrderLine, Variant
 from ally_web.services import calendar, shipping
 from ally_web.services.checkout import new_order_number

@@ -5,11 +5,10 @@ where the rule is theirs; views with the Flask client, full and htmx partial."""
 from __future__ import annotations
 
 import re
-from contextlib import contextmanager
 
 import pytest
 from flask import current_app
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 import ally_web.blueprints.admin.orders  # noqa: F401  (routes join the admin blueprint before create_app)
 import ally_web.models.outbox  # noqa: F401  (the table exists before create_all)
@@ -23,6 +22,7 @@ from ally_web.services.errors import DomainError
 from ally_web.services.orders import order_status
 from tests.conftest import STAFF_PASSWORD, csrf_from, running_app
 from tests.factories import ensure_sandbox, in_stock_variant, make_order
+from tests.support.queries import count_queries
 
 UPS_TYPED = "1z 999 aa1 0123 4567 84"
 UPS = "1Z999AA10123456784"
@@ -81,18 +81,6 @@ def order_link_works(body: str, order) -> bool:
     return page.status_code == 200 and f"#{order.number}" in html(page)
 
 
-@contextmanager
-def count_queries():
-    statements = []
-
-    def record(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
 
 
 # --- Sign-in ---------------------------------------------------------------------------
@@ -206,12 +194,12 @@ def test_pages_are_clamped_and_never_fail(app):
     for n in range(5):
         make_order(email=f"buyer{n}@example.com")
     first = fulfilment.search_orders("", None, 1, per_page=2)
-    assert (first.page, first.pages, first.total, len(first.items)) == (1, 3, 5, 2)
-    assert fulfilment.search_orders("", None, 0, per_page=2).page == 1
-    assert fulfilment.search_orders("", None, -4, per_page=2).page == 1
+    assert (first.number, first.pages, first.total, len(first.items)) == (1, 3, 5, 2)
+    assert fulfilment.search_orders("", None, 0, per_page=2).number == 1
+    assert fulfilment.search_orders("", None, -4, per_page=2).number == 1
     last = fulfilment.search_orders("", None, 10**20, per_page=2)
-    assert (last.page, len(last.items)) == (3, 1)
-    assert fulfilment.search_orders("nobody", None, 7).page == 1  # nothing found: still page 1 of 1
+    assert (last.number, len(last.items)) == (3, 1)
+    assert fulfilment.search_orders("nobody", None, 7).number == 1  # nothing found: still page 1 of 1
 
 
 @pytest.mark.parametrize("page", ["0", "-1", "abc", str(10**20), "1.5", "", "٣"])

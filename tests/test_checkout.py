@@ -11,13 +11,34 @@ from sqlalchemy import func, select
 
 from ally_web import policy
 from ally_web.extensions import db
-from ally_web.gateways.payments import SandboxGateway, sandbox_authorize, sandbox_session, sign_webhook
-from ally_web.models import Checkout, Customer, Order, OutboxMessage, SandboxPayment, Variant
+from ally_web.gateways.payments import (
+    SandboxGateway,
+    sandbox_authorize,
+    sandbox_session,
+    sign_webhook,
+)
+from ally_web.models import (
+    Checkout,
+    Customer,
+    Order,
+    OutboxMessage,
+    SandboxPayment,
+    Variant,
+)
 from ally_web.services import calendar
 from ally_web.services import cart as cart_service
 from ally_web.services import checkout as checkout_service
 from ally_web.services.addresses import Address
-from tests.checkout_flow import LONDON, NEW_YORK, add_to_cart, buy, pay_on_sandbox, session_id_of, submit_checkout, variant
+from tests.checkout_flow import (
+    LONDON,
+    NEW_YORK,
+    add_to_cart,
+    buy,
+    pay_on_sandbox,
+    session_id_of,
+    submit_checkout,
+    variant,
+)
 from tests.conftest import running_app
 
 # --- quotes ------------------------------------------------------------------------------

@@ -2,7 +2,11 @@
 
 import pytest
 
-from ally_web.services.emails import canonical_email, normalize_email, one_per_customer_key
+from ally_web.services.emails import (
+    canonical_email,
+    normalize_email,
+    one_per_customer_key,
+)
 from ally_web.services.errors import DomainError
 
 

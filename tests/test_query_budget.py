@@ -1,27 +1,13 @@
 """A fixed number of SQL statements per page, whatever the size of the catalog."""
 
-from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import delete, event, select
+from sqlalchemy import delete, select
 
 from ally_web.extensions import db
 from ally_web.models import Colour, Style, Variant
 from ally_web.seed import seed_catalog
-
-
-@contextmanager
-def count_queries():
-    statements = []
-
-    def record(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
+from tests.support.queries import count_queries
 
 
 def make_catalog(styles: int) -> None:

@@ -2,9 +2,16 @@
 
 from ally_web.models.catalog import Colour, LeadTimeNotice, Style, Variant
 from ally_web.models.customers import Customer
+from ally_web.models.orders import (
+    Checkout,
+    Order,
+    OrderEvent,
+    OrderLine,
+    Shipment,
+    ShipmentScan,
+)
 from ally_web.models.outbox import OutboxMessage, OutboxStatus
 from ally_web.models.payments import SandboxIdempotencyKey, SandboxPayment
-from ally_web.models.orders import Checkout, Order, OrderEvent, OrderLine, Shipment, ShipmentScan
 from ally_web.models.staff import Staff, StaffRole, StaffSession
 
 __all__ = [

@@ -13,8 +13,6 @@ SQL so a filtered list is one query, whatever the number of orders.
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import and_, exists, func, not_, or_, select, update
@@ -25,14 +23,15 @@ from ally_web.extensions import db
 from ally_web.gateways.carriers import Address, LabelRequest, get_carrier
 from ally_web.gateways.payments import PaymentError, get_gateway
 from ally_web.models import Order, OrderEvent, OrderLine, Shipment, Variant
+from ally_web.pagination import PER_PAGE, Page, page_of, requested_page
 from ally_web.services import calendar, order_links, tracking
 from ally_web.services.checkout import normalize_order_number
 from ally_web.services.emails import canonical_email
 from ally_web.services.errors import DomainError
 from ally_web.services.notifications import enqueue_email
+from ally_web.services.orders import with_everything
 from ally_web.templating import money
 
-PER_PAGE = 25
 MAX_QUERY_LENGTH = 254  # the longest email address; nothing longer can match
 MAX_REASON_LENGTH = 500
 
@@ -109,29 +108,8 @@ def parse_status(raw: Any) -> str | None:
 
 
 def parse_page(raw: Any) -> int:
-    """``?page=`` as typed: digits only, else page 1; huge numbers are clamped later."""
-    text = raw.strip() if isinstance(raw, str) else ""
-    if not (text.isascii() and text.isdigit()):
-        return 1
-    if len(text) > 9:
-        return 10**9
-    return max(1, int(text))
-
-
-@dataclass(frozen=True)
-class Page:
-    items: list[Order]
-    page: int
-    pages: int
-    total: int
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
+    """``?page=`` as typed; anything that is not a page number means page 1."""
+    return requested_page(raw) or 1
 
 
 def _like_prefix(text: str) -> str:
@@ -174,12 +152,11 @@ def search_orders(query: str, status: str | None, page: int, per_page: int = PER
     if status is not None:
         conditions.append(_status_condition(status))
     total = db.session.scalar(select(func.count(Order.id)).where(*conditions)) or 0
-    pages = max(1, math.ceil(total / per_page))
     try:
-        number = int(page)
+        requested = int(page)
     except (TypeError, ValueError, OverflowError):
-        number = 1
-    number = min(max(number, 1), pages)
+        requested = 1
+    number, pages = page_of(total, requested, per_page)
     items = list(db.session.scalars(
         select(Order)
         .where(*conditions)
@@ -188,7 +165,7 @@ def search_orders(query: str, status: str | None, page: int, per_page: int = PER
         .offset((number - 1) * per_page)
         .options(selectinload(Order.lines), selectinload(Order.events), selectinload(Order.shipments))
     ))
-    return Page(items=items, page=number, pages=pages, total=total)
+    return Page(number=number, pages=pages, total=total, items=items)
 
 
 def count_orders(status: str) -> int:
@@ -199,16 +176,7 @@ def count_orders(status: str) -> int:
 
 def get_order(order_id: int) -> Order | None:
     """One order with everything its staff page shows, in a fixed number of queries."""
-    return db.session.scalar(
-        select(Order)
-        .where(Order.id == order_id)
-        .options(
-            selectinload(Order.lines),
-            selectinload(Order.events),
-            selectinload(Order.shipments).selectinload(Shipment.lines),
-            selectinload(Order.shipments).selectinload(Shipment.scans),
-        )
-    )
+    return db.session.scalar(select(Order).where(Order.id == order_id).options(*with_everything()))
 
 
 def get_shipment(order: Order, shipment_id: int) -> Shipment | None:

@@ -12,11 +12,15 @@ the lookup again.
 from __future__ import annotations
 
 from datetime import timedelta
-
 from urllib.parse import urlsplit
 
 from flask import current_app, has_request_context, url_for
-from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
+from itsdangerous import (
+    BadSignature,
+    SignatureExpired,
+    TimestampSigner,
+    URLSafeTimedSerializer,
+)
 
 from ally_web.models import Order
 from ally_web.services import calendar, orders

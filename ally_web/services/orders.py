@@ -15,18 +15,20 @@ from ally_web.services import calendar, catalog, tracking
 from ally_web.templating import long_day
 
 
+def with_everything():
+    """Load options for a page that shows a whole order: a fixed number of queries."""
+    return (
+        selectinload(Order.lines),
+        selectinload(Order.events),
+        selectinload(Order.shipments).selectinload(Shipment.lines),
+        selectinload(Order.shipments).selectinload(Shipment.scans),
+    )
+
+
 def find_by_token(token: str) -> Order | None:
     if not token or len(token) > 64:
         return None
-    return db.session.scalar(
-        select(Order)
-        .where(Order.token == token)
-        .options(
-            selectinload(Order.lines),
-            selectinload(Order.events),
-            selectinload(Order.shipments).selectinload(Shipment.scans),
-        )
-    )
+    return db.session.scalar(select(Order).where(Order.token == token).options(*with_everything()))
 
 
 @dataclass(frozen=True)

@@ -20,8 +20,8 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from ally_web.extensions import db
 from ally_web.models import Staff, StaffRole, StaffSession
 from ally_web.services import calendar
-from ally_web.services.errors import DomainError
 from ally_web.services.emails import canonical_email
+from ally_web.services.errors import DomainError
 
 # Only refresh last_seen_at once a minute: fewer writes, same protection.
 TOUCH_EVERY = timedelta(minutes=1)

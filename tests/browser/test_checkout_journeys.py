@@ -105,9 +105,9 @@ def cents(text: str) -> int:
     return int(found.group(1).replace(",", "")) * 100 + int(found.group(2) or 0)
 
 
-def totals(region: Locator) -> dict[str, int]:
-    """The amounts of the totals list in `region`, by their label, in page order."""
-    rows = region.locator("dl").last.evaluate(
+def totals(region: Locator, total: str) -> dict[str, int]:
+    """The amounts of the list in `region` that ends in `total`, by label, in page order."""
+    rows = region.locator("dl").filter(has=region.page.get_by_text(total, exact=True)).evaluate(
         "dl => [...dl.querySelectorAll('dt')].map(dt => [dt.textContent, dt.nextElementSibling.textContent])"
     )
     return {" ".join(label.split()): cents(amount) for label, amount in rows}
@@ -182,12 +182,12 @@ def pay_on_sandbox(page: Page, amount_cents: int, card: str = GOOD_CARD, name: s
 
 
 def expect_thank_you(page: Page) -> str:
-    """On the shop's order page; returns the order number it shows."""
-    heading = page.get_by_role("heading", level=1, name=re.compile(r"^Thank you: order #"))
-    expect(heading).to_be_visible()
-    number = re.search(r"#([0-9A-Z]{4}-[0-9A-Z]{4})", heading.inner_text())
-    assert number, heading.inner_text()
-    return number.group(1)
+    """On the shop's order page, thanked; returns the order number it shows."""
+    thanks = page.get_by_role("main").get_by_text(re.compile(r"Thank you: order #[0-9A-Z]{4}-[0-9A-Z]{4}"))
+    expect(thanks).to_be_visible()
+    number = re.search(r"#([0-9A-Z]{4}-[0-9A-Z]{4})", thanks.inner_text()).group(1)
+    expect(page.get_by_role("heading", level=1, name=re.compile(rf"order #{number}$", re.I))).to_be_visible()
+    return number
 
 
 # --- 1. New York ----------------------------------------------------------------------------
@@ -242,7 +242,7 @@ def test_new_york_shopper_buys_a_pair(page: Page, is_js: bool, audit, live_serve
         expect(summary(page)).not_to_contain_text("International Standard")
         assert_same_document(page)
 
-    amounts = totals(summary(page))
+    amounts = totals(summary(page), "Total to pay now")
     assert amounts == {"Subtotal": pair.price_cents, "Shipping": 0, "Total to pay now": pair.price_cents}
     audit("(checkout, New York)")
 
@@ -287,7 +287,7 @@ def test_london_shopper_pays_duties_and_vat_up_front(page: Page, is_js: bool, au
         expect(page.get_by_label("Country")).to_have_value("GB")
 
     # Before paying: import duty and VAT, and a total that adds up.
-    amounts = totals(summary(page))
+    amounts = totals(summary(page), "Total to pay now")
     _, duty = line(amounts, r"import duty")
     _, vat = line(amounts, r"^VAT")
     assert duty > 0 and vat > 0
@@ -308,7 +308,7 @@ def test_london_shopper_pays_duties_and_vat_up_front(page: Page, is_js: bool, au
         assert_same_document(page)
         # The swap kept the shopper's place: focus is still on the option they picked.
         expect(summary(page).get_by_role("radio", name=re.compile(r"^International Express"))).to_be_focused()
-    amounts = totals(summary(page))
+    amounts = totals(summary(page), "Total to pay now")
     duty_label, duty = line(amounts, r"import duty")
     vat_label, vat = line(amounts, r"^VAT")
     total = amounts["Total to pay now"]
@@ -320,7 +320,7 @@ def test_london_shopper_pays_duties_and_vat_up_front(page: Page, is_js: bool, au
     pay_on_sandbox(page, total, name="Amelia Hart")
 
     number = expect_thank_you(page)
-    paid = totals(page.get_by_role("main"))
+    paid = totals(page.get_by_role("main"), "Paid")
     assert paid.get(duty_label) == duty and paid.get(vat_label) == vat, paid
     assert paid["Paid"] == total
     expect(page.get_by_role("main")).to_contain_text("nothing more is due on delivery")
@@ -363,7 +363,11 @@ def test_declined_card_comes_back_to_a_filled_form_then_pays(page: Page, is_js: 
 def place_new_york_order(live_server, pair: OwnedPair) -> tuple[int, str]:
     """A paid New York order for `pair`, placed through the real checkout services and
     the sandbox (the shopper's side is the journey above). Returns its id and number."""
-    from ally_web.gateways.payments import SandboxGateway, sandbox_authorize, sandbox_session
+    from ally_web.gateways.payments import (
+        SandboxGateway,
+        sandbox_authorize,
+        sandbox_session,
+    )
     from ally_web.services import cart as cart_service
     from ally_web.services import checkout
     from ally_web.services.addresses import Address

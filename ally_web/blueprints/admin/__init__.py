@@ -18,5 +18,9 @@ def require_staff():
     return None
 
 
-from ally_web.blueprints.admin import routes  # noqa: E402,F401
-from ally_web.blueprints.admin import orders, outbox, staff  # noqa: E402,F401
+from ally_web.blueprints.admin import (  # noqa: E402,F401
+    orders,
+    outbox,
+    routes,  # noqa: E402,F401
+    staff,
+)

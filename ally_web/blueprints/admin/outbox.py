@@ -6,8 +6,6 @@ is only ever shown as escaped source, never rendered into the staff page.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from flask import abort, current_app, request
 from sqlalchemy import func, select
 
@@ -17,36 +15,14 @@ from ally_web.extensions import db
 from ally_web.htmx import render
 from ally_web.jobs import DEFAULT_MAX_ATTEMPTS
 from ally_web.models.outbox import OutboxMessage
+from ally_web.pagination import PER_PAGE, Page, page_of, requested_page
 from ally_web.services.notifications import mail_from
-
-PER_PAGE = 25
-MAX_PAGE_DIGITS = 9  # anything longer is past the last page anyway
-
-
-@dataclass(frozen=True)
-class Page:
-    number: int
-    pages: int
-    total: int
-
-    @property
-    def has_prev(self) -> bool:
-        return self.number > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.number < self.pages
 
 
 def _requested_page() -> int:
     """`?page=`: digits from 1 up; anything else is not a page (404)."""
-    raw = request.args.get("page", "1")
-    if not (raw.isascii() and raw.isdigit()):
-        abort(404)
-    if len(raw) > MAX_PAGE_DIGITS:
-        return 10**MAX_PAGE_DIGITS  # clamped to the last page below
-    number = int(raw)
-    if number < 1:
+    number = requested_page(request.args.get("page", "1"))
+    if number is None:
         abort(404)
     return number
 
@@ -55,8 +31,8 @@ def _requested_page() -> int:
 def outbox_list():
     requested = _requested_page()
     total = db.session.scalar(select(func.count()).select_from(OutboxMessage)) or 0
-    pages = max(1, -(-total // PER_PAGE))
-    page = Page(number=min(requested, pages), pages=pages, total=total)
+    number, pages = page_of(total, requested)
+    page = Page(number=number, pages=pages, total=total)
     messages = db.session.scalars(
         select(OutboxMessage)
         .order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
