@@ -63,3 +63,35 @@ def test_a_tampered_cart_in_the_session_is_survived(app, client, cookie_cart):
         session["cart"] = cookie_cart
     check(client.get("/cart"))
     check(client.get("/"))
+
+
+CHECKOUT_FIELDS = ("email", "name", "phone", "line1", "line2", "city", "region", "postal_code", "country",
+                   "shipping_method", "payment_mode", "confirms_age", "confirms_us_residence", "action")
+
+
+@given(values=st.lists(maybe, min_size=len(CHECKOUT_FIELDS), max_size=len(CHECKOUT_FIELDS)))
+def test_checkout_forms(client, values):
+    client.post("/cart/add", data={"variant_id": "1", "quantity": "1"})
+    data = form(**dict(zip(CHECKOUT_FIELDS, values)))
+    check(client.post("/checkout", data=data))
+    check(client.post("/checkout/summary", data=data, headers={"HX-Request": "true"}))
+
+
+@given(email=maybe, number=maybe)
+def test_order_lookup_form(client, email, number):
+    check(client.post("/pages/order-lookup", data=form(email=email, number=number)))
+
+
+@given(link=nasty_text, session=maybe)
+def test_order_links_and_payment_returns(client, link, session):
+    path = link.replace("/", "%2F").replace("?", "%3F").replace("#", "%23")
+    check(client.get(f"/orders/{path}"))
+    check(client.get("/checkout/return", query_string=form(session=session)))
+    check(client.get(f"/sandbox-pay/{path}"))
+
+
+@given(body=st.one_of(st.binary(max_size=300), nasty_text.map(str.encode)), signature=maybe)
+def test_webhooks(client, body, signature):
+    headers = {"Sandbox-Signature": signature or "", "X-Tracking-Signature": signature or ""}
+    check(client.post("/webhooks/payments", data=body, headers=headers))
+    check(client.post("/webhooks/tracking", data=body, headers=headers))

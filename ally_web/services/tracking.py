@@ -127,4 +127,7 @@ def signature(body: bytes, secret: str) -> str:
 
 
 def verify_signature(body: bytes, header: str | None, secret: str) -> bool:
-    return bool(header) and hmac.compare_digest(signature(body, secret), header.strip())
+    if not header:
+        return False
+    # Bytes on both sides: compare_digest refuses non-ASCII strings, and headers are client input.
+    return hmac.compare_digest(signature(body, secret).encode(), header.strip().encode("utf-8", "replace"))
