@@ -183,6 +183,11 @@ DEMO_ORDERS = [
     ("grace.lee@example.com", "US", [("strap-heel", "silver", 15, "N", 1, True)], "us-standard", "paid"),
     ("maria.garcia@example.com", "US", [("classic-pump", "navy-suede", 22, "W", 1, True)], "us-standard", "paid"),
 ]
+# The parcels of the demo orders that have shipped.
+DEMO_TRACKING = {
+    "amelia.hart@example.co.uk": ("UPS", "1Z5R89390357567127"),
+    "olivia.brown@example.com": ("FedEx", "794644790132"),
+}
 # Grace's ALLY size is on file, so her made-to-order pair skips the fitting pair.
 DEMO_KNOWN_SIZES = {"grace.lee@example.com": ("Grace Lee", 15, "N")}
 
@@ -234,7 +239,7 @@ def seed_orders() -> int:
         order = checkout.complete_checkout(started.payment_session, gateway)
         added += 1
         if outcome in ("shipped", "delivered"):
-            carrier, number = ("UPS", "1Z999AA10123456784") if country != "US" else ("FedEx", "123456789012")
+            carrier, number = DEMO_TRACKING[email]
             shipment = fulfilment.fulfil_in_stock_lines(order, carrier, number, "staff: Sam Rivera")
             if outcome == "delivered":
                 fulfilment.mark_delivered(shipment, "staff: Sam Rivera")

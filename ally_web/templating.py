@@ -42,11 +42,17 @@ def moment(value: datetime) -> str:
     )
 
 
+def country(code: str) -> str:
+    """GB → United Kingdom (the countries we ship to); other codes stay as they are."""
+    return "United States" if code == "US" else policy.INTERNATIONAL_COUNTRIES.get(code, code)
+
+
 def register_template_helpers(app: Flask) -> None:
     app.add_template_filter(money)
     app.add_template_filter(day)
     app.add_template_filter(long_day)
     app.add_template_filter(moment)
+    app.add_template_filter(country)
     app.add_template_global(policy, "policy")
     app.add_template_global(f"vendor/htmx-{HTMX_VERSION}.min.js", "htmx_path")
 

@@ -73,6 +73,8 @@ def pytest_configure(config):
             raise pytest.UsageError(message.replace("skipped", "cannot run under CI=true"))
         config.ally_skip_all = message
         return
+    if config.pluginmanager.hasplugin("xdist") and config.getoption("numprocesses", None) and not hasattr(config, "workerinput"):
+        return  # the xdist controller runs no tests: each worker starts its own server
     server = postgres_url_or_start()
     DATABASE["url"] = server.__enter__()
     config.ally_postgres = server

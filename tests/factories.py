@@ -184,7 +184,7 @@ def make_order(
     order.events = [
         OrderEvent(kind="placed", at=moment, actor="customer", note=""),
         OrderEvent(kind="paid", at=moment, actor="system",
-                   note=f"Paid {result.card_brand or 'card'} ending {result.card_last4}."),
+                   note=f"{(result.card_brand or 'card').capitalize()} ending {result.card_last4}."),
     ]
     db.session.add(order)
     db.session.flush()

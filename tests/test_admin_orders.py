@@ -273,7 +273,7 @@ def test_detail_shows_address_lines_money_payment_and_timeline(stylist):
                        lines=[(in_stock_variant(), 1, False), (mto, 1, True)], duties_cents=4150, taxes_cents=5900)
     page = html(stylist.get(f"/admin/orders/{order.id}"))
     assert f"Order #{order.number}" in page
-    assert "12 Floral Street" in page and "London" in page and "GB" in page
+    assert "12 Floral Street" in page and "London" in page and "United Kingdom" in page
     assert "Made to order, fitting pair first" in page and "In stock: ships" in page
     assert "Duties" in page and "$41.50" in page and "$59" in page
     assert "Visa ending 4242 (credit)" in page

@@ -92,6 +92,8 @@ def test_order_links_and_payment_returns(client, link, session):
 
 @given(body=st.one_of(st.binary(max_size=300), nasty_text.map(str.encode)), signature=maybe)
 def test_webhooks(client, body, signature):
-    headers = {"Sandbox-Signature": signature or "", "X-Tracking-Signature": signature or ""}
+    # A header cannot carry a line break (HTTP forbids it; the test client refuses it).
+    signature = "".join(ch for ch in (signature or "") if ch not in "\r\n")
+    headers = {"Sandbox-Signature": signature, "X-Tracking-Signature": signature}
     check(client.post("/webhooks/payments", data=body, headers=headers))
     check(client.post("/webhooks/tracking", data=body, headers=headers))

@@ -387,11 +387,14 @@ def _place_order(checkout: Checkout, result, actor: str, provider: str) -> Order
     for field in ("name", "phone", "line1", "line2", "city", "region", "postal_code", "country"):
         setattr(order, field, getattr(checkout, field))
     order.lines = [_order_line(s, variants[s["variant_id"]], customer, option, moment) for s in checkout.lines]
-    paid_note = "in 4 installments through the pay-later provider" if checkout.payment_mode == "installments" else (
-        f"{result.card_brand or 'card'} ending {result.card_last4}" if result.card_last4 else "card")
+    if checkout.payment_mode == "installments":
+        paid_note = f"In {policy.INSTALLMENT_COUNT} installments through the pay-later provider."
+    else:
+        brand = (result.card_brand or "card").capitalize()
+        paid_note = f"{brand} ending {result.card_last4}." if result.card_last4 else f"{brand}."
     order.events = [
         OrderEvent(kind="placed", at=moment, actor=actor, note=""),
-        OrderEvent(kind="paid", at=moment, actor="system", note=f"Paid {paid_note}."),
+        OrderEvent(kind="paid", at=moment, actor="system", note=paid_note),
     ]
     checkout.status = "placed"
     db.session.flush()
