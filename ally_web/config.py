@@ -62,6 +62,9 @@ class Config:
     ORDER_STATUS_POLL_SECONDS = int(os.environ.get("ORDER_STATUS_POLL_SECONDS", "30"))
     TRACKING_WEBHOOK_SECRET = os.environ.get("TRACKING_WEBHOOK_SECRET", "dev-only-tracking-secret")
 
+    # How long a process keeps the style list of the home and shop pages.
+    CATALOG_CACHE_SECONDS = int(os.environ.get("CATALOG_CACHE_SECONDS", "60"))
+
     # Where the store is reached; used for links in emails written outside a request.
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
 
@@ -85,6 +88,7 @@ class TestConfig(Config):
     RATELIMIT_STORAGE_URI = "memory://"
     SERVER_NAME = None
     SMTP_URL = ""  # a developer's own SMTP_URL never reaches the tests
+    CATALOG_CACHE_SECONDS = 0  # tests change the catalog and must see it at once
     PAYMENTS_PROVIDER = "sandbox"
     PAYMENTS_WEBHOOK_SECRET = "test-webhook-secret"
 

@@ -173,3 +173,19 @@ def test_bad_url_parameters_get_a_message_beside_the_field(client, query, field,
 def test_unknown_product_is_404_not_500(client):
     assert client.get("/products/no-such-shoe").status_code == 404
     assert client.get("/products/" + "x" * 500).status_code == 404
+
+
+def test_style_cards_are_cached_for_the_configured_time(app, monkeypatch):
+    from tests.support.queries import count_queries
+
+    monkeypatch.setitem(app.config, "CATALOG_CACHE_SECONDS", 60)
+    first = catalog.style_cards()
+    with count_queries() as statements:
+        assert catalog.style_cards() == first
+    assert statements == []
+    style = db.session.scalar(select(Style).where(Style.slug == "slingback"))
+    style.name = "The New Slingback"
+    db.session.commit()
+    assert "The New Slingback" not in [c.name for c in catalog.style_cards()]  # still cached
+    monkeypatch.setitem(app.config, "CATALOG_CACHE_SECONDS", 0)
+    assert "The New Slingback" in [c.name for c in catalog.style_cards()]

@@ -3,9 +3,11 @@ its price, whether it is in stock, and when it would arrive."""
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from flask import current_app
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import selectinload
 
@@ -23,6 +25,44 @@ def list_styles() -> list[Style]:
             select(Style).options(selectinload(Style.colours)).order_by(Style.position, Style.id)
         )
     )
+
+
+@dataclass(frozen=True)
+class ColourCard:
+    slug: str
+    name: str
+    hex: str
+    image: str
+
+
+@dataclass(frozen=True)
+class StyleCard:
+    """What the home and shop pages show of a style: no stock, so it can be cached."""
+
+    slug: str
+    name: str
+    tagline: str
+    price_cents: int
+    trial_eligible: bool
+    colours: tuple[ColourCard, ...]
+
+
+def style_cards() -> tuple[StyleCard, ...]:
+    """The style list for the home and shop pages, kept CATALOG_CACHE_SECONDS per
+    process (0 switches the cache off). Styles, prices and colours change rarely;
+    stock and delivery dates are never cached."""
+    ttl = current_app.config["CATALOG_CACHE_SECONDS"]
+    cache = current_app.extensions.setdefault("ally_style_cards", {})
+    now = time.monotonic()
+    if ttl and cache.get("until", 0) > now:
+        return cache["cards"]
+    cards = tuple(
+        StyleCard(s.slug, s.name, s.tagline, s.price_cents, s.trial_eligible,
+                  tuple(ColourCard(c.slug, c.name, c.hex, c.image) for c in s.colours))
+        for s in list_styles()
+    )
+    cache.update(cards=cards, until=now + ttl)
+    return cards
 
 
 def get_style(slug: str) -> Style | None:

@@ -11,12 +11,12 @@ from ally_web.services import calendar, catalog
 
 @bp.get("/")
 def home():
-    return render("shop/home.html", styles=catalog.list_styles())
+    return render("shop/home.html", styles=catalog.style_cards())
 
 
 @bp.get("/shop")
 def index():
-    return render("shop/index.html", styles=catalog.list_styles())
+    return render("shop/index.html", styles=catalog.style_cards())
 
 
 def product_context(slug: str, args, form: AddToCartForm | None = None) -> dict:
