@@ -29,6 +29,7 @@ def list_styles() -> list[Style]:
 
 @dataclass(frozen=True)
 class ColourCard:
+    id: int
     slug: str
     name: str
     hex: str
@@ -37,41 +38,44 @@ class ColourCard:
 
 @dataclass(frozen=True)
 class StyleCard:
-    """What the home and shop pages show of a style: no stock, so it can be cached."""
+    """A style as the shop pages show it. It holds no stock, so it can be cached."""
 
     slug: str
     name: str
     tagline: str
+    description: str
     price_cents: int
     trial_eligible: bool
+    material: str
+    heel_height_mm: int
     colours: tuple[ColourCard, ...]
+
+    @classmethod
+    def of(cls, style: Style) -> StyleCard:
+        return cls(
+            style.slug, style.name, style.tagline, style.description, style.price_cents,
+            style.trial_eligible, style.material, style.heel_height_mm,
+            tuple(ColourCard(c.id, c.slug, c.name, c.hex, c.image) for c in style.colours),
+        )
 
 
 def style_cards() -> tuple[StyleCard, ...]:
-    """The style list for the home and shop pages, kept CATALOG_CACHE_SECONDS per
-    process (0 switches the cache off). Styles, prices and colours change rarely;
-    stock and delivery dates are never cached."""
+    """Every style for the shop pages, kept CATALOG_CACHE_SECONDS per process (0
+    switches the cache off). Styles, prices and colours change rarely; stock and
+    delivery dates are never cached."""
     ttl = current_app.config["CATALOG_CACHE_SECONDS"]
     cache = current_app.extensions.setdefault("ally_style_cards", {})
     now = time.monotonic()
     if ttl and cache.get("until", 0) > now:
         return cache["cards"]
-    cards = tuple(
-        StyleCard(s.slug, s.name, s.tagline, s.price_cents, s.trial_eligible,
-                  tuple(ColourCard(c.slug, c.name, c.hex, c.image) for c in s.colours))
-        for s in list_styles()
-    )
+    cards = tuple(StyleCard.of(style) for style in list_styles())
     cache.update(cards=cards, until=now + ttl)
     return cards
 
 
-def get_style(slug: str) -> Style | None:
-    """One style with its colours (a fixed two queries); variants load one at a time."""
-    if len(slug) > 80:
-        return None
-    return db.session.scalar(
-        select(Style).where(Style.slug == slug).options(selectinload(Style.colours))
-    )
+def get_style(slug: str) -> StyleCard | None:
+    """One style with its colours, from the cached list (variants load one at a time)."""
+    return next((card for card in style_cards() if card.slug == slug), None)
 
 
 def active_notice(on: date) -> LeadTimeNotice | None:
@@ -91,7 +95,7 @@ def active_notice(on: date) -> LeadTimeNotice | None:
 class Choice:
     """What the shopper picked on a product page, checked against the style."""
 
-    colour: Colour
+    colour: ColourCard
     size_halves: int | None = None
     width: str = "M"
     variant: Variant | None = None
@@ -115,7 +119,7 @@ def parse_size(raw: str | None) -> int | None:
     return halves_int if halves_int in {int(s * 2) for s in policy.SIZES} else None
 
 
-def choose_variant(style: Style, colour: str | None, size: str | None, width: str | None) -> Choice:
+def choose_variant(style: StyleCard, colour: str | None, size: str | None, width: str | None) -> Choice:
     """Match the shopper's picks (URL or form values) to a variant of `style`."""
     colours = {c.slug: c for c in style.colours}
     choice = Choice(colour=style.colours[0])
