@@ -81,7 +81,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if _is_browser_item(item):
             item.add_marker(pytest.mark.browser)
             if skip:
-                item.add_marker(pytest.mark.skip(reason=SKIP_MESSAGE))
+                item.add_marker(pytest.mark.skip(reason=SKIP_MESSAGE))  # only off CI: under CI=true this is a failure
 
 
 # --- Failure artifacts ----------------------------------------------------------------
@@ -139,7 +139,7 @@ def _require_chromium() -> None:
                 f"{chromium_path()} not found and CI=true, so this is a failure",
                 pytrace=False,
             )
-        pytest.skip(SKIP_MESSAGE)
+        pytest.skip(SKIP_MESSAGE)  # only off CI: under CI=true this is a failure
 
 
 # --- The live server ------------------------------------------------------------------
