@@ -334,10 +334,9 @@ def profile_in_process(store_url: str, bare_url: str, targets: list[Target]) -> 
     os.environ["DATABASE_URL"] = store_url
     os.environ["RATELIMIT_ENABLED"] = "0"
     os.environ["BARE_DATABASE_URL"] = bare_url
-    from sqlalchemy import event
-
     import bare_app
     from bench_config import BenchConfig
+    from sqlalchemy import event
 
     from ally_web import create_app
     from ally_web.extensions import db

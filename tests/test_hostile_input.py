@@ -1,6 +1,8 @@
 """Hostile input: every form field and URL parameter gets strange values. The store
 must answer 4xx (or a normal page), never 5xx, and never echo markup unescaped."""
 
+import uuid
+
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -97,3 +99,21 @@ def test_webhooks(client, body, signature):
     headers = {"Sandbox-Signature": signature, "X-Tracking-Signature": signature}
     check(client.post("/webhooks/payments", data=body, headers=headers))
     check(client.post("/webhooks/tracking", data=body, headers=headers))
+
+
+@given(carrier=maybe, number=maybe, kind=maybe, location=maybe, reason=maybe, q=maybe, status=maybe, page=maybe)
+def test_staff_forms(app, make_staff, carrier, number, kind, location, reason, q, status, page):
+    from ally_web.models import StaffRole
+    from tests.conftest import STAFF_PASSWORD
+    from tests.factories import make_order
+
+    client = app.test_client()
+    staff = make_staff(f"admin-{uuid.uuid4().hex}@example.com", StaffRole.ADMIN)  # the app outlives examples
+    client.post("/staff/sign-in", data={"email": staff.email, "password": STAFF_PASSWORD})
+    order = make_order(email=f"o{staff.id}@example.com")
+    check(client.get("/admin/orders", query_string=form(q=q, status=status, page=page)))
+    check(client.get("/admin/outbox", query_string=form(page=page)))
+    check(client.post(f"/admin/orders/{order.id}/fulfil", data=form(carrier=carrier, tracking_number=number)))
+    check(client.post(f"/admin/orders/{order.id}/scans", data=form(shipment_id=number, kind=kind, location=location)))
+    check(client.post(f"/admin/orders/{order.id}/cancel", data=form(reason=reason)))
+    check(client.post("/admin/staff", data=form(name=q, email=location, role=kind, password=reason)))
