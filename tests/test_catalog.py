@@ -189,3 +189,16 @@ def test_style_cards_are_cached_for_the_configured_time(app, monkeypatch):
     assert "The New Slingback" not in [c.name for c in catalog.style_cards()]  # still cached
     monkeypatch.setitem(app.config, "CATALOG_CACHE_SECONDS", 0)
     assert "The New Slingback" in [c.name for c in catalog.style_cards()]
+
+
+def test_todays_notice_is_cached_per_day(app, monkeypatch):
+    from tests.support.queries import count_queries
+
+    monkeypatch.setitem(app.config, "CATALOG_CACHE_SECONDS", 60)
+    in_lunar_new_year = date(2027, 2, 1)
+    first = catalog.todays_notice(in_lunar_new_year)
+    assert first.title == "Lunar New Year"
+    with count_queries() as statements:
+        assert catalog.todays_notice(in_lunar_new_year) == first
+    assert statements == []
+    assert catalog.todays_notice(date(2026, 11, 25)) is None  # another day asks again

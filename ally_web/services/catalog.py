@@ -78,6 +78,27 @@ def get_style(slug: str) -> StyleCard | None:
     return next((card for card in style_cards() if card.slug == slug), None)
 
 
+def todays_notice(today: date) -> NoticeCard | None:
+    """The notice in force today, for the product pages: kept CATALOG_CACHE_SECONDS
+    per process like the style list (notices are set weeks ahead)."""
+    ttl = current_app.config["CATALOG_CACHE_SECONDS"]
+    cache = current_app.extensions.setdefault("ally_todays_notice", {})
+    now = time.monotonic()
+    if ttl and cache.get("day") == today and cache.get("until", 0) > now:
+        return cache["notice"]
+    found = active_notice(today)
+    notice = NoticeCard(found.title, found.message, found.extra_days) if found else None
+    cache.update(day=today, notice=notice, until=now + ttl)
+    return notice
+
+
+@dataclass(frozen=True)
+class NoticeCard:
+    title: str
+    message: str
+    extra_days: int
+
+
 def active_notice(on: date) -> LeadTimeNotice | None:
     """The lead-time notice in force on `on`; the longest one if several overlap."""
     return db.session.scalar(
@@ -160,7 +181,7 @@ class MadeToOrderPlan:
 
     fitting_pair_ships: Promise  # size not yet known: fitting pair goes first
     production_days: int
-    notice: LeadTimeNotice | None
+    notice: NoticeCard | LeadTimeNotice | None
     size_known_ships_by: date  # size already on file: production starts now
     size_known_arrives_by: date
 
@@ -177,7 +198,8 @@ class Availability:
     made_to_order: MadeToOrderPlan | None = None  # no stock
 
 
-def availability(variant: Variant, at: datetime | None = None, notice: LeadTimeNotice | None = None) -> Availability:
+def availability(variant: Variant, at: datetime | None = None,
+                 notice: NoticeCard | LeadTimeNotice | None = None) -> Availability:
     """Price aside, everything the shopper needs to decide on this pair now.
 
     `notice` is the lead-time notice active today (pass it in when you already

@@ -28,7 +28,7 @@ def product_context(slug: str, args, form: AddToCartForm | None = None) -> dict:
         style, args.get("colour"), args.get("size"), args.get("width")
     )
     today = calendar.now()
-    notice = catalog.active_notice(today.date())
+    notice = catalog.todays_notice(today.date())
     avail = catalog.availability(choice.variant, today, notice) if choice.variant else None
     if form is None:
         form = AddToCartForm(formdata=None, variant_id=choice.variant.id if choice.variant else None)
