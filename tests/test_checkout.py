@@ -350,3 +350,69 @@ def test_confirmation_email_arrives_over_smtp(client, app, smtp_server):
     assert order.number in message["Subject"]
     body = message.get_body(preferencelist=("plain",)).get_content()
     assert "The Classic Pump" in body and "http://localhost/orders/" in body
+
+
+# --- failures after the shopper has paid (review findings) ----------------------------------
+
+
+def test_a_failed_capture_leaves_no_order_and_releases_everything(client, app, monkeypatch):
+    from ally_web.gateways.payments import PaymentError
+
+    v = variant(stock=3)
+    add_to_cart(client, v)
+    started = submit_checkout(client, **NEW_YORK)
+    back = pay_on_sandbox(client, started.headers["Location"])
+
+    def refuse(self, *args, **kwargs):
+        raise PaymentError("invalid_state", "capture refused")
+
+    monkeypatch.setattr(SandboxGateway, "capture", refuse)
+    returned = client.get(back.headers["Location"])
+    assert returned.status_code == 303 and returned.headers["Location"].endswith("/checkout")
+    assert db.session.scalar(select(func.count(Order.id))) == 0
+    assert db.session.get(Variant, v.id).stock == 3
+    assert db.session.scalar(select(SandboxPayment.status)) == "voided"
+    assert db.session.scalar(select(func.count(OutboxMessage.id))) == 0
+    assert "not charged" in client.get("/checkout").get_data(as_text=True)
+
+
+def test_selling_out_twice_on_one_checkout_is_never_a_500(client, app):
+    v = variant(stock=1)
+    add_to_cart(client, v)
+    for _ in range(2):
+        started = submit_checkout(client, **NEW_YORK)
+        back = pay_on_sandbox(client, started.headers["Location"])
+        v.stock = 0  # someone else bought it meanwhile
+        db.session.commit()
+        returned = client.get(back.headers["Location"])
+        assert returned.status_code == 303 and returned.headers["Location"].endswith("/checkout")
+        v.stock = 1
+        db.session.commit()
+    assert sorted(db.session.scalars(select(SandboxPayment.status))) == ["voided", "voided"]
+
+
+def test_paying_again_voids_the_hold_of_the_attempt_that_never_came_back(client, app):
+    add_to_cart(client, variant(stock=2))
+    first = submit_checkout(client, **NEW_YORK)
+    pay_on_sandbox(client, first.headers["Location"])  # paid, but the tab was closed
+    again = submit_checkout(client, **NEW_YORK)
+    assert again.status_code == 303
+    first_payment = db.session.scalar(select(SandboxPayment).order_by(SandboxPayment.id))
+    assert first_payment.status == "voided"
+    body = json.dumps({"type": "checkout.session.completed", "data": {"session_id": first_payment.session_id}}).encode()
+    headers = {"Sandbox-Signature": sign_webhook(body, app.config["PAYMENTS_WEBHOOK_SECRET"], int(calendar.now().timestamp()))}
+    assert client.post("/webhooks/payments", data=body, headers=headers).status_code == 202
+    assert "Thank you" in buy(client).get_data(as_text=True)
+    assert db.session.scalar(select(func.count(Order.id))) == 1
+
+
+def test_an_amount_that_does_not_match_the_order_is_refused(client, app):
+    add_to_cart(client, variant(stock=2))
+    started = submit_checkout(client, **NEW_YORK)
+    back = pay_on_sandbox(client, started.headers["Location"])
+    checkout = db.session.scalar(select(Checkout))
+    checkout.total_cents += 1  # as if the order changed after the payment page opened
+    db.session.commit()
+    client.get(back.headers["Location"])
+    assert db.session.scalar(select(func.count(Order.id))) == 0
+    assert db.session.scalar(select(SandboxPayment.status)) == "voided"

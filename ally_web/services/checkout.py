@@ -34,6 +34,7 @@ Reconciliation when something fails after the provider has the money:
 
 from __future__ import annotations
 
+import logging
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -55,6 +56,7 @@ from ally_web.services.notifications import enqueue_email
 from ally_web.services.order_links import status_url
 from ally_web.services.shipping import ShippingOption
 
+log = logging.getLogger(__name__)
 ORDER_NUMBER_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"  # no 0/O, 1/I/L, U
 
 
@@ -203,9 +205,12 @@ def start_checkout(cart: Cart, data: CheckoutInput, gateway: PaymentGateway,
         raise CheckoutInvalid(errors)
 
     moment = calendar.now()
+    if existing is not None and existing.status == "placing":
+        raise DomainError("Your payment is being confirmed. Please wait a moment, then refresh the page.")
     checkout = existing if existing is not None and existing.status != "placed" else Checkout(
         token=secrets.token_urlsafe(32), created_at=moment
     )
+    _release_previous_attempt(checkout, gateway)
     checkout.email = email
     for field in ("name", "phone", "line1", "line2", "city", "region", "postal_code", "country"):
         setattr(checkout, field, getattr(address, field))
@@ -236,6 +241,19 @@ def start_checkout(cart: Cart, data: CheckoutInput, gateway: PaymentGateway,
     return checkout, session.url
 
 
+def _release_previous_attempt(checkout: Checkout, gateway: PaymentGateway) -> None:
+    """A new press of Pay replaces the last attempt: if that one was authorized but
+    never came back to the shop, its hold is voided so the shopper is not held twice."""
+    if not checkout.payment_session:
+        return
+    try:
+        previous = gateway.retrieve(checkout.payment_session)
+    except PaymentError:
+        return
+    if previous.status == "authorized":
+        _release(gateway, previous.payment_ref, f"checkout:{checkout.token}:{previous.payment_ref}:void")
+
+
 # --- Completing a checkout -------------------------------------------------------------------
 
 
@@ -253,9 +271,14 @@ def normalize_order_number(raw: str | None) -> str:
     return f"{text[:4]}-{text[4:]}" if len(text) == 8 else text
 
 
-def _take_stock(lines: list[dict[str, Any]]) -> Variant | None:
-    """Decrement stock for in-stock lines; on the first shortage put back what was
-    taken and return the variant that ran out."""
+def _put_back(taken: list[tuple[int, int]]) -> None:
+    for variant_id, quantity in taken:
+        db.session.execute(update(Variant).where(Variant.id == variant_id).values(stock=Variant.stock + quantity))
+
+
+def _take_stock(lines: list[dict[str, Any]]) -> tuple[list[tuple[int, int]], Variant | None]:
+    """Decrement stock for in-stock lines: (what was taken, None), or on the first
+    shortage put everything back and return ([], the variant that ran out)."""
     taken: list[tuple[int, int]] = []
     for line in lines:
         if line["made_to_order"]:
@@ -266,11 +289,10 @@ def _take_stock(lines: list[dict[str, Any]]) -> Variant | None:
             .values(stock=Variant.stock - line["quantity"])
         )
         if result.rowcount != 1:
-            for variant_id, quantity in taken:
-                db.session.execute(update(Variant).where(Variant.id == variant_id).values(stock=Variant.stock + quantity))
-            return db.session.get(Variant, line["variant_id"])
+            _put_back(taken)
+            return [], db.session.get(Variant, line["variant_id"])
         taken.append((line["variant_id"], line["quantity"]))
-    return None
+    return taken, None
 
 
 def _customer_for(checkout: Checkout, moment: datetime) -> Customer:
@@ -332,6 +354,17 @@ def complete_checkout(session_id: str, gateway: PaymentGateway, actor: str = "cu
         raise PaymentFailed(checkout.failure_message)
     if result.status not in ("authorized", "captured"):
         raise PaymentFailed("Your payment is not finished yet. Please complete it on the payment page.")
+    # Keys name the payment, not only the checkout: one checkout may see several attempts.
+    keys = f"checkout:{checkout.token}:{result.payment_ref}"
+    if result.amount_cents != checkout.total_cents or result.mode != checkout.payment_mode:
+        _release(gateway, result.payment_ref, f"{keys}:void")
+        return _fail(checkout, "Your payment did not match your order, so nothing was charged. Please try again.")
+    try:
+        option = shipping.shipping_option(checkout.country, checkout.shipping_method,
+                                          checkout.subtotal_cents, calendar.now())
+    except DomainError:
+        _release(gateway, result.payment_ref, f"{keys}:void")
+        return _fail(checkout, "That shipping option is no longer offered; nothing was charged. Please choose again.")
 
     # Claim: of several requests racing to place this order, exactly one gets here.
     claimed = db.session.execute(
@@ -343,29 +376,46 @@ def complete_checkout(session_id: str, gateway: PaymentGateway, actor: str = "cu
             return checkout.order
         raise PaymentFailed("This payment is already being processed. Please refresh in a moment.")
 
-    sold_out = _take_stock(checkout.lines)
+    taken, sold_out = _take_stock(checkout.lines)
     if sold_out is not None:
-        gateway.void(result.payment_ref, idempotency_key=f"checkout:{checkout.token}:void")
-        checkout.status = "open"
-        checkout.failure_message = (
+        _release(gateway, result.payment_ref, f"{keys}:void")
+        return _fail(checkout, (
             f"Sorry: the last {sold_out.colour.style.name} in {sold_out.colour.name}, size "
             f"{sold_out.size_label}, sold while you were paying. Your card was not charged. "
             "It can still be made to order: check your cart and try again."
-        )
-        raise PaymentFailed(checkout.failure_message)
-
-    order = _place_order(checkout, result, actor, gateway.name)
+        ))
+    # Capture before anything of the order is written: if it fails, the stock goes
+    # back and there is no order to undo.
     try:
-        gateway.capture(result.payment_ref, checkout.total_cents, idempotency_key=f"checkout:{checkout.token}:capture")
-    except PaymentError as error:
-        raise PaymentFailed("We could not take the payment; you were not charged. Please try again.") from error
-    return order
+        gateway.capture(result.payment_ref, checkout.total_cents, idempotency_key=f"{keys}:capture")
+    except PaymentError:
+        _put_back(taken)
+        _release(gateway, result.payment_ref, f"{keys}:void")
+        return _fail(checkout, "We could not take the payment, so you were not charged. Please try again.")
+    return _place_order(checkout, result, option, actor, gateway.name)
 
 
-def _place_order(checkout: Checkout, result, actor: str, provider: str) -> Order:
+def _fail(checkout: Checkout, message: str):
+    """No order: the checkout opens again and remembers why, for the form."""
+    checkout.status = "open"
+    checkout.failure_message = message
+    raise PaymentFailed(message)
+
+
+def _release(gateway: PaymentGateway, payment_ref: str | None, key: str) -> None:
+    """Void a hold we will not capture. If the provider refuses (already voided,
+    expired), there is nothing to release, and the hold lapses on its own."""
+    if not payment_ref:
+        return
+    try:
+        gateway.void(payment_ref, idempotency_key=key)
+    except PaymentError:
+        log.warning("Could not void payment %s; it will lapse.", payment_ref)
+
+
+def _place_order(checkout: Checkout, result, option: ShippingOption, actor: str, provider: str) -> Order:
     moment = calendar.now()
     customer = _customer_for(checkout, moment)
-    option = shipping.shipping_option(checkout.country, checkout.shipping_method, checkout.subtotal_cents, moment)
     variants = {
         v.id: v for v in db.session.scalars(
             select(Variant).where(Variant.id.in_([l["variant_id"] for l in checkout.lines]))

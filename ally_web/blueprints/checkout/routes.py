@@ -8,13 +8,20 @@ placed. The provider's signed webhook reaches the same service.
 from __future__ import annotations
 
 import json
+import logging
 
 from flask import abort, current_app, flash, redirect, request, session, url_for
+from sqlalchemy.exc import SQLAlchemyError
 
 from ally_web.blueprints.checkout import bp
 from ally_web.blueprints.checkout.forms import OTHER_COUNTRY, CheckoutForm
 from ally_web.extensions import csrf, db
-from ally_web.gateways.payments import SIGNATURE_HEADER, get_gateway, verify_webhook
+from ally_web.gateways.payments import (
+    SIGNATURE_HEADER,
+    PaymentError,
+    get_gateway,
+    verify_webhook,
+)
 from ally_web.htmx import hx_redirect, is_partial, render
 from ally_web.services import calendar, order_links
 from ally_web.services import cart as cart_service
@@ -23,6 +30,7 @@ from ally_web.services.addresses import Address, clean
 from ally_web.services.errors import DomainError, NotFound
 
 SESSION_KEY = "checkout"
+log = logging.getLogger(__name__)
 
 
 def _form_from_draft() -> CheckoutForm:
@@ -129,7 +137,9 @@ def returned():
         db.session.commit()  # keep why, for the form
         flash(failure.message, "error")
         return redirect(url_for("checkout.show"), 303)
-    db.session.commit()
+    if not _commit_placed_order(order):
+        flash("Something went wrong saving your order, so we refunded your payment. Please try again.", "error")
+        return redirect(url_for("checkout.show"), 303)
     cart_service.clear_cart()
     session.pop(SESSION_KEY, None)
     flash(f"Thank you: order #{order.number} is placed. We've emailed your confirmation.", "success")
@@ -156,9 +166,30 @@ def payment_webhook():
     try:
         order = checkout_service.complete_checkout(session_id, get_gateway(), actor="payment provider")
     except NotFound:
-        abort(404)
+        # A session this shop no longer waits for (replaced by a newer attempt):
+        # acknowledged, so the provider stops retrying.
+        return {"order": None, "ignored": "unknown session"}, 202
     except checkout_service.PaymentFailed as failure:
         db.session.commit()
         return {"order": None, "message": failure.message}
-    db.session.commit()
-    return {"order": order.number}
+    number = order.number
+    if not _commit_placed_order(order):
+        return {"order": None, "message": "not saved; payment refunded"}, 503
+    return {"order": number}
+
+
+def _commit_placed_order(order) -> bool:
+    """Commit a placed order; if the database refuses after the provider took the
+    money, roll back and refund it (see services/checkout.py)."""
+    payment = (order.checkout.token, order.payment_ref, order.total_cents)
+    try:
+        db.session.commit()
+    except SQLAlchemyError:
+        db.session.rollback()
+        log.exception("Order for checkout %s not saved after capture; refunding.", payment[0])
+        try:
+            checkout_service.refund_after_failed_commit(get_gateway(), *payment)
+        except PaymentError:
+            log.exception("Refund after a failed commit was refused; reconcile by hand.")
+        return False
+    return True
