@@ -580,3 +580,45 @@ def test_staff_record_a_customs_hold_then_delivery(client, make_staff):
     db.session.expire_all()
     assert shipment.delivered_at is not None
     assert [e.actor for e in db.session.get(Order, order.id).events if e.kind == "delivered"] == ["staff: Ria Scan"]
+
+
+def test_two_cancels_at_once_restock_and_refund_once(tmp_path):
+    import threading
+
+    from ally_web.models import OrderEvent, Variant
+    from ally_web.services import fulfilment as service
+    from tests.conftest import DATABASE, running_app
+    from tests.factories import make_order
+
+    url = DATABASE["url"] if DATABASE["url"].startswith("postgresql") else f"sqlite:///{tmp_path / 'cancel.sqlite3'}"
+    with running_app(SQLALCHEMY_DATABASE_URI=url) as app:
+        order = make_order(email="twice@example.com")
+        order_id, variant_id = order.id, order.lines[0].variant_id
+        stock_before = db.session.get(Variant, variant_id).stock
+        barrier = threading.Barrier(2)
+        outcomes: list[str] = []
+
+        def cancel():
+            with app.test_request_context():
+                the_order = service.get_order(order_id)
+                barrier.wait()
+                try:
+                    service.cancel_order(the_order, "staff: Alex", "Customer asked")
+                    db.session.commit()
+                    outcomes.append("cancelled")
+                except service.DomainError:
+                    db.session.rollback()
+                    outcomes.append("refused")
+                finally:
+                    db.session.remove()
+
+        threads = [threading.Thread(target=cancel) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+        db.session.expire_all()
+        assert sorted(outcomes) == ["cancelled", "refused"]
+        assert db.session.get(Variant, variant_id).stock == stock_before + 1
+        kinds = [e.kind for e in db.session.scalars(select(OrderEvent).where(OrderEvent.order_id == order_id))]
+        assert kinds.count("cancelled") == 1 and kinds.count("refunded") == 1

@@ -216,6 +216,17 @@ def _pairs(lines: list[OrderLine]) -> int:
     return sum(line.quantity for line in lines)
 
 
+def _hold_uncancelled(order: Order) -> None:
+    """Lock the order's row while it is still not cancelled, so a cancel and a
+    shipment (or two cancels) racing each other cannot both go through: the second
+    waits for the first to commit, then finds the order changed."""
+    held = db.session.execute(
+        update(Order).where(Order.id == order.id, Order.cancelled_at.is_(None)).values(cancelled_at=None)
+    )
+    if held.rowcount != 1:
+        raise DomainError("This order was cancelled meanwhile; nothing was changed.")
+
+
 def fulfil_in_stock_lines(order: Order, carrier_name: str, tracking_number: str, actor: str) -> Shipment:
     """Box the in-stock pairs waiting to ship, under one tracking number, and tell the
     customer (tracking link and order page link).
@@ -239,6 +250,7 @@ def fulfil_in_stock_lines(order: Order, carrier_name: str, tracking_number: str,
         raise DomainError(f"That {carrier.name} tracking number is already used on order #{used}.",
                           field="tracking_number")
 
+    _hold_uncancelled(order)
     moment = calendar.now()
     shipment = Shipment(order=order, carrier=carrier.name, tracking_number=number, shipped_at=moment)
     for line in lines:
@@ -314,7 +326,17 @@ def cancel_order(order: Order, actor: str, reason: str) -> None:
             "Start a return for the shipped pairs instead."
         )
 
-    # The refund first: if the provider refuses, nothing else has changed.
+    # Claim the cancellation: of two cancels racing, the second finds it done.
+    moment = calendar.now()
+    claimed = db.session.execute(
+        update(Order).where(Order.id == order.id, Order.cancelled_at.is_(None)).values(cancelled_at=moment)
+    )
+    if claimed.rowcount != 1:
+        raise DomainError("This order is already cancelled.")
+    if db.session.scalar(select(func.count(Shipment.id)).where(Shipment.order_id == order.id)):
+        raise DomainError("Part of this order shipped meanwhile, so it can no longer be cancelled.")
+
+    # Then the refund: if the provider refuses, the view rolls the claim back.
     try:
         result = get_gateway().refund(
             order.payment_ref, order.total_cents, idempotency_key=f"order:{order.number}:cancel-refund"
@@ -328,7 +350,6 @@ def cancel_order(order: Order, actor: str, reason: str) -> None:
             db.session.execute(
                 update(Variant).where(Variant.id == line.variant_id).values(stock=Variant.stock + line.quantity)
             )
-    moment = calendar.now()
     order.cancelled_at = moment
     card = f"{order.card_brand.capitalize() or 'card'} ending {order.card_last4}" if order.card_last4 else "the original payment"
     order.events.append(OrderEvent(kind="cancelled", at=moment, actor=actor, note=reason))
