@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from datetime import timedelta
+from urllib.parse import urlsplit
 from pathlib import Path
 
 INSTANCE_DIR = Path(__file__).resolve().parent.parent / "instance"
@@ -36,12 +37,16 @@ class Config:
     STAFF_IDLE_TIMEOUT = timedelta(minutes=int(os.environ.get("STAFF_IDLE_MINUTES", "30")))
     STAFF_ABSOLUTE_TIMEOUT = timedelta(hours=int(os.environ.get("STAFF_ABSOLUTE_HOURS", "12")))
 
+    MAX_CONTENT_LENGTH = 1024 * 1024  # no form or webhook of ours comes near 1 MB
     WTF_CSRF_TIME_LIMIT = 4 * 3600
     WTF_CSRF_HEADERS = ["X-CSRFToken"]
 
     RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", True)
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
+    # Behind a reverse proxy, how many proxies set X-Forwarded-For/-Proto/-Host; the
+    # rate limits key on the client address, so this must be right in production.
+    PROXY_FIX_HOPS = int(os.environ.get("PROXY_FIX_HOPS", "0"))
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "5 per minute; 30 per hour")
 
     # Email (DESIGN §2 "Notifications"): sent by `flask ally jobs`, never in a request.
@@ -97,6 +102,9 @@ class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = True
     SESSION_COOKIE_NAME = "__Host-ally_session"
     PREFERRED_URL_SCHEME = "https"
+    # Only the store's own host name is accepted: links in emails and the payment
+    # return address are built from it.
+    TRUSTED_HOSTS = [urlsplit(Config.PUBLIC_BASE_URL).hostname]
 
     @classmethod
     def check(cls) -> None:
@@ -109,6 +117,15 @@ class ProductionConfig(Config):
             )
         if "DATABASE_URL" not in os.environ:
             raise RuntimeError("ProductionConfig needs DATABASE_URL.")
+        if os.environ.get("RATELIMIT_STORAGE_URI", "memory://").startswith("memory://"):
+            raise RuntimeError(
+                "ProductionConfig needs a shared RATELIMIT_STORAGE_URI (e.g. redis://host:6379/0): "
+                "with memory:// every worker process counts on its own."
+            )
+        if not os.environ.get("SMTP_URL"):
+            raise RuntimeError("ProductionConfig needs SMTP_URL: without it emails are only logged.")
+        if "PUBLIC_BASE_URL" not in os.environ:
+            raise RuntimeError("ProductionConfig needs PUBLIC_BASE_URL, the store's https:// address.")
         if os.environ.get("PAYMENTS_PROVIDER", "sandbox") == "sandbox":
             raise RuntimeError(
                 "ProductionConfig refuses the sandbox payment provider (test payments only): "

@@ -13,6 +13,7 @@ import math
 import time
 
 from flask import Flask, flash, make_response, render_template, request
+from flask.globals import request_ctx
 from flask_limiter import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
@@ -39,6 +40,10 @@ def _render_error(status: int, message: str, retry_after: int | None = None):
         message=message,
         retry_after=retry_after,
     )
+    if request_ctx.url_adapter is None:
+        # The request was refused before it reached this site (an untrusted Host):
+        # no page can be built for it, so the answer is plain text.
+        return make_response(f"{context['title']}.", status, {"Content-Type": "text/plain; charset=utf-8"})
     if is_partial():
         response = make_response(render_template("errors/_message.html", **context), status)
         response.headers["HX-Retarget"] = "#messages"

@@ -73,6 +73,8 @@ def same_site_path(url: str | None) -> str | None:
         return None
     if not parts.path.startswith("/") or parts.path.startswith("//"):
         return None
+    if "\\" in url or any(ord(ch) < 32 for ch in url):  # browsers read "/\\x" as "//x"
+        return None
     return parts.path + (f"?{parts.query}" if parts.query else "")
 
 

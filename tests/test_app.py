@@ -19,20 +19,71 @@ def test_production_refuses_to_start_without_a_real_secret_key(monkeypatch):
         create_app(ProductionConfig)
 
 
-def test_production_cookies_are_secure_with_the_host_prefix(monkeypatch):
-    monkeypatch.setenv("DATABASE_URL", "sqlite://")
-    monkeypatch.setenv("SECRET_KEY", "x" * 40)
-    monkeypatch.setenv("PAYMENTS_PROVIDER", "stripe")
-    monkeypatch.setenv("PAYMENTS_WEBHOOK_SECRET", "w" * 40)
-    monkeypatch.setenv("TRACKING_WEBHOOK_SECRET", "t" * 40)
+PRODUCTION_ENV = {
+    "DATABASE_URL": "sqlite://",
+    "SECRET_KEY": "x" * 40,
+    "PAYMENTS_PROVIDER": "stripe",
+    "PAYMENTS_WEBHOOK_SECRET": "w" * 40,
+    "TRACKING_WEBHOOK_SECRET": "t" * 40,
+    "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0",
+    "SMTP_URL": "smtp://127.0.0.1:25",
+    "PUBLIC_BASE_URL": "https://www.ally.nyc",
+}
+
+
+@pytest.fixture
+def production_env(monkeypatch):
+    for name, value in PRODUCTION_ENV.items():
+        monkeypatch.setenv(name, value)
 
     class Prod(ProductionConfig):
-        SECRET_KEY = "x" * 40
+        SECRET_KEY = PRODUCTION_ENV["SECRET_KEY"]
+        TRUSTED_HOSTS = ["www.ally.nyc"]
 
-    app = create_app(Prod)
+    return Prod
+
+
+def test_production_cookies_are_secure_with_the_host_prefix(production_env):
+    app = create_app(production_env)
     assert app.config["SESSION_COOKIE_NAME"].startswith("__Host-")
     assert app.config["SESSION_COOKIE_SECURE"] and app.config["SESSION_COOKIE_HTTPONLY"]
     assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
+
+
+@pytest.mark.parametrize(
+    "name, value, message",
+    [
+        ("PAYMENTS_PROVIDER", "sandbox", "sandbox"),
+        ("RATELIMIT_STORAGE_URI", "memory://", "RATELIMIT_STORAGE_URI"),
+        ("SMTP_URL", "", "SMTP_URL"),
+        ("TRACKING_WEBHOOK_SECRET", "short", "TRACKING_WEBHOOK_SECRET"),
+        ("PAYMENTS_WEBHOOK_SECRET", "short", "PAYMENTS_WEBHOOK_SECRET"),
+    ],
+)
+def test_production_refuses_settings_only_safe_on_a_laptop(production_env, monkeypatch, name, value, message):
+    monkeypatch.setenv(name, value)
+    with pytest.raises(RuntimeError, match=message):
+        create_app(production_env)
+
+
+def test_production_answers_only_its_own_host(production_env):
+    client = create_app(production_env).test_client()
+    assert client.get("/faq", base_url="https://evil.example").status_code == 400
+
+
+def test_proxy_fix_reads_the_client_address_from_the_proxy():
+    app = make_app(PROXY_FIX_HOPS=1)
+    seen = {}
+
+    @app.get("/whoami")
+    def whoami():
+        from flask import request
+
+        seen["addr"] = request.remote_addr
+        return "ok"
+
+    app.test_client().get("/whoami", headers={"X-Forwarded-For": "203.0.113.9"})
+    assert seen["addr"] == "203.0.113.9"
 
 
 @pytest.mark.parametrize("url", ["/", "/shop", "/products/classic-pump", "/cart", "/faq", "/nope", "/static/css/site.css"])
@@ -169,11 +220,3 @@ def test_nul_bytes_are_a_clear_400_on_every_database(client, method, url, data):
     assert response.status_code == 400
     assert "characters we cannot accept" in response.get_data(as_text=True)
 
-
-def test_production_refuses_the_sandbox_payment_provider(monkeypatch):
-    monkeypatch.setenv("DATABASE_URL", "sqlite://")
-    monkeypatch.setenv("SECRET_KEY", "x" * 40)
-    monkeypatch.setenv("PAYMENTS_PROVIDER", "sandbox")
-    monkeypatch.setenv("TRACKING_WEBHOOK_SECRET", "t" * 40)
-    with pytest.raises(RuntimeError, match="sandbox"):
-        create_app(ProductionConfig)

@@ -206,3 +206,12 @@ def test_login_limit_also_counts_per_email_across_addresses(limited_app):
     other = limited_app.test_client()
     response = sign_in(other, "TARGET@example.com", "guess", environ_base={"REMOTE_ADDR": "10.0.0.99"})
     assert response.status_code == 429
+
+
+def test_disabling_a_staff_member_ends_their_sessions(client, make_staff):
+    staff = make_staff()
+    sign_in(client, staff.email)
+    assert client.get("/admin/").status_code == 200
+    staff.active = False
+    db.session.commit()
+    assert client.get("/admin/").status_code == 303

@@ -267,3 +267,11 @@ def test_status_text_for_every_state(client, app, steps, code, text):
     assert order_status(the_order).code == code
     page = client.get(f"/orders/{order_links.make_link(the_order)}").get_data(as_text=True)
     assert text in page
+
+
+def test_an_expired_link_inside_the_polling_region_navigates_instead_of_swapping(client, order, app, htmx_headers):
+    link = order_links.make_link(order, order_links.LOOKUP)
+    with calendar.freeze(calendar.now() + timedelta(hours=app.config["ORDER_LINK_LOOKUP_HOURS"] + 1)):
+        response = client.get(f"/orders/{link}", headers=htmx_headers)
+    assert response.status_code == 204
+    assert response.headers["HX-Redirect"] == "/pages/order-lookup"

@@ -127,10 +127,8 @@ def load_user(token: str) -> StaffUser | None:
     )
     if staff_session is None or staff_session.ended_at is not None:
         return None
-    if _expired(staff_session):
-        staff_session.ended_at = calendar.now()
-        db.session.commit()
-        return None
+    if _expired(staff_session) or not staff_session.staff.active:
+        return None  # timed out, or the account was disabled since
     return StaffUser(staff_session.staff, staff_session, token)
 
 

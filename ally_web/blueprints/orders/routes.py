@@ -2,7 +2,7 @@
 
 import json
 
-from flask import abort, current_app, flash, redirect, request, url_for
+from flask import abort, current_app, flash, request, url_for
 
 from ally_web.blueprints.orders import bp
 from ally_web.blueprints.orders.forms import LookupForm
@@ -48,10 +48,10 @@ def show(link: str):
         order = order_links.order_from_link(link)
     except order_links.LinkExpired:
         flash("That order link has expired. Please look your order up again.", "notice")
-        return redirect(url_for("orders.lookup"), 303)
+        return hx_redirect(url_for("orders.lookup"))  # a full page, also from the polling region
     if order is None:
         flash("That order link isn't valid. Please look your order up with your email and order number.", "notice")
-        return redirect(url_for("orders.lookup"), 303)
+        return hx_redirect(url_for("orders.lookup"))
     view = order_service.status_view(order)
     return render("orders/show.html", block="status_region", order=order, view=view, link=link,
                   poll_seconds=current_app.config["ORDER_STATUS_POLL_SECONDS"])
