@@ -14,9 +14,7 @@ from __future__ import annotations
 import secrets
 from datetime import datetime
 
-from flask import current_app
 from sqlalchemy import select, update
-from werkzeug.routing import Rule
 
 from ally_web import policy
 from ally_web.extensions import db
@@ -44,31 +42,9 @@ ADDRESSES = {
 }
 
 
-def ensure_sandbox(app=None) -> None:
-    """The sandbox's hosted page must be routable for `create_session` to build its URL.
-
-    Registers the sandbox blueprint when the app factory does not (yet). An app that
-    has already served a request can no longer take blueprints: then only the URL
-    rule is added, which is all that building the URL needs (nothing here visits it).
-    """
-    app = app or current_app._get_current_object()
-    if "sandbox" in app.blueprints or "sandbox.pay" in app.view_functions:
-        return
-    if any(rule.endpoint == "sandbox.pay" for rule in app.url_map.iter_rules()):
-        return
-    from ally_web.blueprints.sandbox import bp as sandbox_bp
-
-    try:
-        app.register_blueprint(sandbox_bp)
-    except AssertionError:
-        app.url_map.add(Rule(f"{sandbox_bp.url_prefix}/<session_id>", endpoint="sandbox.pay",
-                             methods=["GET", "POST"]))
-
-
 def sandbox_payment(amount_cents: int, key: str, card: str = SUCCESS_CARD, capture: bool = True):
     """A sandbox payment for `amount_cents`, authorized with `card` and (by default)
     captured in full. Returns the gateway's PaymentResult."""
-    ensure_sandbox()
     gateway = SandboxGateway()
     session = gateway.create_session(
         amount_cents=amount_cents, currency=policy.CURRENCY, mode="card", description="Test order",

@@ -21,19 +21,12 @@ from ally_web.services import fulfilment, staff_auth
 from ally_web.services.errors import DomainError
 from ally_web.services.orders import order_status
 from tests.conftest import STAFF_PASSWORD, csrf_from, running_app
-from tests.factories import ensure_sandbox, in_stock_variant, make_order
+from tests.factories import in_stock_variant, make_order
 from tests.support.queries import count_queries
 
 UPS_TYPED = "1z 999 aa1 0123 4567 84"
 UPS = "1Z999AA10123456784"
 FEDEX = "123456789012"
-
-
-@pytest.fixture
-def app(app_overrides):
-    with running_app(**app_overrides) as app:
-        ensure_sandbox(app)  # the sandbox's hosted page, until the app factory registers it
-        yield app
 
 
 def sign_in(client, make_staff, role=StaffRole.STYLIST, name="Sam Rivera"):
@@ -512,7 +505,6 @@ def test_a_refused_refund_cancels_nothing(app):
 
 def test_forms_carry_a_valid_csrf_token():
     with running_app(WTF_CSRF_ENABLED=True) as app:
-        ensure_sandbox(app)
         staff_auth.create_staff("admin@example.com", "Alex Admin", STAFF_PASSWORD, StaffRole.ADMIN)
         db.session.commit()
         order = make_order()

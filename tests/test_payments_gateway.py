@@ -9,7 +9,6 @@ import pytest
 from sqlalchemy import inspect, select, text
 
 import ally_web.models.payments  # noqa: F401  (the sandbox tables, for create_all)
-from ally_web.blueprints.sandbox import bp as sandbox_bp
 from ally_web.extensions import db
 from ally_web.gateways.payments import (
     FAILURE_MESSAGES,
@@ -33,17 +32,10 @@ RETURN_URL = "/checkout/return"
 CANCEL_URL = "/checkout"
 
 
-def with_sandbox(app):
-    """Register the sandbox blueprint until the app factory does it itself."""
-    if "sandbox" not in app.blueprints:
-        app.register_blueprint(sandbox_bp)
-    return app
-
-
 @pytest.fixture
 def app(app_overrides):
     with running_app(seed=False, **app_overrides) as app:
-        yield with_sandbox(app)
+        yield app
 
 
 @pytest.fixture

@@ -12,7 +12,6 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 import ally_web.models.payments  # noqa: F401  (the sandbox tables, for create_all)
-from ally_web.blueprints.sandbox import bp as sandbox_bp
 from ally_web.extensions import db
 from ally_web.gateways.payments import SandboxGateway
 from ally_web.models.payments import SandboxPayment
@@ -24,16 +23,10 @@ CANCEL_URL = "/checkout"
 BRANDING = "Sandbox Pay — test payments only, no real money"
 
 
-def with_sandbox(app):
-    if "sandbox" not in app.blueprints:
-        app.register_blueprint(sandbox_bp)
-    return app
-
-
 @pytest.fixture
 def app(app_overrides):
     with running_app(seed=False, **app_overrides) as app:
-        yield with_sandbox(app)
+        yield app
 
 
 @pytest.fixture
@@ -285,7 +278,7 @@ def test_cancelling_ignores_card_fields(client, session):
 @pytest.fixture
 def csrf_app():
     with running_app(seed=False, WTF_CSRF_ENABLED=True) as app:
-        yield with_sandbox(app)
+        yield app
 
 
 def test_the_forms_carry_the_csrf_token(csrf_app):

@@ -22,6 +22,7 @@ from ally_web.models import Colour, Order, Shipment, Style, Variant
 from ally_web.seed import DEMO_TRACKING
 from ally_web.services import calendar, catalog, shipping
 from ally_web.templating import day, money
+from tests.browser.helpers import assert_same_document, mark_document
 from tests.checkout_flow import GOOD_CARD, LONDON, NEW_YORK
 
 STYLE_SLUG = "strap-heel"
@@ -127,15 +128,6 @@ def summary(page: Page) -> Locator:
 
 def cart_count(page: Page) -> Locator:
     return page.locator("#cart-count")
-
-
-def mark_document(page: Page) -> None:
-    """Tag this document: if the tag survives, no full page load happened since."""
-    page.evaluate("() => { window.__allySameDocument = true; }")
-
-
-def assert_same_document(page: Page) -> None:
-    assert page.evaluate("() => window.__allySameDocument === true"), "the page reloaded"
 
 
 # --- Steps a shopper takes ----------------------------------------------------------------------

@@ -16,6 +16,11 @@ from ally_web.extensions import db
 from ally_web.models import Colour, StaffRole, Style
 from ally_web.services import calendar, catalog, staff_auth
 from ally_web.templating import day, money
+from tests.browser.helpers import (
+    assert_same_document,
+    mark_document,
+    tab_to,
+)
 from tests.conftest import STAFF_PASSWORD
 
 STYLE_SLUG = "classic-pump"
@@ -95,30 +100,6 @@ def expected_promises(live_server, pair: Pair) -> Promises:
 
 
 # --- Helpers ---------------------------------------------------------------------------
-
-
-def mark_document(page: Page) -> None:
-    """Tag this document: if the tag survives, no full page load happened since."""
-    page.evaluate("() => { window.__allySameDocument = true; }")
-
-
-def assert_same_document(page: Page) -> None:
-    assert page.evaluate("() => window.__allySameDocument === true"), "the page reloaded"
-
-
-def is_focused(locator: Locator) -> bool:
-    return locator.evaluate("el => el === document.activeElement")
-
-
-def tab_to(page: Page, target: Locator, *, backwards: bool = False, limit: int = 60) -> None:
-    """Press Tab (or Shift+Tab) until `target` has focus, as a keyboard user would."""
-    expect(target).to_be_visible()
-    key = "Shift+Tab" if backwards else "Tab"
-    for _ in range(limit):
-        if is_focused(target):
-            return
-        page.keyboard.press(key)
-    raise AssertionError(f"{limit} presses of {key} never reached {target}")
 
 
 def availability(page: Page) -> Locator:

@@ -24,6 +24,11 @@ from ally_web.extensions import db
 from ally_web.models import Colour, Order, Style, Variant
 from ally_web.services import calendar, fulfilment, tracking
 from ally_web.templating import day
+from tests.browser.helpers import (
+    assert_same_document,
+    mark_document,
+    tab_to,
+)
 from tests.factories import make_order
 
 STYLE_SLUG = "slingback"
@@ -101,33 +106,6 @@ def fast_polling(live_server) -> Iterator[int]:
         yield POLL_SECONDS
     finally:
         live_server.app.config["ORDER_STATUS_POLL_SECONDS"] = before
-
-
-# --- Helpers (as in test_journeys.py) --------------------------------------------------------
-
-
-def mark_document(page: Page) -> None:
-    """Tag this document: if the tag survives, no full page load happened since."""
-    page.evaluate("() => { window.__allySameDocument = true; }")
-
-
-def assert_same_document(page: Page) -> None:
-    assert page.evaluate("() => window.__allySameDocument === true"), "the page reloaded"
-
-
-def is_focused(locator: Locator) -> bool:
-    return locator.evaluate("el => el === document.activeElement")
-
-
-def tab_to(page: Page, target: Locator, *, backwards: bool = False, limit: int = 60) -> None:
-    """Press Tab (or Shift+Tab) until `target` has focus, as a keyboard user would."""
-    expect(target).to_be_visible()
-    key = "Shift+Tab" if backwards else "Tab"
-    for _ in range(limit):
-        if is_focused(target):
-            return
-        page.keyboard.press(key)
-    raise AssertionError(f"{limit} presses of {key} never reached {target}")
 
 
 def focus_report(page: Page, region: Locator) -> str | None:
