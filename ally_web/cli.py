@@ -6,11 +6,11 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
+from ally_web.core.errors import DomainError
 from ally_web.extensions import db
 from ally_web.jobs import jobs_command
 from ally_web.models import StaffRole
 from ally_web.services import staff_auth
-from ally_web.services.errors import DomainError
 
 ally = AppGroup("ally", help="ALLY store commands.")
 ally.add_command(jobs_command)

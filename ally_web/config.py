@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import os
 from datetime import timedelta
-from urllib.parse import urlsplit
 from pathlib import Path
+from urllib.parse import urlsplit
 
 INSTANCE_DIR = Path(__file__).resolve().parent.parent / "instance"
 DEV_SECRET_KEY = "dev-only-not-secret"

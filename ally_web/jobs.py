@@ -29,10 +29,10 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import or_, select, update
 
+from ally_web.core import clock
 from ally_web.extensions import db
 from ally_web.gateways.mail import Mailer, get_mailer
 from ally_web.models.outbox import OutboxMessage
-from ally_web.services import calendar
 from ally_web.services.notifications import new_message_id
 
 log = logging.getLogger("ally_web.jobs")
@@ -85,16 +85,16 @@ def deliver_outbox(
     """
     # Each claim is stamped when it is taken (not when the run began), so a long batch
     # never holds a claim that already looks stale to a second run.
-    clock = calendar.now if now is None else (lambda: now)
+    current = clock.now if now is None else (lambda: now)
     if max_attempts is None:
         max_attempts = int(current_app.config.get("MAIL_MAX_ATTEMPTS", DEFAULT_MAX_ATTEMPTS))
     report = DeliveryReport()
     db.session.commit()  # start from a clean transaction: claims must be visible at once
     ids = db.session.scalars(
-        select(OutboxMessage.id).where(*_claimable(clock())).order_by(OutboxMessage.id).limit(batch)
+        select(OutboxMessage.id).where(*_claimable(current())).order_by(OutboxMessage.id).limit(batch)
     ).all()
     for message_id in ids:
-        if not _claim(message_id, clock()):
+        if not _claim(message_id, current()):
             db.session.rollback()
             continue
         message = db.session.get(OutboxMessage, message_id, populate_existing=True)
@@ -109,7 +109,7 @@ def deliver_outbox(
             message = db.session.get(OutboxMessage, message_id, populate_existing=True)
             message.last_error = f"{type(error).__name__}: {error}"[:ERROR_LIMIT]
             if message.attempts >= max_attempts:
-                message.gave_up_at = clock()
+                message.gave_up_at = current()
                 report.gave_up += 1
                 log.error("Gave up on outbox message %s after %s attempts: %s",
                           message_id, message.attempts, message.last_error)
@@ -121,7 +121,7 @@ def deliver_outbox(
             db.session.commit()
             continue
 
-        message.sent_at = clock()
+        message.sent_at = current()
         message.last_error = None
         db.session.commit()
         report.sent += 1
@@ -166,7 +166,7 @@ def run_jobs(now: datetime | None = None, mailer: Mailer | None = None) -> JobsR
 
     for name, job in [*JOBS, ("outbox", outbox)]:
         try:
-            report.results[name] = job(given or calendar.now())
+            report.results[name] = job(given or clock.now())
             db.session.commit()
         except Exception as error:  # noqa: BLE001 - one broken job must not stop the others
             db.session.rollback()

@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import time
 
+from ally_web.core.clock import STORE_TIMEZONE  # noqa: F401  (the store's zone, kept with its clock)
+
 # --- Contact -----------------------------------------------------------------------
 
 CONTACT_EMAIL = "hello@ally.nyc"
@@ -19,7 +21,6 @@ CONTACT_PHONE_E164 = "+16097360658"
 
 # --- Store time -----------------------------------------------------------------
 
-STORE_TIMEZONE = "America/New_York"
 # An order placed on a business day before this time counts from that day.
 ORDER_DAY_CUTOFF = time(14, 0)
 

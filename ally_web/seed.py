@@ -13,6 +13,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from ally_web import policy
+from ally_web.core import clock
 from ally_web.extensions import db
 from ally_web.models import Colour, LeadTimeNotice, Staff, StaffRole, Style, Variant
 from ally_web.services import staff_auth
@@ -209,8 +210,8 @@ def seed_orders() -> int:
         sandbox_session,
     )
     from ally_web.models import Customer, Order
-    from ally_web.services import calendar, checkout, fulfilment
     from ally_web.services import cart as cart_service
+    from ally_web.services import checkout, fulfilment
     from ally_web.services.addresses import Address
 
     added = 0
@@ -218,7 +219,7 @@ def seed_orders() -> int:
     for email, (name, size, width) in DEMO_KNOWN_SIZES.items():
         if not db.session.scalar(select(Customer.id).where(Customer.email_canonical == email)):
             db.session.add(Customer(email=email, email_canonical=email, name=name, size_halves=size,
-                                    width=width, created_at=calendar.now()))
+                                    width=width, created_at=clock.now()))
             added += 1
     for email, country, picks, method, outcome in DEMO_ORDERS:
         if db.session.scalar(select(Order.id).where(Order.email_canonical == email)):

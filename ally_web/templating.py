@@ -10,7 +10,7 @@ from babel.numbers import format_currency
 from flask import Flask
 
 from ally_web import policy
-from ally_web.services import calendar
+from ally_web.core import clock
 
 LOCALE = "en_US"
 HTMX_VERSION = "4.0.1"
@@ -38,7 +38,7 @@ def long_day(value: date) -> str:
 def moment(value: datetime) -> str:
     """Dec 2, 2026, 3:05 PM (store time)."""
     return format_datetime(
-        calendar.to_store_time(value), "MMM d, y, h:mm a", tzinfo=calendar.store_tz(), locale=LOCALE
+        clock.to_store_time(value), "MMM d, y, h:mm a", tzinfo=clock.store_tz(), locale=LOCALE
     )
 
 

@@ -15,9 +15,10 @@ from hypothesis import HealthCheck, settings
 
 from ally_web import create_app
 from ally_web.config import TestConfig
+from ally_web.core import clock
 from ally_web.extensions import db
 from ally_web.models import StaffRole
-from ally_web.services import calendar, staff_auth
+from ally_web.services import staff_auth
 
 pytest_plugins = ["tests.smtp_server"]
 
@@ -135,7 +136,7 @@ def app(app_overrides):
 
 @pytest.fixture(autouse=True)
 def frozen_clock():
-    with calendar.freeze(FROZEN_AT) as moment:
+    with clock.freeze(FROZEN_AT) as moment:
         yield moment
 
 

@@ -17,6 +17,8 @@ from datetime import datetime
 from sqlalchemy import select, update
 
 from ally_web import policy
+from ally_web.core import clock
+from ally_web.core.emails import canonical_email
 from ally_web.extensions import db
 from ally_web.gateways.payments import (
     SandboxGateway,
@@ -26,7 +28,6 @@ from ally_web.gateways.payments import (
 from ally_web.models import Checkout, Customer, Order, OrderEvent, OrderLine, Variant
 from ally_web.services import calendar, shipping
 from ally_web.services.checkout import new_order_number
-from ally_web.services.emails import canonical_email
 
 SUCCESS_CARD = "4242424242424242"
 
@@ -84,7 +85,7 @@ def make_order(
 ) -> Order:
     """A placed, paid order. `lines` are (variant, quantity, made_to_order); by default
     one in-stock pair. In-stock quantities are taken off the shelf (`take_stock`)."""
-    moment = calendar.to_store_time(placed_at) if placed_at else calendar.now()
+    moment = clock.to_store_time(placed_at) if placed_at else clock.now()
     if lines is None:
         lines = [(in_stock_variant(), 1, False)]
     country = country.upper()

@@ -13,12 +13,12 @@ from sqlalchemy import func, select
 import ally_web.blueprints.admin.orders  # noqa: F401  (routes join the admin blueprint before create_app)
 import ally_web.models.outbox  # noqa: F401  (the table exists before create_all)
 import ally_web.models.payments  # noqa: F401
+from ally_web.core.errors import DomainError
 from ally_web.extensions import db
 from ally_web.models import Order, OrderEvent, Shipment, StaffRole, Variant
 from ally_web.models.outbox import OutboxMessage
 from ally_web.models.payments import SandboxIdempotencyKey, SandboxPayment
 from ally_web.services import fulfilment, staff_auth
-from ally_web.services.errors import DomainError
 from ally_web.services.orders import order_status
 from tests.conftest import STAFF_PASSWORD, csrf_from, running_app
 from tests.factories import in_stock_variant, make_order

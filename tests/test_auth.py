@@ -6,10 +6,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from ally_web.core import clock
+from ally_web.core.errors import DomainError
 from ally_web.extensions import db
 from ally_web.models import StaffRole, StaffSession
-from ally_web.services import calendar, staff_auth
-from ally_web.services.errors import DomainError
+from ally_web.services import staff_auth
 from tests.conftest import STAFF_PASSWORD, running_app
 
 
@@ -116,25 +117,25 @@ def test_idle_timeout_ends_the_session(client, make_staff, app):
     make_staff()
     sign_in(client, "stylist@example.com")
     idle = app.config["STAFF_IDLE_TIMEOUT"]
-    with calendar.freeze(calendar.now() + idle - timedelta(minutes=1)):
+    with clock.freeze(clock.now() + idle - timedelta(minutes=1)):
         assert client.get("/admin/").status_code == 200  # activity resets the idle clock
-    with calendar.freeze(calendar.now() + 2 * idle - timedelta(minutes=3)):
+    with clock.freeze(clock.now() + 2 * idle - timedelta(minutes=3)):
         assert client.get("/admin/").status_code == 200
-    with calendar.freeze(calendar.now() + 3 * idle):
+    with clock.freeze(clock.now() + 3 * idle):
         assert client.get("/admin/").status_code == 303
 
 
 def test_absolute_timeout_ends_even_an_active_session(client, make_staff, app):
     make_staff()
     sign_in(client, "stylist@example.com")
-    start = calendar.now()
+    start = clock.now()
     step = app.config["STAFF_IDLE_TIMEOUT"] - timedelta(minutes=1)
     moment = start
     while moment - start < app.config["STAFF_ABSOLUTE_TIMEOUT"] - step:
         moment += step
-        with calendar.freeze(moment):
+        with clock.freeze(moment):
             assert client.get("/admin/").status_code == 200
-    with calendar.freeze(start + app.config["STAFF_ABSOLUTE_TIMEOUT"] + timedelta(seconds=1)):
+    with clock.freeze(start + app.config["STAFF_ABSOLUTE_TIMEOUT"] + timedelta(seconds=1)):
         assert client.get("/admin/").status_code == 303
 
 

@@ -9,6 +9,7 @@ import pytest
 
 from ally_web import policy
 from ally_web.policy import DayRange
+from ally_web.core import clock
 from ally_web.services import calendar as cal
 
 NY = ZoneInfo("America/New_York")
@@ -16,9 +17,9 @@ NY = ZoneInfo("America/New_York")
 
 @pytest.fixture(autouse=True)
 def _real_clock():
-    cal.unfreeze()
+    clock.unfreeze()
     yield
-    cal.unfreeze()
+    clock.unfreeze()
 
 
 def ny(*args: int) -> datetime:
@@ -184,35 +185,35 @@ def test_trial_size_exchange_closes_after_24_hours():
 
 
 def test_now_is_aware_store_time():
-    current = cal.now()
+    current = clock.now()
     assert current.tzinfo is not None
     assert current.utcoffset() == datetime.now(NY).utcoffset()
 
 
 def test_freeze_context_manager_round_trip():
     at = ny(2026, 11, 25, 10, 0)
-    with cal.freeze(at) as frozen:
+    with clock.freeze(at) as frozen:
         assert frozen == at
-        assert cal.now() == at
-        assert cal.now() == at  # the clock does not move
-        assert cal.order_day(cal.now()) == date(2026, 11, 25)
-    assert cal.now() != at
-    assert abs(cal.now() - datetime.now(NY)) < timedelta(minutes=1)
+        assert clock.now() == at
+        assert clock.now() == at  # the clock does not move
+        assert cal.order_day(clock.now()) == date(2026, 11, 25)
+    assert clock.now() != at
+    assert abs(clock.now() - datetime.now(NY)) < timedelta(minutes=1)
 
 
 def test_freeze_plain_call_and_unfreeze():
-    cal.freeze(ny(2026, 11, 25, 10, 0))
-    assert cal.now() == ny(2026, 11, 25, 10, 0)
-    cal.unfreeze()
-    assert abs(cal.now() - datetime.now(NY)) < timedelta(minutes=1)
+    clock.freeze(ny(2026, 11, 25, 10, 0))
+    assert clock.now() == ny(2026, 11, 25, 10, 0)
+    clock.unfreeze()
+    assert abs(clock.now() - datetime.now(NY)) < timedelta(minutes=1)
 
 
 def test_freeze_naive_is_store_time_and_aware_is_converted():
-    with cal.freeze(datetime(2026, 11, 25, 10, 0)):
-        assert cal.now() == ny(2026, 11, 25, 10, 0)
-        assert cal.now().tzinfo is not None
-    with cal.freeze(datetime(2026, 11, 25, 15, 0, tzinfo=timezone.utc)):
-        current = cal.now()
+    with clock.freeze(datetime(2026, 11, 25, 10, 0)):
+        assert clock.now() == ny(2026, 11, 25, 10, 0)
+        assert clock.now().tzinfo is not None
+    with clock.freeze(datetime(2026, 11, 25, 15, 0, tzinfo=timezone.utc)):
+        current = clock.now()
         assert current == ny(2026, 11, 25, 10, 0)
         assert (current.hour, current.utcoffset()) == (10, timedelta(hours=-5))
 
@@ -220,7 +221,7 @@ def test_freeze_naive_is_store_time_and_aware_is_converted():
 def test_nested_freeze_restores_outer():
     outer = ny(2026, 1, 1, 9, 0)
     inner = ny(2026, 6, 1, 9, 0)
-    with cal.freeze(outer):
-        with cal.freeze(inner):
-            assert cal.now() == inner
-        assert cal.now() == outer
+    with clock.freeze(outer):
+        with clock.freeze(inner):
+            assert clock.now() == inner
+        assert clock.now() == outer

@@ -15,6 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ally_web import policy
+from ally_web.core.errors import DomainError
 from ally_web.gateways.carriers import (
     ALLY_STUDIO,
     Address,
@@ -26,7 +27,6 @@ from ally_web.gateways.carriers import (
     get_carrier,
     label_text,
 )
-from ally_web.services.errors import DomainError
 
 UPS_NUMBER = "1Z999AA10123456784"  # UPS's published sample number (valid check digit)
 FEDEX_12 = "123456789012"

@@ -6,10 +6,10 @@ import pytest
 from sqlalchemy import select
 
 from ally_web import policy
+from ally_web.core.errors import DomainError, NotFound
 from ally_web.extensions import db
 from ally_web.models import Colour, Style, Variant
 from ally_web.services import cart as cart_service
-from ally_web.services.errors import DomainError, NotFound
 
 
 def find_variant(stock: int, slug="classic-pump", colour="black", size=17, width="M") -> Variant:

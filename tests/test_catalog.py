@@ -6,9 +6,10 @@ import pytest
 from sqlalchemy import select
 
 from ally_web import policy
+from ally_web.core import clock
 from ally_web.extensions import db
 from ally_web.models import Colour, LeadTimeNotice, Style, Variant
-from ally_web.services import calendar, catalog
+from ally_web.services import catalog
 
 
 def variant_of(slug="classic-pump", colour="black", size=17, width="M"):
@@ -53,7 +54,7 @@ def test_choose_variant_reports_each_bad_field(app):
 def test_in_stock_promise_uses_the_worked_example(app):
     variant = variant_of()
     variant.stock = 3
-    result = catalog.availability(variant, calendar.now())
+    result = catalog.availability(variant, clock.now())
     assert result.in_stock
     p = result.promise
     assert (p.ships_from, p.ships_by) == (date(2026, 11, 27), date(2026, 11, 30))
@@ -63,7 +64,7 @@ def test_in_stock_promise_uses_the_worked_example(app):
 def test_made_to_order_plan_adds_the_active_notice(app):
     variant = variant_of()
     variant.stock = 0
-    at = datetime(2027, 2, 1, 10, 0, tzinfo=calendar.store_tz())  # Mon, inside Lunar New Year
+    at = datetime(2027, 2, 1, 10, 0, tzinfo=clock.store_tz())  # Mon, inside Lunar New Year
     notice = catalog.active_notice(at.date())
     assert notice is not None and notice.title == "Lunar New Year"
     plan = catalog.availability(variant, at, notice).made_to_order
@@ -133,7 +134,7 @@ def test_product_page_out_of_stock_explains_made_to_order(app, client):
 def test_product_page_shows_an_active_lead_time_notice(app, client):
     variant_of().stock = 0
     db.session.commit()
-    with calendar.freeze(datetime(2027, 2, 1, 9, 0)):
+    with clock.freeze(datetime(2027, 2, 1, 9, 0)):
         html = client.get("/products/classic-pump?colour=black&size=8.5&width=M").get_data(as_text=True)
     assert "Lunar New Year" in html
     assert "plus 10 extra days" in html

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from ally_web import policy
+from ally_web.core import clock
 from ally_web.extensions import db
 from ally_web.gateways.payments import (
     SandboxGateway,
@@ -25,7 +26,6 @@ from ally_web.models import (
     SandboxPayment,
     Variant,
 )
-from ally_web.services import calendar
 from ally_web.services import cart as cart_service
 from ally_web.services import checkout as checkout_service
 from ally_web.services.addresses import Address
@@ -223,7 +223,7 @@ def test_signed_webhook_places_the_order_once(client, app):
     back = pay_on_sandbox(client, started.headers["Location"])
     session_id = session_id_of(back.headers["Location"])
     body = json.dumps({"type": "checkout.session.completed", "data": {"session_id": session_id}}).encode()
-    now = int(calendar.now().timestamp())
+    now = int(clock.now().timestamp())
     headers = {"Sandbox-Signature": sign_webhook(body, app.config["PAYMENTS_WEBHOOK_SECRET"], now),
                "Content-Type": "application/json"}
     for _ in range(2):
@@ -253,7 +253,7 @@ def test_unknown_or_hostile_return_sessions_are_404(client):
 def test_made_to_order_path_depends_on_a_known_size_revealed_only_after_paying(client, app):
     v = variant(stock=0)
     db.session.add(Customer(email="grace@example.com", email_canonical="grace@example.com", name="Grace",
-                            size_halves=17, width="M", created_at=calendar.now()))
+                            size_halves=17, width="M", created_at=clock.now()))
     db.session.commit()
     add_to_cart(client, v)
     form = client.get("/checkout").get_data(as_text=True)
@@ -400,7 +400,7 @@ def test_paying_again_voids_the_hold_of_the_attempt_that_never_came_back(client,
     first_payment = db.session.scalar(select(SandboxPayment).order_by(SandboxPayment.id))
     assert first_payment.status == "voided"
     body = json.dumps({"type": "checkout.session.completed", "data": {"session_id": first_payment.session_id}}).encode()
-    headers = {"Sandbox-Signature": sign_webhook(body, app.config["PAYMENTS_WEBHOOK_SECRET"], int(calendar.now().timestamp()))}
+    headers = {"Sandbox-Signature": sign_webhook(body, app.config["PAYMENTS_WEBHOOK_SECRET"], int(clock.now().timestamp()))}
     assert client.post("/webhooks/payments", data=body, headers=headers).status_code == 202
     assert "Thank you" in buy(client).get_data(as_text=True)
     assert db.session.scalar(select(func.count(Order.id))) == 1

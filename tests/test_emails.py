@@ -2,12 +2,12 @@
 
 import pytest
 
-from ally_web.services.emails import (
+from ally_web.core.emails import (
     canonical_email,
     normalize_email,
     one_per_customer_key,
 )
-from ally_web.services.errors import DomainError
+from ally_web.core.errors import DomainError
 
 
 def test_normalize_trims_and_lowercases_only_the_domain():

@@ -9,8 +9,8 @@ from decimal import Decimal
 import pytest
 
 from ally_web import policy
+from ally_web.core.errors import DomainError
 from ally_web.services import landed_cost as lc
-from ally_web.services.errors import DomainError
 
 
 @pytest.fixture(autouse=True)

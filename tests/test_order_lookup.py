@@ -9,9 +9,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from ally_web.core import clock
 from ally_web.extensions import db
 from ally_web.models import Order
-from ally_web.services import calendar, order_links, tracking
+from ally_web.services import order_links, tracking
 from tests.checkout_flow import add_to_cart, buy, variant
 from tests.conftest import running_app
 
@@ -109,11 +110,11 @@ def test_a_tampered_link_asks_for_the_lookup_again(client, order):
 def test_lookup_links_expire_sooner_than_email_links(client, order, app):
     lookup_link = order_links.make_link(order, order_links.LOOKUP)
     email_link = order_links.make_link(order, order_links.EMAIL)
-    later = calendar.now() + timedelta(hours=app.config["ORDER_LINK_LOOKUP_HOURS"], minutes=1)
-    with calendar.freeze(later):
+    later = clock.now() + timedelta(hours=app.config["ORDER_LINK_LOOKUP_HOURS"], minutes=1)
+    with clock.freeze(later):
         assert client.get(f"/orders/{lookup_link}").status_code == 303
         assert client.get(f"/orders/{email_link}").status_code == 200
-    with calendar.freeze(calendar.now() + timedelta(days=app.config["ORDER_LINK_EMAIL_DAYS"], minutes=1)):
+    with clock.freeze(clock.now() + timedelta(days=app.config["ORDER_LINK_EMAIL_DAYS"], minutes=1)):
         expired = client.get(f"/orders/{email_link}")
     assert expired.status_code == 303
     assert "expired" in client.get("/pages/order-lookup").get_data(as_text=True)
@@ -143,7 +144,7 @@ def test_status_page_polls_while_in_transit_and_stops_when_delivered(client, ord
     html = client.get(f"/orders/{link}").get_data(as_text=True)
     assert 'hx-trigger="every 30s"' in html
     assert "https://www.ups.com/track?tracknum=1Z999AA10123456784" in html
-    tracking.record_scan(shipment, "delivered", calendar.now(), "carrier tracking")
+    tracking.record_scan(shipment, "delivered", clock.now(), "carrier tracking")
     db.session.commit()
     fragment = client.get(f"/orders/{link}", headers=htmx_headers)
     body = fragment.get_data(as_text=True)
@@ -154,7 +155,7 @@ def test_status_page_polls_while_in_transit_and_stops_when_delivered(client, ord
 
 def test_held_at_customs_says_we_will_reach_out(client, order):
     shipment = ship(order)
-    tracking.record_scan(shipment, "held_at_customs", calendar.now(), "carrier tracking", "JFK")
+    tracking.record_scan(shipment, "held_at_customs", clock.now(), "carrier tracking", "JFK")
     db.session.commit()
     html = client.get(f"/orders/{order_links.make_link(order)}").get_data(as_text=True)
     assert "Held at customs" in html and "we will get in touch" in html
@@ -162,12 +163,12 @@ def test_held_at_customs_says_we_will_reach_out(client, order):
 
 def test_return_window_closes_after_14_days(client, order):
     shipment = ship(order)
-    tracking.record_scan(shipment, "delivered", calendar.now(), "carrier tracking")
+    tracking.record_scan(shipment, "delivered", clock.now(), "carrier tracking")
     db.session.commit()
     link = order_links.make_link(order)
-    with calendar.freeze(calendar.now() + timedelta(days=14)):
+    with clock.freeze(clock.now() + timedelta(days=14)):
         assert "today is the last day" in client.get(f"/orders/{link}").get_data(as_text=True)
-    with calendar.freeze(calendar.now() + timedelta(days=15)):
+    with clock.freeze(clock.now() + timedelta(days=15)):
         assert "return window closed on" in client.get(f"/orders/{link}").get_data(as_text=True)
 
 
@@ -193,7 +194,7 @@ def post_scan(client, app, status, event_id, at, number="1Z999AA10123456784", se
 
 def test_tracking_webhook_refuses_a_bad_signature(client, app, order):
     ship(order)
-    response = post_scan(client, app, "in_transit", "e1", calendar.now(), secret="wrong")
+    response = post_scan(client, app, "in_transit", "e1", clock.now(), secret="wrong")
     assert response.status_code == 400
     assert client.post("/webhooks/tracking", data=b"{}").status_code == 400
 
@@ -202,7 +203,7 @@ def test_tracking_webhook_repeats_change_nothing_and_order_is_kept(client, app, 
     from ally_web.models import OutboxMessage, ShipmentScan
 
     shipment = ship(order)
-    now = calendar.now()
+    now = clock.now()
     assert post_scan(client, app, "in_transit", "e1", now).get_json()["moved"] is True
     assert post_scan(client, app, "in_transit", "e1", now).get_json()["moved"] is False  # repeated
     assert post_scan(client, app, "delivered", "e3", now + timedelta(hours=5)).get_json()["moved"] is True
@@ -219,7 +220,7 @@ def test_tracking_webhook_repeats_change_nothing_and_order_is_kept(client, app, 
 
 
 def test_tracking_webhook_for_an_unknown_parcel_is_accepted_and_ignored(client, app):
-    response = post_scan(client, app, "in_transit", "e9", calendar.now())
+    response = post_scan(client, app, "in_transit", "e9", clock.now())
     assert response.status_code == 202
 
 
@@ -260,7 +261,7 @@ def test_status_text_for_every_state(client, app, steps, code, text):
         shipment = fulfilment.fulfil_in_stock_lines(the_order, "UPS", "1Z999AA10123456784", "staff: Sam")
         for step, kind in (("held", "held_at_customs"), ("exception", "exception"), ("deliver", "delivered")):
             if step in steps:
-                tracking.record_scan(shipment, kind, calendar.now(), "carrier tracking")
+                tracking.record_scan(shipment, kind, clock.now(), "carrier tracking")
     if "cancel" in steps:
         fulfilment.cancel_order(the_order, "staff: Alex", "Customer asked")
     db.session.commit()
@@ -271,7 +272,7 @@ def test_status_text_for_every_state(client, app, steps, code, text):
 
 def test_an_expired_link_inside_the_polling_region_navigates_instead_of_swapping(client, order, app, htmx_headers):
     link = order_links.make_link(order, order_links.LOOKUP)
-    with calendar.freeze(calendar.now() + timedelta(hours=app.config["ORDER_LINK_LOOKUP_HOURS"] + 1)):
+    with clock.freeze(clock.now() + timedelta(hours=app.config["ORDER_LINK_LOOKUP_HOURS"] + 1)):
         response = client.get(f"/orders/{link}", headers=htmx_headers)
     assert response.status_code == 204
     assert response.headers["HX-Redirect"] == "/pages/order-lookup"

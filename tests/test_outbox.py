@@ -13,11 +13,11 @@ from sqlalchemy import func, select, update
 
 import ally_web.blueprints.admin.outbox  # noqa: F401  (routes join the admin blueprint before create_app)
 import ally_web.models.outbox  # noqa: F401  (the table exists before create_all)
+from ally_web.core import clock
 from ally_web.extensions import db
 from ally_web.gateways.mail import LogMailer, SMTPMailer, SMTPSettings, get_mailer
 from ally_web.jobs import CLAIM_TIMEOUT, _claim, deliver_outbox, jobs_command, run_jobs
 from ally_web.models.outbox import OutboxMessage, OutboxStatus
-from ally_web.services import calendar
 from ally_web.services.notifications import enqueue_email
 from tests.smtp_server import CollectingHandler, SMTPServer, free_port
 
@@ -69,7 +69,7 @@ def test_enqueue_renders_text_and_html_with_the_layouts(app):
     assert "Line &lt;one&gt; &amp; two" in message.html_body  # HTML: escaped
     assert message.message_id.startswith("<") and message.message_id.endswith("@ally.nyc>")
     assert message.status is OutboxStatus.QUEUED and message.attempts == 0
-    assert message.created_at == calendar.now()
+    assert message.created_at == clock.now()
 
 
 def test_enqueue_without_an_html_template_is_text_only(app, tmp_path):
@@ -111,7 +111,7 @@ def test_delivers_over_smtp_with_text_and_html(app, smtp_server):
     assert "<p" in email.get_body(("html",)).get_content()
 
     sent = reload(message.id)
-    assert sent.sent_at == calendar.now() and sent.status is OutboxStatus.SENT
+    assert sent.sent_at == clock.now() and sent.status is OutboxStatus.SENT
     assert sent.attempts == 1 and sent.last_error is None
 
 
@@ -130,14 +130,14 @@ def test_delivering_twice_sends_once(app, smtp_server):
     mailer = SMTPMailer(smtp_server.url)
     assert deliver_outbox(mailer).sent == 1
     assert deliver_outbox(mailer).sent == 0
-    assert deliver_outbox(mailer, now=calendar.now() + timedelta(days=1)).sent == 0
+    assert deliver_outbox(mailer, now=clock.now() + timedelta(days=1)).sent == 0
     assert len(smtp_server.messages) == 1
 
 
 def test_a_claim_is_taken_once(app):
     message = queue()
-    assert _claim(message.id, calendar.now()) is True
-    assert _claim(message.id, calendar.now()) is False  # another run: the claim is fresh
+    assert _claim(message.id, clock.now()) is True
+    assert _claim(message.id, clock.now()) is False  # another run: the claim is fresh
     db.session.commit()
 
 
@@ -184,7 +184,7 @@ def test_failure_is_recorded_and_a_later_run_sends_it(app, smtp_server):
     # The next run within the claim timeout leaves it alone (a backoff) ...
     assert deliver_outbox(SMTPMailer(smtp_server.url)).sent == 0
     # ... and a run after it sends it, with the same Message-ID.
-    assert deliver_outbox(SMTPMailer(smtp_server.url), now=calendar.now() + LATER).sent == 1
+    assert deliver_outbox(SMTPMailer(smtp_server.url), now=clock.now() + LATER).sent == 1
     [email] = smtp_server.messages
     assert email["Message-ID"] == message.message_id
     sent = reload(message.id)
@@ -195,7 +195,7 @@ def test_gives_up_after_max_attempts(app, smtp_server, signed_in):
     app.config["MAIL_MAX_ATTEMPTS"] = 3
     message = queue()
     mailer = FailingMailer()
-    at = calendar.now()
+    at = clock.now()
     reports = []
     for _ in range(5):
         reports.append(deliver_outbox(mailer, now=at))
@@ -220,13 +220,13 @@ def test_a_claimed_but_crashed_message_waits_for_the_claim_to_go_stale(app, smtp
     message = queue()
     # A run claimed it a minute ago and died before sending or marking it.
     db.session.execute(update(OutboxMessage).values(
-        claimed_at=calendar.now() - timedelta(minutes=1), attempts=1))
+        claimed_at=clock.now() - timedelta(minutes=1), attempts=1))
     db.session.commit()
     mailer = SMTPMailer(smtp_server.url)
     assert deliver_outbox(mailer).sent == 0
-    assert deliver_outbox(mailer, now=calendar.now() + CLAIM_TIMEOUT - timedelta(minutes=1, seconds=1)).sent == 0
+    assert deliver_outbox(mailer, now=clock.now() + CLAIM_TIMEOUT - timedelta(minutes=1, seconds=1)).sent == 0
     assert smtp_server.messages == []
-    assert deliver_outbox(mailer, now=calendar.now() + CLAIM_TIMEOUT).sent == 1
+    assert deliver_outbox(mailer, now=clock.now() + CLAIM_TIMEOUT).sent == 1
     assert len(smtp_server.messages) == 1
     assert reload(message.id).attempts == 2
 
@@ -256,8 +256,8 @@ def test_a_crash_half_way_loses_nothing_and_repeats_nothing(app, smtp_server):
     # Straight away: the third goes, the second is still claimed.
     assert deliver_outbox(real).sent == 1
     # Once the claim is stale: the second goes. The first is never sent again.
-    assert deliver_outbox(real, now=calendar.now() + LATER).sent == 1
-    assert deliver_outbox(real, now=calendar.now() + 2 * LATER).sent == 0
+    assert deliver_outbox(real, now=clock.now() + LATER).sent == 1
+    assert deliver_outbox(real, now=clock.now() + 2 * LATER).sent == 0
     assert sorted(m["To"] for m in smtp_server.messages) == ["a@example.com", "b@example.com", "c@example.com"]
 
 

@@ -12,10 +12,10 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 import ally_web.models.payments  # noqa: F401  (the sandbox tables, for create_all)
+from ally_web.core import clock
 from ally_web.extensions import db
 from ally_web.gateways.payments import SandboxGateway
 from ally_web.models.payments import SandboxPayment
-from ally_web.services import calendar
 from tests.conftest import csrf_from, running_app
 
 RETURN_URL = "/checkout/return?checkout=abc"
@@ -307,7 +307,7 @@ def test_cancel_with_its_own_csrf_token(csrf_app):
 
 
 def test_the_clock_is_frozen_where_the_tests_expect(frozen_clock):
-    assert calendar.now().replace(tzinfo=None) == datetime(2026, 11, 25, 10, 0)
+    assert clock.now().replace(tzinfo=None) == datetime(2026, 11, 25, 10, 0)
 
 
 # --- Hostile input --------------------------------------------------------------------------

@@ -8,10 +8,10 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from ally_web import policy
+from ally_web.core.errors import DomainError
 from ally_web.policy import ShippingTier
 from ally_web.services import shipping
 from ally_web.services.calendar import Promise
-from ally_web.services.errors import DomainError
 
 # Wed 2026-11-25 10:00 New York: the worked example of DESIGN §1.
 PLACED = datetime(2026, 11, 25, 10, 0, tzinfo=ZoneInfo("America/New_York"))

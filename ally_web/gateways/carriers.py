@@ -28,7 +28,7 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
 from ally_web import policy
-from ally_web.services.errors import DomainError
+from ally_web.core.errors import DomainError
 
 __all__ = [
     "ALLY_STUDIO",

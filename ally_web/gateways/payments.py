@@ -42,9 +42,9 @@ from flask import current_app, has_request_context, url_for
 from sqlalchemy import select
 
 from ally_web import policy
+from ally_web.core import clock
 from ally_web.extensions import db
 from ally_web.models.payments import SandboxIdempotencyKey, SandboxPayment
-from ally_web.services import calendar
 
 __all__ = [
     "FAILURE_MESSAGES",
@@ -298,7 +298,7 @@ def _result(payment: SandboxPayment) -> PaymentResult:
 
 
 def _touch(payment: SandboxPayment) -> None:
-    payment.updated_at = calendar.now()
+    payment.updated_at = clock.now()
     db.session.flush()
 
 
@@ -382,7 +382,7 @@ class SandboxGateway:
         db.session.add(SandboxIdempotencyKey(
             key=key,
             result={"operation": operation, "request": request, "response": response},
-            created_at=calendar.now(),
+            created_at=clock.now(),
         ))
         db.session.flush()
 
@@ -430,7 +430,7 @@ class SandboxGateway:
         except (TypeError, ValueError) as error:
             raise PaymentError("invalid_request", "The metadata must be JSON.") from error
 
-        moment = calendar.now()
+        moment = clock.now()
         payment = SandboxPayment(
             amount_cents=amount_cents, currency=currency, mode=mode, description=description,
             return_url=return_url, cancel_url=cancel_url, status="open",

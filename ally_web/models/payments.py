@@ -15,8 +15,8 @@ from typing import Any
 from sqlalchemy import JSON, CheckConstraint, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from ally_web.core import clock
 from ally_web.extensions import db
-from ally_web.services import calendar
 
 
 def new_session_id() -> str:
@@ -49,8 +49,8 @@ class SandboxPayment(db.Model):
     refunded_cents: Mapped[int] = mapped_column(default=0)
     # ``metadata`` is reserved on declarative classes: the attribute has a trailing _.
     metadata_: Mapped[dict[str, Any]] = mapped_column("metadata", JSON, default=dict)
-    created_at: Mapped[datetime] = mapped_column(default=calendar.now)
-    updated_at: Mapped[datetime] = mapped_column(default=calendar.now)
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+    updated_at: Mapped[datetime] = mapped_column(default=clock.now)
 
     __table_args__ = (
         CheckConstraint("amount_cents > 0", name="amount_positive"),
@@ -70,4 +70,4 @@ class SandboxIdempotencyKey(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(200), unique=True)
     result: Mapped[dict[str, Any]] = mapped_column(JSON)
-    created_at: Mapped[datetime] = mapped_column(default=calendar.now)
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)

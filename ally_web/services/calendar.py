@@ -1,4 +1,4 @@
-"""Counting days: the store clock, business days, delivery promises and windows.
+"""Counting days: business days, delivery promises and windows.
 
 Every date the site promises is computed here, from the numbers in ``policy``, so the
 pages, the emails and the order records all count the same way. Policy values are read
@@ -8,118 +8,30 @@ monkeypatch) takes effect everywhere at once.
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
-from types import TracebackType
 from zoneinfo import ZoneInfo
 
 import holidays
 
 from ally_web import policy
+from ally_web.core.clock import store_tz, to_store_time
 from ally_web.policy import DayRange
 
 __all__ = [
     "Promise",
     "add_business_days",
-    "freeze",
     "in_stock_promise",
     "is_business_day",
     "made_to_order_promise",
     "made_to_order_ships_by",
-    "now",
     "order_day",
     "return_window_closes_at",
-    "store_tz",
-    "to_store_time",
     "trial_size_exchange_closes_at",
     "trial_window_closes_at",
-    "unfreeze",
     "window_closes_at",
 ]
-
-# --- Store time -------------------------------------------------------------------
-
-
-@lru_cache(maxsize=None)
-def _zone(name: str) -> ZoneInfo:
-    return ZoneInfo(name)
-
-
-def store_tz() -> ZoneInfo:
-    """The store's time zone; every customer-facing date is a New York date."""
-    return _zone(policy.STORE_TIMEZONE)
-
-
-def to_store_time(moment: datetime) -> datetime:
-    """Return ``moment`` as an aware store-time datetime.
-
-    Naive datetimes are taken to already be store time, because that is how staff
-    and fixtures write them; aware ones are converted so the cutoff applies to the
-    New York wall clock, not the server's.
-    """
-    tz = store_tz()
-    if moment.tzinfo is None or moment.tzinfo.utcoffset(moment) is None:
-        return moment.replace(tzinfo=tz)
-    return moment.astimezone(tz)
-
-
-# --- The clock --------------------------------------------------------------------
-
-_lock = threading.Lock()
-_frozen_at: datetime | None = None
-
-
-def now() -> datetime:
-    """The current store time; the one clock the app reads, so tests can set it."""
-    frozen = _frozen_at
-    if frozen is not None:
-        return frozen
-    return datetime.now(store_tz())
-
-
-class _Freeze:
-    """Handle returned by ``freeze``: the clock is already frozen; ``with`` restores it."""
-
-    def __init__(self, at: datetime, previous: datetime | None) -> None:
-        self.at = at
-        self._previous = previous
-
-    def __enter__(self) -> datetime:
-        return self.at
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        global _frozen_at
-        with _lock:
-            _frozen_at = self._previous
-
-
-def freeze(at: datetime) -> _Freeze:
-    """Stop the clock at ``at`` (naive means store time) until ``unfreeze`` or ``with`` exit.
-
-    Takes effect immediately, so it works as a plain call; as a context manager it
-    restores whatever was frozen before, so nested freezes unwind correctly.
-    """
-    global _frozen_at
-    moment = to_store_time(at)
-    with _lock:
-        previous = _frozen_at
-        _frozen_at = moment
-    return _Freeze(moment, previous)
-
-
-def unfreeze() -> None:
-    """Let the clock run again with real time."""
-    global _frozen_at
-    with _lock:
-        _frozen_at = None
-
 
 # --- Business days ----------------------------------------------------------------
 

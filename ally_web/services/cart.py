@@ -16,9 +16,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from ally_web import policy
+from ally_web.core.errors import DomainError, NotFound
 from ally_web.extensions import db
 from ally_web.models import Colour, Variant
-from ally_web.services.errors import DomainError, NotFound
 
 SESSION_KEY = "cart"
 MAX_LINES = 20  # keeps the cookie well under browsers' 4 KB limit

@@ -12,6 +12,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import selectinload
 
 from ally_web import policy
+from ally_web.core import clock
 from ally_web.extensions import db
 from ally_web.models import Colour, LeadTimeNotice, Style, Variant
 from ally_web.services import calendar
@@ -205,7 +206,7 @@ def availability(variant: Variant, at: datetime | None = None,
     `notice` is the lead-time notice active today (pass it in when you already
     have it, to keep the page's query count fixed).
     """
-    at = at or calendar.now()
+    at = at or clock.now()
     if variant.stock > 0:
         return Availability(True, variant.stock, promise=calendar.in_stock_promise(at))
     start = calendar.order_day(at)

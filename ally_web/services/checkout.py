@@ -43,14 +43,15 @@ from typing import Any
 from sqlalchemy import select, update
 
 from ally_web import policy
+from ally_web.core import clock
+from ally_web.core.emails import canonical_email, normalize_email
+from ally_web.core.errors import DomainError, NotFound
 from ally_web.extensions import db
 from ally_web.gateways.payments import FAILURE_MESSAGES, PaymentError, PaymentGateway
 from ally_web.models import Checkout, Customer, Order, OrderEvent, OrderLine, Variant
 from ally_web.services import calendar, catalog, landed_cost, shipping
 from ally_web.services.addresses import Address, check_address, normalized
 from ally_web.services.cart import Cart
-from ally_web.services.emails import canonical_email, normalize_email
-from ally_web.services.errors import DomainError, NotFound
 from ally_web.services.landed_cost import LandedCostQuote
 from ally_web.services.notifications import enqueue_email
 from ally_web.services.order_links import status_url
@@ -136,7 +137,7 @@ def quote_checkout(cart: Cart, country: str, region: str = "", method: str | Non
                    at: datetime | None = None) -> CheckoutQuote:
     """Price the cart for a destination. Raises DomainError for a country we don't
     serve (field "country") or a Canadian address without a province ("region")."""
-    at = at or calendar.now()
+    at = at or clock.now()
     subtotal = cart.subtotal_cents
     options = tuple(shipping.shipping_options(country, subtotal, at))
     option = next((o for o in options if o.code == method), options[0])
@@ -204,7 +205,7 @@ def start_checkout(cart: Cart, data: CheckoutInput, gateway: PaymentGateway,
     if errors:
         raise CheckoutInvalid(errors)
 
-    moment = calendar.now()
+    moment = clock.now()
     if existing is not None and existing.status == "placing":
         raise DomainError("Your payment is being confirmed. Please wait a moment, then refresh the page.")
     checkout = existing if existing is not None and existing.status != "placed" else Checkout(
@@ -361,7 +362,7 @@ def complete_checkout(session_id: str, gateway: PaymentGateway, actor: str = "cu
         return _fail(checkout, "Your payment did not match your order, so nothing was charged. Please try again.")
     try:
         option = shipping.shipping_option(checkout.country, checkout.shipping_method,
-                                          checkout.subtotal_cents, calendar.now())
+                                          checkout.subtotal_cents, clock.now())
     except DomainError:
         _release(gateway, result.payment_ref, f"{keys}:void")
         return _fail(checkout, "That shipping option is no longer offered; nothing was charged. Please choose again.")
@@ -414,7 +415,7 @@ def _release(gateway: PaymentGateway, payment_ref: str | None, key: str) -> None
 
 
 def _place_order(checkout: Checkout, result, option: ShippingOption, actor: str, provider: str) -> Order:
-    moment = calendar.now()
+    moment = clock.now()
     customer = _customer_for(checkout, moment)
     variants = {
         v.id: v for v in db.session.scalars(

@@ -19,15 +19,16 @@ from sqlalchemy import and_, exists, func, not_, or_, select, update
 from sqlalchemy.orm import selectinload
 from sqlalchemy.sql.elements import ColumnElement
 
+from ally_web.core import clock
+from ally_web.core.emails import canonical_email
+from ally_web.core.errors import DomainError
+from ally_web.core.pagination import PER_PAGE, Page, page_of, requested_page
 from ally_web.extensions import db
 from ally_web.gateways.carriers import Address, LabelRequest, get_carrier
 from ally_web.gateways.payments import PaymentError, get_gateway
 from ally_web.models import Order, OrderEvent, OrderLine, Shipment, Variant
-from ally_web.pagination import PER_PAGE, Page, page_of, requested_page
-from ally_web.services import calendar, order_links, tracking
+from ally_web.services import order_links, tracking
 from ally_web.services.checkout import normalize_order_number
-from ally_web.services.emails import canonical_email
-from ally_web.services.errors import DomainError
 from ally_web.services.notifications import enqueue_email
 from ally_web.services.orders import with_everything
 from ally_web.templating import money
@@ -251,7 +252,7 @@ def fulfil_in_stock_lines(order: Order, carrier_name: str, tracking_number: str,
                           field="tracking_number")
 
     _hold_uncancelled(order)
-    moment = calendar.now()
+    moment = clock.now()
     shipment = Shipment(order=order, carrier=carrier.name, tracking_number=number, shipped_at=moment)
     for line in lines:
         line.shipment = shipment
@@ -298,7 +299,7 @@ def mark_delivered(shipment: Shipment, actor: str) -> bool:
     Returns False, changing nothing, if the shipment was already delivered."""
     if shipment.delivered_at is not None:
         return False
-    return tracking.record_scan(shipment, "delivered", calendar.now(), actor)
+    return tracking.record_scan(shipment, "delivered", clock.now(), actor)
 
 
 # --- Cancelling ---------------------------------------------------------------------------
@@ -327,7 +328,7 @@ def cancel_order(order: Order, actor: str, reason: str) -> None:
         )
 
     # Claim the cancellation: of two cancels racing, the second finds it done.
-    moment = calendar.now()
+    moment = clock.now()
     claimed = db.session.execute(
         update(Order).where(Order.id == order.id, Order.cancelled_at.is_(None)).values(cancelled_at=moment)
     )

@@ -49,7 +49,7 @@ from types import MappingProxyType
 from typing import Any, Mapping
 
 from ally_web import policy
-from ally_web.services.errors import DomainError
+from ally_web.core.errors import DomainError
 
 __all__ = [
     "CountryRates",

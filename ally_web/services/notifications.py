@@ -12,9 +12,9 @@ from typing import Any
 from flask import current_app, render_template
 from jinja2 import TemplateNotFound
 
+from ally_web.core import clock
 from ally_web.extensions import db
 from ally_web.models.outbox import OutboxMessage
-from ally_web.services import calendar
 
 DEFAULT_MAIL_FROM = "ALLY <hello@ally.nyc>"
 
@@ -75,7 +75,7 @@ def enqueue_email(
         text_body=text_body,
         html_body=html_body,
         message_id=new_message_id(),
-        created_at=calendar.now(),
+        created_at=clock.now(),
         attempts=0,
     )
     db.session.add(message)

@@ -22,8 +22,9 @@ from itsdangerous import (
     URLSafeTimedSerializer,
 )
 
+from ally_web.core import clock
 from ally_web.models import Order
-from ally_web.services import calendar, orders
+from ally_web.services import orders
 
 EMAIL = "email"
 LOOKUP = "lookup"
@@ -34,7 +35,7 @@ class StoreClockSigner(TimestampSigner):
     """Timestamps from the store clock, so tests can age a link."""
 
     def get_timestamp(self) -> int:
-        return int(calendar.now().timestamp())
+        return int(clock.now().timestamp())
 
 
 def _serializer() -> URLSafeTimedSerializer:
@@ -80,6 +81,6 @@ def order_from_link(link: str) -> Order | None:
         return None
     if not isinstance(payload, dict) or payload.get("k") not in (EMAIL, LOOKUP):
         return None
-    if calendar.now() - signed_at > _max_age(payload["k"]):
+    if clock.now() - signed_at > _max_age(payload["k"]):
         raise LinkExpired
     return orders.find_by_token(str(payload.get("o", "")))

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from ally_web import policy
+from ally_web.core import clock
 from ally_web.extensions import db
 from ally_web.gateways.carriers import get_carrier
 from ally_web.models import Order, Shipment
@@ -91,7 +92,7 @@ def _return_action(order: Order, today) -> Action:
     if not delivered:
         return Action(title, f"Once your order is delivered you have {policy.RETURN_WINDOW_DAYS} days "
                              "to return or exchange unworn pairs.", False)
-    closes = calendar.return_window_closes_at(calendar.to_store_time(max(delivered)).date())
+    closes = calendar.return_window_closes_at(clock.to_store_time(max(delivered)).date())
     days_left = (closes.date() - today).days
     if days_left < 0:
         return Action(title, f"The {policy.RETURN_WINDOW_DAYS}-day return window closed on {long_day(closes.date())}.", False)
@@ -110,7 +111,7 @@ def _fit_action(order: Order) -> Action | None:
 
 
 def status_view(order: Order) -> StatusView:
-    today = calendar.now().date()
+    today = clock.now().date()
     shipments = []
     for shipment in order.shipments:
         state = tracking.shipment_state(shipment)

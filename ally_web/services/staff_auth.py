@@ -17,11 +17,11 @@ from flask_login import AnonymousUserMixin
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from ally_web.core import clock
+from ally_web.core.emails import canonical_email
+from ally_web.core.errors import DomainError
 from ally_web.extensions import db
 from ally_web.models import Staff, StaffRole, StaffSession
-from ally_web.services import calendar
-from ally_web.services.emails import canonical_email
-from ally_web.services.errors import DomainError
 
 # Only refresh last_seen_at once a minute: fewer writes, same protection.
 TOUCH_EVERY = timedelta(minutes=1)
@@ -73,7 +73,7 @@ def create_staff(email: str, name: str, password: str, role: StaffRole) -> Staff
         raise DomainError("Use at least 12 characters.", field="password")
     if db.session.scalar(select(Staff.id).where(Staff.email == email)):
         raise DomainError("A staff member with this email already exists.", field="email")
-    staff = Staff(email=email, name=name.strip(), role=role, created_at=calendar.now())
+    staff = Staff(email=email, name=name.strip(), role=role, created_at=clock.now())
     staff.set_password(password)
     db.session.add(staff)
     db.session.flush()
@@ -95,7 +95,7 @@ def authenticate(email: str, password: str) -> Staff:
 
 def start_session(staff: Staff) -> StaffUser:
     token = secrets.token_urlsafe(32)
-    moment = calendar.now()
+    moment = clock.now()
     staff_session = StaffSession(
         token_hash=_hash(token), staff=staff, created_at=moment, last_seen_at=moment
     )
@@ -106,12 +106,12 @@ def start_session(staff: Staff) -> StaffUser:
 
 def end_session(user: StaffUser) -> None:
     if user.staff_session.ended_at is None:
-        user.staff_session.ended_at = calendar.now()
+        user.staff_session.ended_at = clock.now()
 
 
 def _expired(staff_session: StaffSession) -> bool:
     config = current_app.config
-    moment = calendar.now()
+    moment = clock.now()
     return (
         moment - staff_session.last_seen_at > config["STAFF_IDLE_TIMEOUT"]
         or moment - staff_session.created_at > config["STAFF_ABSOLUTE_TIMEOUT"]
@@ -134,7 +134,7 @@ def load_user(token: str) -> StaffUser | None:
 
 def touch_session(user: StaffUser) -> bool:
     """Record activity for the idle timeout; True when something changed."""
-    moment = calendar.now()
+    moment = clock.now()
     if moment - user.staff_session.last_seen_at < TOUCH_EVERY:
         return False
     user.staff_session.last_seen_at = moment

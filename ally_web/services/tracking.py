@@ -15,10 +15,10 @@ from datetime import datetime
 
 from sqlalchemy import select
 
+from ally_web.core import clock
+from ally_web.core.errors import DomainError
 from ally_web.extensions import db
 from ally_web.models import OrderEvent, Shipment, ShipmentScan
-from ally_web.services import calendar
-from ally_web.services.errors import DomainError
 
 SCAN_KINDS = {
     "in_transit": "In transit",
@@ -54,7 +54,7 @@ def record_scan(shipment: Shipment, kind: str, at: datetime, source: str, locati
     if event_id and db.session.scalar(select(ShipmentScan.id).where(ShipmentScan.event_id == event_id)):
         return False  # the same tracking event, delivered again
     before = shipment_state(shipment)
-    moment = calendar.now()
+    moment = clock.now()
     scan = ShipmentScan(kind=kind, at=at, recorded_at=moment, location=location[:120], source=source[:160],
                         event_id=event_id)
     shipment.scans.append(scan)

@@ -17,10 +17,11 @@ from dataclasses import dataclass
 from playwright.sync_api import Locator, Page, expect
 from sqlalchemy import select
 
+from ally_web.core import clock
 from ally_web.extensions import db
 from ally_web.models import Colour, Order, Shipment, Style, Variant
 from ally_web.seed import DEMO_TRACKING
-from ally_web.services import calendar, catalog, shipping
+from ally_web.services import catalog, shipping
 from ally_web.templating import day, money
 from tests.browser.helpers import assert_same_document, mark_document
 from tests.checkout_flow import GOOD_CARD, LONDON, NEW_YORK
@@ -82,7 +83,7 @@ def in_stock_arrival(live_server, pair: OwnedPair) -> str:
     """The in-stock arrival window the product page promises at the frozen store time."""
     with live_server.app.app_context():
         variant = db.session.get(Variant, pair.variant_id)
-        now = calendar.now()
+        now = clock.now()
         promise = catalog.availability(variant, now, catalog.active_notice(now.date())).promise
     assert promise is not None, "the pair is not in stock"
     return f"{day(promise.arrives_from)} – {day(promise.arrives_by)}"
@@ -90,7 +91,7 @@ def in_stock_arrival(live_server, pair: OwnedPair) -> str:
 
 def us_shipping_arrival() -> str:
     """The arrival window of the (only) US shipping option, for an order placed now."""
-    option = shipping.shipping_options("US", 0, calendar.now())[0]
+    option = shipping.shipping_options("US", 0, clock.now())[0]
     return f"{day(option.promise.arrives_from)} – {day(option.promise.arrives_by)}"
 
 

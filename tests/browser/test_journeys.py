@@ -12,9 +12,10 @@ from dataclasses import dataclass
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
+from ally_web.core import clock
 from ally_web.extensions import db
 from ally_web.models import Colour, StaffRole, Style
-from ally_web.services import calendar, catalog, staff_auth
+from ally_web.services import catalog, staff_auth
 from ally_web.templating import day, money
 from tests.browser.helpers import (
     assert_same_document,
@@ -87,7 +88,7 @@ def expected_promises(live_server, pair: Pair) -> Promises:
         )
         variants = {(v.size_halves, v.width): v for v in colour.variants}
         halves = int(float(pair.size) * 2)
-        now = calendar.now()
+        now = clock.now()
         notice = catalog.active_notice(now.date())
         stocked = catalog.availability(variants[(halves, "M")], now, notice)
         made = catalog.availability(variants[(halves, "N")], now, notice)

@@ -20,9 +20,10 @@ import pytest
 from playwright.sync_api import Locator, Page, expect
 from sqlalchemy import select
 
+from ally_web.core import clock
 from ally_web.extensions import db
 from ally_web.models import Colour, Order, Style, Variant
-from ally_web.services import calendar, fulfilment, tracking
+from ally_web.services import fulfilment, tracking
 from ally_web.templating import day
 from tests.browser.helpers import (
     assert_same_document,
@@ -93,7 +94,7 @@ def record_delivered(live_server, placed: PlacedOrder) -> None:
     with live_server.app.app_context():
         order = db.session.scalar(select(Order).where(Order.number == placed.number))
         (shipment,) = order.shipments
-        assert tracking.record_scan(shipment, "delivered", calendar.now(), "carrier tracking", "New York, NY")
+        assert tracking.record_scan(shipment, "delivered", clock.now(), "carrier tracking", "New York, NY")
         db.session.commit()
 
 

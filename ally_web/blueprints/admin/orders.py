@@ -16,11 +16,12 @@ from ally_web.blueprints.admin import bp
 from ally_web.blueprints.admin.access import admin_required
 from ally_web.blueprints.admin.order_forms import CancelForm, FulfilForm, ScanForm
 from ally_web.blueprints.auth.forms import LogoutForm
+from ally_web.core import clock
+from ally_web.core.errors import DomainError
 from ally_web.extensions import db
 from ally_web.htmx import hx_redirect, render
 from ally_web.models import Order, Shipment
-from ally_web.services import calendar, fulfilment, tracking
-from ally_web.services.errors import DomainError
+from ally_web.services import fulfilment, tracking
 from ally_web.services.orders import order_status
 
 
@@ -165,7 +166,7 @@ def shipment_scan(order_id: int):
             form.shipment_id.errors = ["Please choose one of this order's parcels."]
         else:
             try:
-                tracking.record_scan(shipment, form.kind.data, calendar.now(), _actor(), form.location.data or "")
+                tracking.record_scan(shipment, form.kind.data, clock.now(), _actor(), form.location.data or "")
             except DomainError as error:
                 message = _refused(error, form)
                 if message:

@@ -11,11 +11,11 @@ from sqlalchemy import func, select
 
 from ally_web.blueprints.admin import bp
 from ally_web.blueprints.auth.forms import LogoutForm
+from ally_web.core.pagination import PER_PAGE, Page, page_of, requested_page
 from ally_web.extensions import db
 from ally_web.htmx import render
 from ally_web.jobs import DEFAULT_MAX_ATTEMPTS
 from ally_web.models.outbox import OutboxMessage
-from ally_web.pagination import PER_PAGE, Page, page_of, requested_page
 from ally_web.services.notifications import mail_from
 
 

@@ -6,12 +6,12 @@ from ally_web.blueprints.admin import bp
 from ally_web.blueprints.admin.access import admin_required
 from ally_web.blueprints.admin.forms import StaffForm
 from ally_web.blueprints.auth.forms import LogoutForm
+from ally_web.core.emails import normalize_email
+from ally_web.core.errors import DomainError
 from ally_web.extensions import db
 from ally_web.htmx import hx_redirect, render
 from ally_web.models import StaffRole
 from ally_web.services import staff_auth
-from ally_web.services.emails import normalize_email
-from ally_web.services.errors import DomainError
 
 
 def _page(form: StaffForm, status: int = 200):

@@ -5,11 +5,11 @@ from flask_login import current_user, login_user, logout_user
 
 from ally_web.blueprints.auth import bp
 from ally_web.blueprints.auth.forms import LoginForm, LogoutForm
+from ally_web.core.emails import canonical_email
+from ally_web.core.errors import DomainError
 from ally_web.extensions import db, limiter
 from ally_web.htmx import hx_redirect, render, same_site_path
 from ally_web.services import staff_auth
-from ally_web.services.emails import canonical_email
-from ally_web.services.errors import DomainError
 
 
 def _login_limit() -> str:

@@ -5,9 +5,9 @@ from flask import flash, redirect, render_template, request, url_for
 from ally_web.blueprints.cart import bp
 from ally_web.blueprints.cart.forms import AddToCartForm, QuantityForm, RemoveForm
 from ally_web.blueprints.shop.routes import product_context
+from ally_web.core.errors import DomainError, NotFound
 from ally_web.htmx import is_partial, render, trigger
 from ally_web.services import cart as cart_service
-from ally_web.services.errors import DomainError, NotFound
 
 CART_CHANGED = "cart-changed"
 

@@ -15,6 +15,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from ally_web.blueprints.checkout import bp
 from ally_web.blueprints.checkout.forms import OTHER_COUNTRY, CheckoutForm
+from ally_web.core import clock
+from ally_web.core.errors import DomainError, NotFound
 from ally_web.extensions import csrf, db
 from ally_web.gateways.payments import (
     SIGNATURE_HEADER,
@@ -23,11 +25,10 @@ from ally_web.gateways.payments import (
     verify_webhook,
 )
 from ally_web.htmx import hx_redirect, is_partial, render
-from ally_web.services import calendar, order_links
 from ally_web.services import cart as cart_service
 from ally_web.services import checkout as checkout_service
+from ally_web.services import order_links
 from ally_web.services.addresses import Address, clean
-from ally_web.services.errors import DomainError, NotFound
 
 SESSION_KEY = "checkout"
 log = logging.getLogger(__name__)
@@ -152,7 +153,7 @@ def payment_webhook():
     """The provider's signed notice that a payment finished; safe to repeat."""
     body = request.get_data(cache=False)[:65536]
     secret = current_app.config["PAYMENTS_WEBHOOK_SECRET"]
-    now = int(calendar.now().timestamp())
+    now = int(clock.now().timestamp())
     if not verify_webhook(body, request.headers.get(SIGNATURE_HEADER, ""), secret, now):
         abort(400, "Bad signature.")
     try:

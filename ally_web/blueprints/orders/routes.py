@@ -6,12 +6,12 @@ from flask import abort, current_app, flash, request, url_for
 
 from ally_web.blueprints.orders import bp
 from ally_web.blueprints.orders.forms import LookupForm
+from ally_web.core.errors import DomainError
 from ally_web.extensions import csrf, db, limiter
 from ally_web.htmx import hx_redirect, render
 from ally_web.services import order_links, tracking
 from ally_web.services import orders as order_service
 from ally_web.services.checkout import normalize_order_number
-from ally_web.services.errors import DomainError
 from ally_web.services.lookup import NOT_FOUND, find_order
 
 

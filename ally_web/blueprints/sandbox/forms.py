@@ -11,8 +11,8 @@ from flask_wtf import FlaskForm
 from wtforms import StringField, ValidationError
 from wtforms.widgets import TextInput
 
+from ally_web.core import clock
 from ally_web.gateways.payments import luhn_valid
-from ally_web.services import calendar
 
 _SEPARATORS = re.compile(r"[ ]+")
 _DIGITS = re.compile(r"[0-9]+")
@@ -81,7 +81,7 @@ class PayForm(FlaskForm):
         if parsed is None:
             raise ValidationError("Please enter the expiry date as MM/YY, for example 04/29.")
         month, year = parsed
-        today: date = calendar.now().date()
+        today: date = clock.now().date()
         if (year, month) < (today.year, today.month):
             raise ValidationError("This card has expired. Please use a card that is still valid.")
         if year > today.year + MAX_YEARS_AHEAD:

@@ -27,6 +27,7 @@ from flask import abort, current_app, make_response, redirect, render_template, 
 
 from ally_web.blueprints.sandbox import bp
 from ally_web.blueprints.sandbox.forms import CancelForm, PayForm
+from ally_web.core import clock
 from ally_web.extensions import db
 from ally_web.gateways.payments import (
     TEST_CARDS,
@@ -37,7 +38,6 @@ from ally_web.gateways.payments import (
     with_session_param,
 )
 from ally_web.models.payments import SandboxPayment
-from ally_web.services import calendar
 
 
 @bp.before_request
@@ -63,7 +63,7 @@ def _load(session_id: str, for_update: bool = False) -> SandboxPayment:
 def _page(payment: SandboxPayment, form: PayForm, status: int = 200):
     schedule = None
     if payment.mode == "installments":
-        schedule = installment_schedule(payment.amount_cents, calendar.now().date())
+        schedule = installment_schedule(payment.amount_cents, clock.now().date())
     body = render_template(
         "sandbox/pay.html", payment=payment, form=form, cancel_form=CancelForm(prefix="cancel"),
         schedule=schedule, test_cards=TEST_CARDS,

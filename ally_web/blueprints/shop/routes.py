@@ -5,8 +5,9 @@ from flask import abort, request
 from ally_web import policy
 from ally_web.blueprints.cart.forms import AddToCartForm
 from ally_web.blueprints.shop import bp
+from ally_web.core import clock
 from ally_web.htmx import render
-from ally_web.services import calendar, catalog
+from ally_web.services import catalog
 
 
 @bp.get("/")
@@ -27,7 +28,7 @@ def product_context(slug: str, args, form: AddToCartForm | None = None) -> dict:
     choice = catalog.choose_variant(
         style, args.get("colour"), args.get("size"), args.get("width")
     )
-    today = calendar.now()
+    today = clock.now()
     notice = catalog.todays_notice(today.date())
     avail = catalog.availability(choice.variant, today, notice) if choice.variant else None
     if form is None:

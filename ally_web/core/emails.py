@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from email_validator import EmailNotValidError, validate_email
 
-from ally_web.services.errors import DomainError
+from ally_web.core.errors import DomainError
 
 GMAIL_DOMAINS = {"gmail.com", "googlemail.com"}
 
