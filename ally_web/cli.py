@@ -10,7 +10,7 @@ from ally_web.core.errors import DomainError
 from ally_web.extensions import db
 from ally_web.jobs import jobs_command
 from ally_web.models import StaffRole
-from ally_web.services import staff_auth
+from ally_web.services.staff import auth as staff_auth
 
 ally = AppGroup("ally", help="ALLY store commands.")
 ally.add_command(jobs_command)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import enum
 from datetime import datetime, timezone
 
-from sqlalchemy import DateTime
+from sqlalchemy import DateTime, Enum
 from sqlalchemy.types import TypeDecorator
 
 
@@ -27,3 +28,17 @@ class UTCDateTime(TypeDecorator):
         if value.tzinfo is None:
             return value.replace(tzinfo=timezone.utc)
         return value.astimezone(timezone.utc)
+
+
+def enum_column(enum_class: type[enum.StrEnum], name: str) -> Enum:
+    """A StrEnum stored as its value in a short string column, with a CHECK constraint
+    named ``name`` so the database refuses a state the code does not know."""
+    return Enum(
+        enum_class,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=30,
+        validate_strings=True,
+        values_callable=lambda members: [member.value for member in members],
+    )

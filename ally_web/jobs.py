@@ -1,4 +1,4 @@
-"""`flask ally jobs`: the one idempotent command a timer runs (DESIGN §2 "Jobs").
+"""`flask ally jobs`: the one idempotent command a timer runs.
 
 Each job must be safe to run twice and to crash half way. Outbox delivery does it
 with a claim: a message is marked (claimed_at = now, attempts + 1) and committed
@@ -33,12 +33,12 @@ from ally_web.core import clock
 from ally_web.extensions import db
 from ally_web.gateways.mail import Mailer, get_mailer
 from ally_web.models.outbox import OutboxMessage
+from ally_web.services.notifications import max_attempts as configured_max_attempts
 from ally_web.services.notifications import new_message_id
 
 log = logging.getLogger("ally_web.jobs")
 
 CLAIM_TIMEOUT = timedelta(minutes=10)
-DEFAULT_MAX_ATTEMPTS = 5
 ERROR_LIMIT = 2000  # characters of the last error kept
 
 
@@ -87,7 +87,7 @@ def deliver_outbox(
     # never holds a claim that already looks stale to a second run.
     current = clock.now if now is None else (lambda: now)
     if max_attempts is None:
-        max_attempts = int(current_app.config.get("MAIL_MAX_ATTEMPTS", DEFAULT_MAX_ATTEMPTS))
+        max_attempts = configured_max_attempts()
     report = DeliveryReport()
     db.session.commit()  # start from a clean transaction: claims must be visible at once
     ids = db.session.scalars(

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import time
 
 from ally_web.core.clock import STORE_TIMEZONE  # noqa: F401  (the store's zone, kept with its clock)
+from ally_web.core.formatting import CURRENCY  # noqa: F401  (prices are charged in US dollars)
 
 # --- Contact -----------------------------------------------------------------------
 
@@ -103,7 +104,6 @@ WELCOME_DISCOUNT_CENTS = 2500
 
 # --- Catalog -------------------------------------------------------------------
 
-CURRENCY = "USD"
 SIZES = tuple(s / 2 for s in range(10, 25))  # US 5 to 12, with halves
 WIDTHS = {"N": "Narrow", "M": "Medium", "W": "Wide"}
 CART_MAX_QUANTITY = 10  # brand setting: pairs of one variant per cart line

@@ -16,7 +16,7 @@ from ally_web import policy
 from ally_web.core import clock
 from ally_web.extensions import db
 from ally_web.models import Colour, LeadTimeNotice, Staff, StaffRole, Style, Variant
-from ally_web.services import staff_auth
+from ally_web.services import staff as staff_auth
 
 COLOURS = {
     "black": ("Black Leather", "#1b1b1b"),
@@ -204,6 +204,7 @@ def _demo_variant(style: str, colour: str, size_halves: int, width: str) -> Vari
 
 def seed_orders() -> int:
     """Place the demo orders through the real checkout, paying on the sandbox."""
+    from ally_web.core.actors import SYSTEM, Actor
     from ally_web.gateways.payments import (
         SandboxGateway,
         sandbox_authorize,
@@ -211,11 +212,13 @@ def seed_orders() -> int:
     )
     from ally_web.models import Customer, Order
     from ally_web.services import cart as cart_service
-    from ally_web.services import checkout, fulfilment
-    from ally_web.services.addresses import Address
+    from ally_web.services import checkout, orders
+    from ally_web.services.checkout import Address
 
     added = 0
     gateway = SandboxGateway()
+    stylist = db.session.scalar(select(Staff).where(Staff.email == current_app.config["DEMO_STAFF_EMAIL"]))
+    packer = Actor.staff(stylist.id, stylist.name) if stylist else SYSTEM
     for email, (name, size, width) in DEMO_KNOWN_SIZES.items():
         if not db.session.scalar(select(Customer.id).where(Customer.email_canonical == email)):
             db.session.add(Customer(email=email, email_canonical=email, name=name, size_halves=size,
@@ -241,9 +244,9 @@ def seed_orders() -> int:
         added += 1
         if outcome in ("shipped", "delivered"):
             carrier, number = DEMO_TRACKING[email]
-            shipment = fulfilment.fulfil_in_stock_lines(order, carrier, number, "staff: Sam Rivera")
+            shipment = orders.fulfil_in_stock_lines(order, carrier, number, packer)
             if outcome == "delivered":
-                fulfilment.mark_delivered(shipment, "staff: Sam Rivera")
+                orders.mark_delivered(shipment, packer)
     return added
 
 

@@ -18,7 +18,7 @@ from ally_web.config import TestConfig
 from ally_web.core import clock
 from ally_web.extensions import db
 from ally_web.models import StaffRole
-from ally_web.services import staff_auth
+from ally_web.services.staff import auth as staff_auth
 
 pytest_plugins = ["tests.smtp_server"]
 

@@ -18,6 +18,7 @@ from sqlalchemy import select, update
 
 from ally_web import policy
 from ally_web.core import clock
+from ally_web.core.actors import CUSTOMER, SYSTEM
 from ally_web.core.emails import canonical_email
 from ally_web.extensions import db
 from ally_web.gateways.payments import (
@@ -25,9 +26,19 @@ from ally_web.gateways.payments import (
     sandbox_authorize,
     sandbox_session,
 )
-from ally_web.models import Checkout, Customer, Order, OrderEvent, OrderLine, Variant
-from ally_web.services import calendar, shipping
-from ally_web.services.checkout import new_order_number
+from ally_web.models import (
+    Checkout,
+    Customer,
+    EventKind,
+    MadeToOrderPath,
+    MadeToOrderState,
+    Order,
+    OrderLine,
+    Variant,
+)
+from ally_web.services.lifecycle import record_event
+from ally_web.services.orders import new_order_number
+from ally_web.services.pricing import calendar, shipping
 
 SUCCESS_CARD = "4242424242424242"
 
@@ -149,20 +160,18 @@ def make_order(
                 )
                 assert taken.rowcount == 1, f"not enough stock of {variant.sku} for the test order"
         elif size_known:
-            line.mto_path = "size_known"
+            line.mto_path, line.mto_state = MadeToOrderPath.SIZE_KNOWN, MadeToOrderState.IN_PRODUCTION
             promise = calendar.made_to_order_promise(calendar.order_day(moment), transit=option.business_days)
             line.ships_from, line.ships_by = promise.ships_from, promise.ships_by
             line.arrives_from, line.arrives_by = promise.arrives_from, promise.arrives_by
         else:
-            line.mto_path = "fitting_first"
+            line.mto_path, line.mto_state = MadeToOrderPath.FITTING_FIRST, MadeToOrderState.AWAITING_FITTING_PAIR
             fitting = calendar.in_stock_promise(moment, ships=policy.FITTING_PAIR_SHIPS)
             line.fitting_ships_from, line.fitting_ships_by = fitting.ships_from, fitting.ships_by
         order.lines.append(line)
-    order.events = [
-        OrderEvent(kind="placed", at=moment, actor="customer", note=""),
-        OrderEvent(kind="paid", at=moment, actor="system",
-                   note=f"{(result.card_brand or 'card').capitalize()} ending {result.card_last4}."),
-    ]
+    record_event(order, EventKind.PLACED, CUSTOMER, moment)
+    record_event(order, EventKind.PAID, SYSTEM, moment, mode="card", card_brand=result.card_brand or "",
+                 card_last4=result.card_last4 or "")
     db.session.add(order)
     db.session.flush()
     if commit:

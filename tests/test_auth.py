@@ -10,7 +10,7 @@ from ally_web.core import clock
 from ally_web.core.errors import DomainError
 from ally_web.extensions import db
 from ally_web.models import StaffRole, StaffSession
-from ally_web.services import staff_auth
+from ally_web.services.staff import auth as staff_auth
 from tests.conftest import STAFF_PASSWORD, running_app
 
 

@@ -1,4 +1,4 @@
-"""Tests for ally_web.services.calendar: the store clock, business days and promises."""
+"""Tests for ally_web.services.pricing.calendar: the store clock, business days and promises."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from ally_web import policy
-from ally_web.policy import DayRange
 from ally_web.core import clock
-from ally_web.services import calendar as cal
+from ally_web.policy import DayRange
+from ally_web.services.pricing import calendar as cal
 
 NY = ZoneInfo("America/New_York")
 

@@ -28,7 +28,8 @@ from ally_web.models import (
 )
 from ally_web.services import cart as cart_service
 from ally_web.services import checkout as checkout_service
-from ally_web.services.addresses import Address
+from ally_web.services.orders import normalize_order_number
+from ally_web.services.checkout.addresses import Address
 from tests.checkout_flow import (
     LONDON,
     NEW_YORK,
@@ -84,7 +85,7 @@ def test_installments_offer_and_its_refusals(app):
 
 @pytest.mark.parametrize("raw", ["#k7m2-9qxd", " K7M2 9QXD ", "k7m29qxd", "#K7M2-9QXD"])
 def test_order_numbers_forgive_case_spaces_and_hash(raw):
-    assert checkout_service.normalize_order_number(raw) == "K7M2-9QXD"
+    assert normalize_order_number(raw) == "K7M2-9QXD"
 
 
 # --- the form -----------------------------------------------------------------------------------

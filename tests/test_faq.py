@@ -42,7 +42,7 @@ def test_changing_a_policy_value_changes_the_page(client, monkeypatch, name, val
 def test_return_window_change_moves_both_text_and_rule(client, monkeypatch):
     from datetime import date
 
-    from ally_web.services import calendar
+    from ally_web.services.pricing import calendar
 
     monkeypatch.setattr(policy, "RETURN_WINDOW_DAYS", 21)
     assert calendar.return_window_closes_at(date(2026, 12, 7)).date() == date(2026, 12, 28)

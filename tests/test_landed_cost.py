@@ -1,4 +1,4 @@
-"""Tests for ally_web.services.landed_cost: duties and taxes from the JSON tables."""
+"""Tests for ally_web.services.pricing.landed_cost: duties and taxes from the JSON tables."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 
 from ally_web import policy
 from ally_web.core.errors import DomainError
-from ally_web.services import landed_cost as lc
+from ally_web.services.pricing import landed_cost as lc
 
 
 @pytest.fixture(autouse=True)

@@ -10,9 +10,12 @@ import pytest
 from sqlalchemy import select
 
 from ally_web.core import clock
+from ally_web.core.actors import CARRIER, Actor
 from ally_web.extensions import db
+from ally_web.gateways.carriers import webhooks as tracking_webhooks
 from ally_web.models import Order
-from ally_web.services import order_links, tracking
+from ally_web.services import orders as order_service
+from ally_web.services.orders import links as order_links
 from tests.checkout_flow import add_to_cart, buy, variant
 from tests.conftest import running_app
 
@@ -124,9 +127,9 @@ def test_lookup_links_expire_sooner_than_email_links(client, order, app):
 
 
 def ship(order, carrier="UPS", number="1Z999AA10123456784"):
-    from ally_web.services import fulfilment
+    from ally_web.services import orders as order_service
 
-    shipment = fulfilment.fulfil_in_stock_lines(order, carrier, number, "staff: Sam Rivera")
+    shipment = order_service.fulfil_in_stock_lines(order, carrier, number, Actor.staff(None, "Sam Rivera"))
     db.session.commit()
     return shipment
 
@@ -144,7 +147,7 @@ def test_status_page_polls_while_in_transit_and_stops_when_delivered(client, ord
     html = client.get(f"/orders/{link}").get_data(as_text=True)
     assert 'hx-trigger="every 30s"' in html
     assert "https://www.ups.com/track?tracknum=1Z999AA10123456784" in html
-    tracking.record_scan(shipment, "delivered", clock.now(), "carrier tracking")
+    order_service.record_scan(shipment, "delivered", clock.now(), CARRIER)
     db.session.commit()
     fragment = client.get(f"/orders/{link}", headers=htmx_headers)
     body = fragment.get_data(as_text=True)
@@ -155,7 +158,7 @@ def test_status_page_polls_while_in_transit_and_stops_when_delivered(client, ord
 
 def test_held_at_customs_says_we_will_reach_out(client, order):
     shipment = ship(order)
-    tracking.record_scan(shipment, "held_at_customs", clock.now(), "carrier tracking", "JFK")
+    order_service.record_scan(shipment, "held_at_customs", clock.now(), CARRIER, "JFK")
     db.session.commit()
     html = client.get(f"/orders/{order_links.make_link(order)}").get_data(as_text=True)
     assert "Held at customs" in html and "we will get in touch" in html
@@ -163,7 +166,7 @@ def test_held_at_customs_says_we_will_reach_out(client, order):
 
 def test_return_window_closes_after_14_days(client, order):
     shipment = ship(order)
-    tracking.record_scan(shipment, "delivered", clock.now(), "carrier tracking")
+    order_service.record_scan(shipment, "delivered", clock.now(), CARRIER)
     db.session.commit()
     link = order_links.make_link(order)
     with clock.freeze(clock.now() + timedelta(days=14)):
@@ -187,9 +190,9 @@ def post_scan(client, app, status, event_id, at, number="1Z999AA10123456784", se
 
     body = _json.dumps({"event_id": event_id, "carrier": "UPS", "tracking_number": number, "status": status,
                         "occurred_at": at.isoformat(), "location": "Secaucus, NJ"}).encode()
-    signature = tracking.signature(body, secret or app.config["TRACKING_WEBHOOK_SECRET"])
+    signature = tracking_webhooks.signature(body, secret or app.config["TRACKING_WEBHOOK_SECRET"])
     return client.post("/webhooks/tracking", data=body,
-                       headers={tracking.SIGNATURE_HEADER: signature, "Content-Type": "application/json"})
+                       headers={tracking_webhooks.SIGNATURE_HEADER: signature, "Content-Type": "application/json"})
 
 
 def test_tracking_webhook_refuses_a_bad_signature(client, app, order):
@@ -210,7 +213,7 @@ def test_tracking_webhook_repeats_change_nothing_and_order_is_kept(client, app, 
     late = post_scan(client, app, "out_for_delivery", "e2", now + timedelta(hours=2))  # arrives after delivery
     assert late.get_json()["moved"] is False
     db.session.expire_all()
-    assert tracking.shipment_state(shipment).code == "delivered"
+    assert order_service.shipment_progress(shipment).code == "delivered"
     assert shipment.delivered_at is not None
     assert db.session.scalar(select(db.func.count(ShipmentScan.id))) == 3
     kinds = [e.kind for e in db.session.get(Order, order.id).events]
@@ -247,7 +250,7 @@ def _mixed_order():
     ],
 )
 def test_status_text_for_every_state(client, app, steps, code, text):
-    from ally_web.services import fulfilment
+    from ally_web.services import orders as order_service
     from ally_web.services.orders import order_status
     from tests.factories import make_order
 
@@ -258,12 +261,12 @@ def test_status_text_for_every_state(client, app, steps, code, text):
     else:
         the_order = make_order(email="state@example.com")
     if "ship" in steps:
-        shipment = fulfilment.fulfil_in_stock_lines(the_order, "UPS", "1Z999AA10123456784", "staff: Sam")
+        shipment = order_service.fulfil_in_stock_lines(the_order, "UPS", "1Z999AA10123456784", Actor.staff(None, "Sam"))
         for step, kind in (("held", "held_at_customs"), ("exception", "exception"), ("deliver", "delivered")):
             if step in steps:
-                tracking.record_scan(shipment, kind, clock.now(), "carrier tracking")
+                order_service.record_scan(shipment, kind, clock.now(), CARRIER)
     if "cancel" in steps:
-        fulfilment.cancel_order(the_order, "staff: Alex", "Customer asked")
+        order_service.cancel_order(the_order, Actor.staff(None, "Alex"), "Customer asked")
     db.session.commit()
     assert order_status(the_order).code == code
     page = client.get(f"/orders/{order_links.make_link(the_order)}").get_data(as_text=True)

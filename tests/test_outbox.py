@@ -18,7 +18,7 @@ from ally_web.extensions import db
 from ally_web.gateways.mail import LogMailer, SMTPMailer, SMTPSettings, get_mailer
 from ally_web.jobs import CLAIM_TIMEOUT, _claim, deliver_outbox, jobs_command, run_jobs
 from ally_web.models.outbox import OutboxMessage, OutboxStatus
-from ally_web.services.notifications import enqueue_email
+from ally_web.services.notifications.outbox import enqueue_email
 from tests.smtp_server import CollectingHandler, SMTPServer, free_port
 
 LATER = CLAIM_TIMEOUT + timedelta(seconds=1)

@@ -1,4 +1,4 @@
-"""Tests for ally_web.services.shipping: options, prices and promised dates."""
+"""Tests for ally_web.services.pricing.shipping: options, prices and promised dates."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import pytest
 from ally_web import policy
 from ally_web.core.errors import DomainError
 from ally_web.policy import ShippingTier
-from ally_web.services import shipping
-from ally_web.services.calendar import Promise
+from ally_web.services.pricing import shipping
+from ally_web.services.pricing.calendar import Promise
 
 # Wed 2026-11-25 10:00 New York: the worked example of DESIGN §1.
 PLACED = datetime(2026, 11, 25, 10, 0, tzinfo=ZoneInfo("America/New_York"))

@@ -35,7 +35,7 @@ import re
 import secrets
 from dataclasses import asdict, dataclass, fields
 from datetime import date, timedelta
-from typing import Any, Literal, Protocol, runtime_checkable
+from typing import Any, Literal, NamedTuple, Protocol, runtime_checkable
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from flask import current_app, has_request_context, url_for
@@ -234,8 +234,7 @@ def card_brand(digits: str) -> str:
     return "unknown"
 
 
-@dataclass(frozen=True)
-class Installment:
+class Installment(NamedTuple):
     due_on: date
     amount_cents: int
 

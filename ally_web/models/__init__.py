@@ -4,11 +4,19 @@ from ally_web.models.catalog import Colour, LeadTimeNotice, Style, Variant
 from ally_web.models.customers import Customer
 from ally_web.models.orders import (
     Checkout,
+    CheckoutStatus,
+    EventKind,
+    MadeToOrderPath,
+    MadeToOrderState,
     Order,
     OrderEvent,
     OrderLine,
+    OrderState,
+    PaymentMode,
+    ScanKind,
     Shipment,
     ShipmentScan,
+    ShipmentState,
 )
 from ally_web.models.outbox import OutboxMessage, OutboxStatus
 from ally_web.models.payments import SandboxIdempotencyKey, SandboxPayment
@@ -16,6 +24,14 @@ from ally_web.models.staff import Staff, StaffRole, StaffSession
 
 __all__ = [
     "Checkout",
+    "CheckoutStatus",
+    "EventKind",
+    "MadeToOrderPath",
+    "MadeToOrderState",
+    "OrderState",
+    "PaymentMode",
+    "ScanKind",
+    "ShipmentState",
     "Colour",
     "Customer",
     "LeadTimeNotice",

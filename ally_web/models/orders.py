@@ -1,14 +1,113 @@
-"""Checkouts, orders, their lines, shipments and the event timeline."""
+"""Checkouts, orders, their lines, shipments and the event timeline.
+
+The states of each lifecycle are StrEnums here, stored as checked strings; which
+moves between them are allowed is the services' business (``services/*/states.py``).
+"""
 
 from __future__ import annotations
 
+import enum
 from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ally_web.core.actors import Actor, ActorKind
+from ally_web.db_types import enum_column
 from ally_web.extensions import db
+
+
+class CheckoutStatus(enum.StrEnum):
+    OPEN = "open"  # being filled in, or back after a failed payment
+    PAYING = "paying"  # the shopper is on the provider's page
+    PLACING = "placing"  # one request has claimed it and is placing the order
+    PLACED = "placed"
+
+
+class PaymentMode(enum.StrEnum):
+    CARD = "card"
+    INSTALLMENTS = "installments"
+
+
+class OrderState(enum.StrEnum):
+    PLACED = "placed"
+    CANCELLED = "cancelled"
+
+
+class MadeToOrderPath(enum.StrEnum):
+    FITTING_FIRST = "fitting_first"  # size not known yet: a fitting pair goes first
+    SIZE_KNOWN = "size_known"  # a confirmed size on file: production starts at once
+
+
+class MadeToOrderState(enum.StrEnum):
+    AWAITING_FITTING_PAIR = "awaiting_fitting_pair"
+    FITTING_PAIR_SHIPPED = "fitting_pair_shipped"
+    FITTING_PAIR_DELIVERED = "fitting_pair_delivered"
+    FIT_SUBMITTED = "fit_submitted"
+    FIT_CONFIRMED = "fit_confirmed"
+    IN_PRODUCTION = "in_production"
+    SHIPPED = "shipped"
+    DELIVERED = "delivered"
+
+
+class ShipmentState(enum.StrEnum):
+    SHIPPED = "shipped"  # labelled and handed over; no carrier scan yet
+    IN_TRANSIT = "in_transit"
+    HELD_AT_CUSTOMS = "held_at_customs"
+    EXCEPTION = "exception"
+    OUT_FOR_DELIVERY = "out_for_delivery"
+    DELIVERED = "delivered"
+
+
+class ScanKind(enum.StrEnum):
+    """What a carrier scan reports (every shipment state but the first)."""
+
+    IN_TRANSIT = "in_transit"
+    OUT_FOR_DELIVERY = "out_for_delivery"
+    DELIVERED = "delivered"
+    HELD_AT_CUSTOMS = "held_at_customs"
+    EXCEPTION = "exception"
+
+
+class EventKind(enum.StrEnum):
+    """What a timeline entry records. Its words are made when a page or an email
+    shows it (``ally_web/event_text.py``), from the event's parameters."""
+
+    PLACED = "placed"
+    PAID = "paid"
+    SHIPPED = "shipped"
+    IN_TRANSIT = "in_transit"
+    OUT_FOR_DELIVERY = "out_for_delivery"
+    HELD_AT_CUSTOMS = "held_at_customs"
+    EXCEPTION = "exception"
+    DELIVERED = "delivered"
+    CANCELLED = "cancelled"
+    REFUNDED = "refunded"
+    # A made-to-order pair's way (see services/orders/states.py).
+    FITTING_PAIR_SHIPPED = "fitting_pair_shipped"
+    FITTING_PAIR_DELIVERED = "fitting_pair_delivered"
+    FIT_SUBMITTED = "fit_submitted"
+    FIT_CONFIRMED = "fit_confirmed"
+    PRODUCTION_STARTED = "production_started"
+
+
+class ActorMixin:
+    """Who did it: a kind, and for staff their id and their name at the time."""
+
+    actor_kind: Mapped[ActorKind] = mapped_column(enum_column(ActorKind, "actor_kind"))
+    actor_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    actor_name: Mapped[str] = mapped_column(String(120), default="")
+
+    @property
+    def actor(self) -> Actor:
+        return Actor(self.actor_kind, self.actor_staff_id, self.actor_name)
+
+    @actor.setter
+    def actor(self, actor: Actor) -> None:
+        self.actor_kind = actor.kind
+        self.actor_staff_id = actor.staff_id
+        self.actor_name = actor.name[:120]
 
 
 class AddressMixin:
@@ -43,9 +142,11 @@ class Checkout(AddressMixin, MoneyMixin, db.Model):
     token: Mapped[str] = mapped_column(String(43), unique=True)
     email: Mapped[str] = mapped_column(String(254), default="")
     shipping_method: Mapped[str] = mapped_column(String(20), default="standard")
-    payment_mode: Mapped[str] = mapped_column(String(20), default="card")
+    payment_mode: Mapped[PaymentMode] = mapped_column(enum_column(PaymentMode, "checkout_payment_mode"),
+                                                      default=PaymentMode.CARD)
     lines: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
-    status: Mapped[str] = mapped_column(String(20), default="open")  # open, paying, placed
+    status: Mapped[CheckoutStatus] = mapped_column(enum_column(CheckoutStatus, "checkout_status"),
+                                                   default=CheckoutStatus.OPEN)
     payment_session: Mapped[str | None] = mapped_column(String(64), unique=True)
     failure_message: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
@@ -70,12 +171,14 @@ class Order(AddressMixin, MoneyMixin, db.Model):
     duties_collected: Mapped[str] = mapped_column(String(10), default="none")  # checkout, delivery, none
     payment_provider: Mapped[str] = mapped_column(String(20))
     payment_ref: Mapped[str] = mapped_column(String(64))
-    payment_mode: Mapped[str] = mapped_column(String(20))  # card or installments
+    payment_mode: Mapped[PaymentMode] = mapped_column(enum_column(PaymentMode, "order_payment_mode"))
     card_brand: Mapped[str] = mapped_column(String(20), default="")
     card_last4: Mapped[str] = mapped_column(String(4), default="")
     card_funding: Mapped[str] = mapped_column(String(10), default="")  # credit, debit, prepaid
     placed_at: Mapped[datetime]
-    cancelled_at: Mapped[datetime | None]
+    # Placed or cancelled; what the customer sees (preparing, shipped…) is derived
+    # from the lines and shipments (services/orders/status.py).
+    state: Mapped[OrderState] = mapped_column(enum_column(OrderState, "order_state"), default=OrderState.PLACED)
 
     checkout: Mapped[Checkout] = relationship(back_populates="order")
     lines: Mapped[list[OrderLine]] = relationship(back_populates="order", order_by="OrderLine.id", cascade="all, delete-orphan")
@@ -85,6 +188,17 @@ class Order(AddressMixin, MoneyMixin, db.Model):
     @property
     def international(self) -> bool:
         return self.country != "US"
+
+    @property
+    def cancelled(self) -> bool:
+        return self.state is OrderState.CANCELLED
+
+    @property
+    def cancelled_at(self) -> datetime | None:
+        """When it was cancelled: the time of its "cancelled" event."""
+        if not self.cancelled:
+            return None
+        return next((e.at for e in reversed(self.events) if e.kind is EventKind.CANCELLED), None)
 
 
 class OrderLine(db.Model):
@@ -103,8 +217,9 @@ class OrderLine(db.Model):
     unit_price_cents: Mapped[int]
     quantity: Mapped[int]
     made_to_order: Mapped[bool] = mapped_column(default=False)
-    # Made-to-order: "fitting_first" (size unknown) or "size_known" (production now).
-    mto_path: Mapped[str | None] = mapped_column(String(20))
+    mto_path: Mapped[MadeToOrderPath | None] = mapped_column(enum_column(MadeToOrderPath, "mto_path"))
+    # Where a made-to-order pair is on its way (services/orders/states.py); None in stock.
+    mto_state: Mapped[MadeToOrderState | None] = mapped_column(enum_column(MadeToOrderState, "mto_state"))
     notice_title: Mapped[str | None] = mapped_column(String(120))
     notice_extra_days: Mapped[int] = mapped_column(default=0)
     # The promise made at order time. For "fitting_first" lines the fitting pair's
@@ -140,6 +255,9 @@ class Shipment(db.Model):
     tracking_number: Mapped[str] = mapped_column(String(40))
     shipped_at: Mapped[datetime]
     delivered_at: Mapped[datetime | None]
+    # The most advanced carrier scan so far (services/orders/tracking.py).
+    state: Mapped[ShipmentState] = mapped_column(enum_column(ShipmentState, "shipment_state"),
+                                                 default=ShipmentState.SHIPPED)
 
     order: Mapped[Order] = relationship(back_populates="shipments")
     lines: Mapped[list[OrderLine]] = relationship(back_populates="shipment")
@@ -148,7 +266,7 @@ class Shipment(db.Model):
     )
 
 
-class ShipmentScan(db.Model):
+class ShipmentScan(ActorMixin, db.Model):
     """A carrier scan, from staff or the tracking webhook. The shipment's state is
     derived from these; scans arriving late or twice never move it backwards."""
 
@@ -156,27 +274,29 @@ class ShipmentScan(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     shipment_id: Mapped[int] = mapped_column(ForeignKey("shipments.id"), index=True)
-    kind: Mapped[str] = mapped_column(String(20))  # in_transit, out_for_delivery, delivered, held_at_customs, exception
+    kind: Mapped[ScanKind] = mapped_column(enum_column(ScanKind, "scan_kind"))
     at: Mapped[datetime]  # when the carrier scanned it
     recorded_at: Mapped[datetime]
     location: Mapped[str] = mapped_column(String(120), default="")
-    source: Mapped[str] = mapped_column(String(160))  # "staff: Sam Rivera" or "carrier tracking"
     # The tracking service's event id: the same event delivered twice is kept once.
     event_id: Mapped[str | None] = mapped_column(String(100), unique=True)
 
     shipment: Mapped[Shipment] = relationship(back_populates="scans")
 
 
-class OrderEvent(db.Model):
-    """One entry of the order's timeline; the status shown is derived from these."""
+class OrderEvent(ActorMixin, db.Model):
+    """One entry of the order's timeline: a kind, its parameters (JSON), who and when.
+
+    No words are stored: pages and emails word the event when they show it, so the
+    wording can change without touching the data.
+    """
 
     __tablename__ = "order_events"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
-    kind: Mapped[str] = mapped_column(String(40))  # placed, paid, shipped, delivered, cancelled, refunded…
+    kind: Mapped[EventKind] = mapped_column(enum_column(EventKind, "event_kind"))
     at: Mapped[datetime]
-    actor: Mapped[str] = mapped_column(String(160))  # "customer", "system", "staff: Sam Rivera"
-    note: Mapped[str] = mapped_column(Text, default="")
+    params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
     order: Mapped[Order] = relationship(back_populates="events")

@@ -21,7 +21,8 @@ from ally_web.core import clock
 from ally_web.extensions import db
 from ally_web.models import Colour, Order, Shipment, Style, Variant
 from ally_web.seed import DEMO_TRACKING
-from ally_web.services import catalog, shipping
+from ally_web.services import catalog
+from ally_web.services.pricing import shipping
 from ally_web.templating import day, money
 from tests.browser.helpers import assert_same_document, mark_document
 from tests.checkout_flow import GOOD_CARD, LONDON, NEW_YORK
@@ -372,7 +373,7 @@ def place_new_york_order(live_server, pair: OwnedPair) -> tuple[int, str]:
     )
     from ally_web.services import cart as cart_service
     from ally_web.services import checkout
-    from ally_web.services.addresses import Address
+    from ally_web.services.checkout.addresses import Address
 
     app = live_server.app
     with app.app_context(), app.test_request_context(base_url=live_server.url):

@@ -15,7 +15,8 @@ from playwright.sync_api import Locator, Page, expect
 from ally_web.core import clock
 from ally_web.extensions import db
 from ally_web.models import Colour, StaffRole, Style
-from ally_web.services import catalog, staff_auth
+from ally_web.services import catalog
+from ally_web.services.staff import auth as staff_auth
 from ally_web.templating import day, money
 from tests.browser.helpers import (
     assert_same_document,

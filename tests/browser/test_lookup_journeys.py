@@ -21,9 +21,10 @@ from playwright.sync_api import Locator, Page, expect
 from sqlalchemy import select
 
 from ally_web.core import clock
+from ally_web.core.actors import CARRIER, Actor
 from ally_web.extensions import db
 from ally_web.models import Colour, Order, Style, Variant
-from ally_web.services import fulfilment, tracking
+from ally_web.services import orders as order_service
 from ally_web.templating import day
 from tests.browser.helpers import (
     assert_same_document,
@@ -82,7 +83,7 @@ def place_order(live_server, label: str, *, ship: bool = False) -> PlacedOrder:
         if not ship:
             return PlacedOrder(email, order.number)
         number = unique_ups_number()
-        fulfilment.fulfil_in_stock_lines(order, "UPS", number, "staff: Sam Rivera")
+        order_service.fulfil_in_stock_lines(order, "UPS", number, Actor.staff(None, "Sam Rivera"))
         db.session.commit()
         line = order.lines[0]
         expected = f"Expected {day(line.arrives_from)} – {day(line.arrives_by)}"
@@ -94,7 +95,7 @@ def record_delivered(live_server, placed: PlacedOrder) -> None:
     with live_server.app.app_context():
         order = db.session.scalar(select(Order).where(Order.number == placed.number))
         (shipment,) = order.shipments
-        assert tracking.record_scan(shipment, "delivered", clock.now(), "carrier tracking", "New York, NY")
+        assert order_service.record_scan(shipment, "delivered", clock.now(), CARRIER, "New York, NY")
         db.session.commit()
 
 

@@ -4,7 +4,7 @@ from flask import Blueprint
 from flask_login import current_user
 
 from ally_web.extensions import db, login_manager
-from ally_web.services import staff_auth
+from ally_web.services import staff as staff_auth
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 

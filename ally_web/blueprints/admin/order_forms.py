@@ -7,7 +7,7 @@ from wtforms import SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length
 
 from ally_web.gateways.carriers import carrier_names
-from ally_web.services.tracking import SCAN_KINDS
+from ally_web.services.orders import SCAN_KINDS
 
 
 class FulfilForm(FlaskForm):

@@ -1,7 +1,7 @@
 """Admin: find orders, ship their in-stock pairs, print labels, record deliveries and
 (admins only) cancel.
 
-Every view parses, calls one service in ``services/fulfilment.py``, commits once and
+Every view parses, calls one service of ``services/orders``, commits once and
 redirects (303, or HX-Redirect for htmx); a refused request rolls back and shows the
 order page again with 422 and the message beside the field, keeping what was typed.
 """
@@ -17,20 +17,21 @@ from ally_web.blueprints.admin.access import admin_required
 from ally_web.blueprints.admin.order_forms import CancelForm, FulfilForm, ScanForm
 from ally_web.blueprints.auth.forms import LogoutForm
 from ally_web.core import clock
+from ally_web.core.actors import Actor
 from ally_web.core.errors import DomainError
+from ally_web.core.pagination import PER_PAGE
 from ally_web.extensions import db
 from ally_web.htmx import hx_redirect, render
 from ally_web.models import Order, Shipment
-from ally_web.services import fulfilment, tracking
-from ally_web.services.orders import order_status
+from ally_web.services import orders
 
 
-def _actor() -> str:
-    return f"staff: {current_user.name}"
+def _actor() -> Actor:
+    return current_user.actor
 
 
 def _load(order_id: int) -> Order:
-    order = fulfilment.get_order(order_id)
+    order = orders.get_order(order_id)
     if order is None:
         abort(404)
     return order
@@ -38,7 +39,7 @@ def _load(order_id: int) -> Order:
 
 def _load_shipment(order_id: int, shipment_id: int) -> tuple[Order, Shipment]:
     order = _load(order_id)
-    shipment = fulfilment.get_shipment(order, shipment_id)
+    shipment = orders.get_shipment(order, shipment_id)
     if shipment is None:  # unknown, or another order's shipment
         abort(404)
     return order, shipment
@@ -64,11 +65,11 @@ def _detail(order_id: int, status: int = 200, *, fulfil_form: FulfilForm | None 
     return render(
         "admin/order.html", status=status,
         order=order,
-        order_state=order_status(order),
-        cancelled=fulfilment.is_cancelled(order),
-        to_fulfil=fulfilment.lines_to_fulfil(order),
-        tracking_links={s.id: fulfilment.tracking_url(s) for s in order.shipments},
-        shipment_states={s.id: tracking.shipment_state(s) for s in order.shipments},
+        order_state=orders.order_status(order),
+        cancelled=orders.is_cancelled(order),
+        to_fulfil=orders.lines_to_fulfil(order),
+        tracking_links={s.id: orders.tracking_url(s) for s in order.shipments},
+        shipment_states={s.id: orders.shipment_progress(s) for s in order.shipments},
         fulfil_form=fulfil_form or FulfilForm(formdata=None),
         cancel_form=cancel_form or CancelForm(formdata=None),
         scan_form=scan_form,
@@ -79,14 +80,14 @@ def _detail(order_id: int, status: int = 200, *, fulfil_form: FulfilForm | None 
 
 @bp.get("/orders")
 def orders_list():
-    query = request.args.get("q", "", type=str)[: fulfilment.MAX_QUERY_LENGTH]
-    status = fulfilment.parse_status(request.args.get("status"))
-    page = fulfilment.search_orders(query, status, fulfilment.parse_page(request.args.get("page")),
-                                   per_page=fulfilment.PER_PAGE)
-    rows = [(order, order_status(order)) for order in page.items]
+    query = request.args.get("q", "", type=str)[: orders.MAX_QUERY_LENGTH]
+    status = orders.parse_status(request.args.get("status"))
+    page = orders.search_orders(query, status, orders.parse_page(request.args.get("page")),
+                                   per_page=PER_PAGE)
+    rows = [(order, orders.order_status(order)) for order in page.items]
     return render(
         "admin/orders.html", block="results",
-        q=query, status_filter=status, statuses=fulfilment.STATUS_FILTERS, page=page, rows=rows,
+        q=query, status_filter=status, statuses=orders.STATUS_FILTERS, page=page, rows=rows,
         logout_form=LogoutForm(),
     )
 
@@ -103,7 +104,7 @@ def order_fulfil(order_id: int):
     if not form.validate_on_submit():
         return _detail(order_id, 422, fulfil_form=form)
     try:
-        shipment = fulfilment.fulfil_in_stock_lines(order, form.carrier.data, form.tracking_number.data, _actor())
+        shipment = orders.fulfil_in_stock_lines(order, form.carrier.data, form.tracking_number.data, _actor())
     except DomainError as error:
         message = _refused(error, form)
         return _detail(order_id, 422, fulfil_form=form, errors={"fulfil": message} if message else None)
@@ -116,7 +117,7 @@ def order_fulfil(order_id: int):
 def shipment_label(order_id: int, shipment_id: int):
     order, shipment = _load_shipment(order_id, shipment_id)
     try:
-        pdf = fulfilment.label_pdf(shipment)
+        pdf = orders.label_pdf(shipment)
     except DomainError as error:
         return _detail(order_id, 422, errors={"label": _refused(error) or ""})
     response = make_response(pdf)
@@ -130,7 +131,7 @@ def shipment_label(order_id: int, shipment_id: int):
 @bp.post("/orders/<id:order_id>/shipments/<id:shipment_id>/delivered")
 def shipment_delivered(order_id: int, shipment_id: int):
     _, shipment = _load_shipment(order_id, shipment_id)
-    if fulfilment.mark_delivered(shipment, _actor()):
+    if orders.mark_delivered(shipment, _actor()):
         db.session.commit()
         flash(f"{shipment.carrier} {shipment.tracking_number} marked delivered.", "success")
     else:
@@ -146,7 +147,7 @@ def order_cancel(order_id: int):
     if not form.validate_on_submit():
         return _detail(order_id, 422, cancel_form=form)
     try:
-        fulfilment.cancel_order(order, _actor(), form.reason.data)
+        orders.cancel_order(order, _actor(), form.reason.data)
     except DomainError as error:
         message = _refused(error, form)
         return _detail(order_id, 422, cancel_form=form, errors={"cancel": message} if message else None)
@@ -161,12 +162,12 @@ def shipment_scan(order_id: int):
     form = ScanForm()
     if form.validate_on_submit():
         shipment_id = form.shipment_id_value()
-        shipment = fulfilment.get_shipment(_load(order_id), shipment_id) if shipment_id else None
+        shipment = orders.get_shipment(_load(order_id), shipment_id) if shipment_id else None
         if shipment is None:
             form.shipment_id.errors = ["Please choose one of this order's parcels."]
         else:
             try:
-                tracking.record_scan(shipment, form.kind.data, clock.now(), _actor(), form.location.data or "")
+                orders.record_scan(shipment, form.kind.data, clock.now(), _actor(), form.location.data or "")
             except DomainError as error:
                 message = _refused(error, form)
                 if message:

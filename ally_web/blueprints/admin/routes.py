@@ -3,7 +3,7 @@
 from ally_web.blueprints.admin import bp
 from ally_web.blueprints.auth.forms import LogoutForm
 from ally_web.htmx import render
-from ally_web.services import catalog, fulfilment
+from ally_web.services import catalog, orders
 
 
 @bp.get("/")
@@ -12,5 +12,5 @@ def dashboard():
         "admin/dashboard.html",
         logout_form=LogoutForm(),
         stock=catalog.stock_summary(),
-        to_fulfil=fulfilment.count_orders("to_fulfil"),
+        to_fulfil=orders.count_orders("to_fulfil"),
     )

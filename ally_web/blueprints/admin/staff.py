@@ -11,7 +11,7 @@ from ally_web.core.errors import DomainError
 from ally_web.extensions import db
 from ally_web.htmx import hx_redirect, render
 from ally_web.models import StaffRole
-from ally_web.services import staff_auth
+from ally_web.services import staff as staff_auth
 
 
 def _page(form: StaffForm, status: int = 200):

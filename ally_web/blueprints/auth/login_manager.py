@@ -4,7 +4,7 @@ from flask import request, url_for
 from flask_login import LoginManager
 
 from ally_web.htmx import hx_redirect, is_htmx, same_site_path
-from ally_web.services.staff_auth import Anonymous, load_user
+from ally_web.services.staff import Anonymous, load_user
 
 
 def _unauthorized():

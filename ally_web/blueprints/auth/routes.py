@@ -9,7 +9,7 @@ from ally_web.core.emails import canonical_email
 from ally_web.core.errors import DomainError
 from ally_web.extensions import db, limiter
 from ally_web.htmx import hx_redirect, render, same_site_path
-from ally_web.services import staff_auth
+from ally_web.services import staff as staff_auth
 
 
 def _login_limit() -> str:

@@ -3,7 +3,8 @@
 from flask import flash, redirect, render_template, request, url_for
 
 from ally_web.blueprints.cart import bp
-from ally_web.blueprints.cart.forms import AddToCartForm, QuantityForm, RemoveForm
+from ally_web.blueprints.cart.forms import QuantityForm, RemoveForm
+from ally_web.blueprints.shop.forms import AddToCartForm
 from ally_web.blueprints.shop.routes import product_context
 from ally_web.core.errors import DomainError, NotFound
 from ally_web.htmx import is_partial, render, trigger

@@ -2,7 +2,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, SelectField, StringField
 from wtforms.validators import Length
 
-from ally_web.services import shipping
+from ally_web.services.pricing import shipping
 
 OTHER_COUNTRY = "other"
 

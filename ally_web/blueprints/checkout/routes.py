@@ -16,6 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from ally_web.blueprints.checkout import bp
 from ally_web.blueprints.checkout.forms import OTHER_COUNTRY, CheckoutForm
 from ally_web.core import clock
+from ally_web.core.actors import PAYMENT_PROVIDER
 from ally_web.core.errors import DomainError, NotFound
 from ally_web.extensions import csrf, db
 from ally_web.gateways.payments import (
@@ -27,8 +28,8 @@ from ally_web.gateways.payments import (
 from ally_web.htmx import hx_redirect, is_partial, render
 from ally_web.services import cart as cart_service
 from ally_web.services import checkout as checkout_service
-from ally_web.services import order_links
-from ally_web.services.addresses import Address, clean
+from ally_web.services import orders
+from ally_web.services.checkout import Address, clean
 
 SESSION_KEY = "checkout"
 log = logging.getLogger(__name__)
@@ -144,7 +145,7 @@ def returned():
     cart_service.clear_cart()
     session.pop(SESSION_KEY, None)
     flash(f"Thank you: order #{order.number} is placed. We've emailed your confirmation.", "success")
-    return redirect(order_links.status_url(order, order_links.LOOKUP, external=False), 303)
+    return redirect(orders.status_url(order, orders.LOOKUP, external=False), 303)
 
 
 @bp.post("/webhooks/payments")
@@ -165,7 +166,7 @@ def payment_webhook():
     if kind != "checkout.session.completed":
         return {"ignored": kind}
     try:
-        order = checkout_service.complete_checkout(session_id, get_gateway(), actor="payment provider")
+        order = checkout_service.complete_checkout(session_id, get_gateway(), actor=PAYMENT_PROVIDER)
     except NotFound:
         # A session this shop no longer waits for (replaced by a newer attempt):
         # acknowledged, so the provider stops retrying.

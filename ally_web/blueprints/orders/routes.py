@@ -6,13 +6,12 @@ from flask import abort, current_app, flash, request, url_for
 
 from ally_web.blueprints.orders import bp
 from ally_web.blueprints.orders.forms import LookupForm
+from ally_web.core.actors import CARRIER
 from ally_web.core.errors import DomainError
 from ally_web.extensions import csrf, db, limiter
+from ally_web.gateways.carriers import webhooks as tracking_webhooks
 from ally_web.htmx import hx_redirect, render
-from ally_web.services import order_links, tracking
-from ally_web.services import orders as order_service
-from ally_web.services.checkout import normalize_order_number
-from ally_web.services.lookup import NOT_FOUND, find_order
+from ally_web.services import orders
 
 
 def _lookup_limit() -> str:
@@ -25,7 +24,7 @@ def _number_limit() -> str:
 
 def _typed_number() -> str:
     """Keyed on what was typed, whether or not such an order exists."""
-    return "lookup-number:" + normalize_order_number(request.form.get("number", ""))[:20]
+    return "lookup-number:" + orders.normalize_order_number(request.form.get("number", ""))[:20]
 
 
 @bp.route("/pages/order-lookup", methods=["GET", "POST"])
@@ -34,10 +33,10 @@ def _typed_number() -> str:
 def lookup():
     form = LookupForm()
     if form.validate_on_submit():
-        order = find_order(form.email.data, form.number.data)
+        order = orders.find_order(form.email.data, form.number.data)
         if order is not None:
-            return hx_redirect(order_links.status_url(order, order_links.LOOKUP, external=False))
-        form.form_errors.append(NOT_FOUND)
+            return hx_redirect(orders.status_url(order, orders.LOOKUP, external=False))
+        form.form_errors.append(orders.NOT_FOUND)
     status = 422 if request.method == "POST" else 200
     return render("orders/lookup.html", block="lookup_form", form=form, status=status)
 
@@ -45,14 +44,14 @@ def lookup():
 @bp.get("/orders/<link>")
 def show(link: str):
     try:
-        order = order_links.order_from_link(link)
-    except order_links.LinkExpired:
+        order = orders.order_from_link(link)
+    except orders.LinkExpired:
         flash("That order link has expired. Please look your order up again.", "notice")
         return hx_redirect(url_for("orders.lookup"))  # a full page, also from the polling region
     if order is None:
         flash("That order link isn't valid. Please look your order up with your email and order number.", "notice")
         return hx_redirect(url_for("orders.lookup"))
-    view = order_service.status_view(order)
+    view = orders.status_view(order)
     return render("orders/show.html", block="status_region", order=order, view=view, link=link,
                   poll_seconds=current_app.config["ORDER_STATUS_POLL_SECONDS"])
 
@@ -67,17 +66,17 @@ def tracking_webhook():
     backwards.
     """
     body = request.get_data(cache=False)[:65536]
-    if not tracking.verify_signature(body, request.headers.get(tracking.SIGNATURE_HEADER),
+    if not tracking_webhooks.verify_signature(body, request.headers.get(tracking_webhooks.SIGNATURE_HEADER),
                                      current_app.config["TRACKING_WEBHOOK_SECRET"]):
         abort(400, "Bad signature.")
     try:
         event = json.loads(body)
-        scan = tracking.parse_event(event)
+        scan = orders.parse_event(event)
     except (ValueError, KeyError, TypeError, DomainError):
         abort(400, "Unreadable tracking event.")
-    shipment = tracking.find_shipment(scan.carrier, scan.tracking_number)
+    shipment = orders.find_shipment(scan.carrier, scan.tracking_number)
     if shipment is None:
         return {"shipment": None}, 202  # not ours (yet): accepted, nothing to do
-    moved = tracking.record_scan(shipment, scan.kind, scan.at, "carrier tracking", scan.location, scan.event_id)
+    moved = orders.record_scan(shipment, scan.kind, scan.at, CARRIER, scan.location, scan.event_id)
     db.session.commit()
     return {"shipment": shipment.id, "moved": moved}

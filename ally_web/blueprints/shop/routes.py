@@ -3,8 +3,8 @@
 from flask import abort, request
 
 from ally_web import policy
-from ally_web.blueprints.cart.forms import AddToCartForm
 from ally_web.blueprints.shop import bp
+from ally_web.blueprints.shop.forms import AddToCartForm
 from ally_web.core import clock
 from ally_web.htmx import render
 from ally_web.services import catalog

@@ -24,7 +24,7 @@ from itsdangerous import (
 
 from ally_web.core import clock
 from ally_web.models import Order
-from ally_web.services import orders
+from ally_web.services.orders.queries import find_by_token
 
 EMAIL = "email"
 LOOKUP = "lookup"
@@ -83,4 +83,4 @@ def order_from_link(link: str) -> Order | None:
         return None
     if clock.now() - signed_at > _max_age(payload["k"]):
         raise LinkExpired
-    return orders.find_by_token(str(payload.get("o", "")))
+    return find_by_token(str(payload.get("o", "")))

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ally_web.core import clock
+from ally_web.core.actors import Actor
 from ally_web.core.emails import canonical_email
 from ally_web.core.errors import DomainError
 from ally_web.extensions import db
@@ -52,6 +53,11 @@ class StaffUser:
     @property
     def name(self) -> str:
         return self.staff.name
+
+    @property
+    def actor(self) -> Actor:
+        """This staff member as the actor of what they do."""
+        return Actor.staff(self.staff.id, self.staff.name)
 
 
 class Anonymous(AnonymousUserMixin):

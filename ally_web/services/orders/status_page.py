@@ -1,69 +1,25 @@
-"""Reading orders, and the status a customer sees (derived, never stored twice)."""
+"""What the customer's order status page shows: where each parcel is, what they can
+do now (or why not), the lead-time notice that concerns them."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
-
 from ally_web import policy
 from ally_web.core import clock
-from ally_web.extensions import db
+from ally_web.core.formatting import long_day
 from ally_web.gateways.carriers import get_carrier
-from ally_web.models import Order, Shipment
-from ally_web.services import calendar, catalog, tracking
-from ally_web.templating import long_day
-
-
-def with_everything():
-    """Load options for a page that shows a whole order: a fixed number of queries."""
-    return (
-        selectinload(Order.lines),
-        selectinload(Order.events),
-        selectinload(Order.shipments).selectinload(Shipment.lines),
-        selectinload(Order.shipments).selectinload(Shipment.scans),
-    )
-
-
-def find_by_token(token: str) -> Order | None:
-    if not token or len(token) > 64:
-        return None
-    return db.session.scalar(select(Order).where(Order.token == token).options(*with_everything()))
-
-
-@dataclass(frozen=True)
-class OrderStatus:
-    code: str
-    label: str
-    explanation: str
-
-
-def order_status(order: Order) -> OrderStatus:
-    """What the order's lines and events add up to, in plain words."""
-    kinds = {event.kind for event in order.events}
-    if "cancelled" in kinds:
-        return OrderStatus("cancelled", "Cancelled", "This order was cancelled and refunded.")
-    shipments = order.shipments
-    if shipments and all(s.delivered_at for s in shipments) and all(l.shipment_id for l in order.lines):
-        return OrderStatus("delivered", "Delivered", "Everything in this order has been delivered.")
-    if shipments:
-        waiting = [l for l in order.lines if l.shipment_id is None]
-        if waiting:
-            return OrderStatus("partly_shipped", "Partly shipped", "Some pairs are on their way; the rest follow.")
-        return OrderStatus("shipped", "On its way", "Your order has shipped.")
-    if all(l.made_to_order for l in order.lines):
-        return OrderStatus("made_to_order", "Being made for you", "Your made-to-order pairs are under way.")
-    return OrderStatus("preparing", "Preparing to ship", "We're packing your order.")
-
-
-# --- The status page ------------------------------------------------------------------
+from ally_web.models import MadeToOrderPath, Order, Shipment
+from ally_web.services.catalog import active_notice
+from ally_web.services.orders import tracking
+from ally_web.services.orders.status import OrderStatus, order_status
+from ally_web.services.pricing import calendar
 
 
 @dataclass(frozen=True)
 class ShipmentView:
     shipment: Shipment
-    state: tracking.ShipmentState
+    state: tracking.ShipmentProgress
     tracking_url: str
     moving: bool  # shipped and not yet delivered: the page keeps refreshing
 
@@ -102,7 +58,7 @@ def _return_action(order: Order, today) -> Action:
 
 
 def _fit_action(order: Order) -> Action | None:
-    fitting = [line for line in order.lines if line.mto_path == "fitting_first"]
+    fitting = [line for line in order.lines if line.mto_path is MadeToOrderPath.FITTING_FIRST]
     if not fitting:
         return None
     return Action("Confirm your fit", "When your fitting pair arrives, try it on and tell us how it fits: "
@@ -114,7 +70,7 @@ def status_view(order: Order) -> StatusView:
     today = clock.now().date()
     shipments = []
     for shipment in order.shipments:
-        state = tracking.shipment_state(shipment)
+        state = tracking.shipment_progress(shipment)
         url = get_carrier(shipment.carrier).tracking_url(shipment.tracking_number)
         shipments.append(ShipmentView(shipment, state, url, shipment.delivered_at is None))
     actions = [_return_action(order, today)]
@@ -126,6 +82,6 @@ def status_view(order: Order) -> StatusView:
         state=order_status(order),
         shipments=tuple(shipments),
         moving=any(s.moving for s in shipments),
-        notice=catalog.active_notice(today) if has_mto else None,
+        notice=active_notice(today) if has_mto else None,
         actions=tuple(actions),
     )

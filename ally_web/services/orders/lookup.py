@@ -10,7 +10,7 @@ from sqlalchemy import select
 from ally_web.core.emails import canonical_email
 from ally_web.extensions import db
 from ally_web.models import Order
-from ally_web.services.checkout import normalize_order_number
+from ally_web.services.orders.numbers import normalize_order_number
 
 NOT_FOUND = (
     "We couldn't find an order with that email and order number. Please check both "

@@ -37,28 +37,45 @@ from __future__ import annotations
 import logging
 import secrets
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from ally_web import policy
 from ally_web.core import clock
+from ally_web.core.actors import CUSTOMER, SYSTEM, Actor
 from ally_web.core.emails import canonical_email, normalize_email
 from ally_web.core.errors import DomainError, NotFound
+from ally_web.core.lifecycle import ChangedMeanwhile, IllegalTransition
 from ally_web.extensions import db
 from ally_web.gateways.payments import FAILURE_MESSAGES, PaymentError, PaymentGateway
-from ally_web.models import Checkout, Customer, Order, OrderEvent, OrderLine, Variant
-from ally_web.services import calendar, catalog, landed_cost, shipping
-from ally_web.services.addresses import Address, check_address, normalized
+from ally_web.models import (
+    Checkout,
+    CheckoutStatus,
+    Customer,
+    EventKind,
+    MadeToOrderPath,
+    MadeToOrderState,
+    Order,
+    OrderLine,
+    PaymentMode,
+    Variant,
+)
 from ally_web.services.cart import Cart
-from ally_web.services.landed_cost import LandedCostQuote
+from ally_web.services.catalog import active_notice, put_back, take_stock
+from ally_web.services.checkout.addresses import Address, check_address, normalized
+from ally_web.services.checkout.states import CHECKOUT
+from ally_web.services.lifecycle import record_event, transition
 from ally_web.services.notifications import enqueue_email
-from ally_web.services.order_links import status_url
-from ally_web.services.shipping import ShippingOption
+from ally_web.services.orders import new_order_number, status_url
+from ally_web.services.orders.states import MADE_TO_ORDER
+from ally_web.services.pricing import calendar, installment_offer, landed_cost, shipping
+from ally_web.services.pricing.installments import InstallmentOffer
+from ally_web.services.pricing.landed_cost import LandedCostQuote
+from ally_web.services.pricing.shipping import ShippingOption
 
 log = logging.getLogger(__name__)
-ORDER_NUMBER_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"  # no 0/O, 1/I/L, U
 
 
 class CheckoutInvalid(DomainError):
@@ -74,13 +91,6 @@ class PaymentFailed(DomainError):
 
 
 # --- Quoting ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class InstallmentOffer:
-    available: bool
-    reason: str  # why not, in plain words, when unavailable
-    schedule: tuple[tuple[date, int], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -105,34 +115,6 @@ class CheckoutQuote:
         return self.landed.taxes_cents
 
 
-def installment_schedule(total_cents: int, start: date) -> tuple[tuple[date, int], ...]:
-    """Equal payments every INSTALLMENT_INTERVAL_WEEKS; the odd cents go first."""
-    count = policy.INSTALLMENT_COUNT
-    share, remainder = divmod(total_cents, count)
-    return tuple(
-        (start + timedelta(weeks=policy.INSTALLMENT_INTERVAL_WEEKS * n), share + (remainder if n == 0 else 0))
-        for n in range(count)
-    )
-
-
-def installment_offer(cart: Cart, country: str, total_cents: int, today: date) -> InstallmentOffer:
-    if country != "US":
-        return InstallmentOffer(False, "Paying in installments is open to US residents shipping to the US.")
-    if cart.has_made_to_order:
-        return InstallmentOffer(
-            False,
-            "Made-to-order pairs can't be paid in installments: the provider only covers "
-            "pairs that ship now. Pay by card, or order in-stock pairs separately.",
-        )
-    if not policy.INSTALLMENT_MIN_CENTS <= total_cents <= policy.INSTALLMENT_MAX_CENTS:
-        return InstallmentOffer(
-            False,
-            f"Installments are available for orders between ${policy.INSTALLMENT_MIN_CENTS // 100} "
-            f"and ${policy.INSTALLMENT_MAX_CENTS // 100:,}.",
-        )
-    return InstallmentOffer(True, "", installment_schedule(total_cents, today))
-
-
 def quote_checkout(cart: Cart, country: str, region: str = "", method: str | None = None,
                    at: datetime | None = None) -> CheckoutQuote:
     """Price the cart for a destination. Raises DomainError for a country we don't
@@ -144,7 +126,7 @@ def quote_checkout(cart: Cart, country: str, region: str = "", method: str | Non
     landed = landed_cost.quote(country, subtotal, option.price_cents, region or None)
     total = subtotal + option.price_cents + landed.charged_at_checkout_cents
     return CheckoutQuote(country, options, option, landed, subtotal,
-                         installment_offer(cart, country, total, at.date()))
+                         installment_offer(country, cart.has_made_to_order, total, at.date()))
 
 
 # --- Starting a checkout ---------------------------------------------------------------------
@@ -192,7 +174,7 @@ def start_checkout(cart: Cart, data: CheckoutInput, gateway: PaymentGateway,
             errors["shipping_method"] = "Please choose one of the shipping options shown."
     except DomainError as error:
         errors.setdefault(error.field or "country", error.message)
-    if data.payment_mode not in ("card", "installments"):
+    if data.payment_mode not in set(PaymentMode):
         errors["payment_mode"] = "Please choose how you'd like to pay."
     elif data.payment_mode == "installments" and quote is not None:
         if not quote.installments.available:
@@ -206,17 +188,17 @@ def start_checkout(cart: Cart, data: CheckoutInput, gateway: PaymentGateway,
         raise CheckoutInvalid(errors)
 
     moment = clock.now()
-    if existing is not None and existing.status == "placing":
+    if existing is not None and existing.status is CheckoutStatus.PLACING:
         raise DomainError("Your payment is being confirmed. Please wait a moment, then refresh the page.")
-    checkout = existing if existing is not None and existing.status != "placed" else Checkout(
-        token=secrets.token_urlsafe(32), created_at=moment
+    checkout = existing if existing is not None and existing.status is not CheckoutStatus.PLACED else Checkout(
+        token=secrets.token_urlsafe(32), created_at=moment, status=None
     )
     _release_previous_attempt(checkout, gateway)
     checkout.email = email
     for field in ("name", "phone", "line1", "line2", "city", "region", "postal_code", "country"):
         setattr(checkout, field, getattr(address, field))
     checkout.shipping_method = quote.option.code
-    checkout.payment_mode = data.payment_mode
+    checkout.payment_mode = PaymentMode(data.payment_mode)
     checkout.lines = _cart_snapshot(cart)
     checkout.subtotal_cents = quote.subtotal_cents
     checkout.shipping_cents = quote.option.price_cents
@@ -224,7 +206,7 @@ def start_checkout(cart: Cart, data: CheckoutInput, gateway: PaymentGateway,
     checkout.taxes_cents = quote.taxes_cents
     checkout.total_cents = quote.charged_now_cents
     checkout.quote = quote.landed.to_dict()
-    checkout.status = "paying"
+    transition(checkout, CHECKOUT, CheckoutStatus.PAYING, actor=CUSTOMER)
     checkout.failure_message = None
     checkout.updated_at = moment
     db.session.add(checkout)
@@ -258,44 +240,6 @@ def _release_previous_attempt(checkout: Checkout, gateway: PaymentGateway) -> No
 # --- Completing a checkout -------------------------------------------------------------------
 
 
-def new_order_number() -> str:
-    while True:
-        raw = "".join(secrets.choice(ORDER_NUMBER_ALPHABET) for _ in range(8))
-        number = f"{raw[:4]}-{raw[4:]}"
-        if not db.session.scalar(select(Order.id).where(Order.number == number)):
-            return number
-
-
-def normalize_order_number(raw: str | None) -> str:
-    """What people type → the stored form: '#k7m2 9qxd' → 'K7M2-9QXD'."""
-    text = "".join(ch for ch in (raw or "").upper() if ch.isalnum())
-    return f"{text[:4]}-{text[4:]}" if len(text) == 8 else text
-
-
-def _put_back(taken: list[tuple[int, int]]) -> None:
-    for variant_id, quantity in taken:
-        db.session.execute(update(Variant).where(Variant.id == variant_id).values(stock=Variant.stock + quantity))
-
-
-def _take_stock(lines: list[dict[str, Any]]) -> tuple[list[tuple[int, int]], Variant | None]:
-    """Decrement stock for in-stock lines: (what was taken, None), or on the first
-    shortage put everything back and return ([], the variant that ran out)."""
-    taken: list[tuple[int, int]] = []
-    for line in lines:
-        if line["made_to_order"]:
-            continue
-        result = db.session.execute(
-            update(Variant)
-            .where(Variant.id == line["variant_id"], Variant.stock >= line["quantity"])
-            .values(stock=Variant.stock - line["quantity"])
-        )
-        if result.rowcount != 1:
-            _put_back(taken)
-            return [], db.session.get(Variant, line["variant_id"])
-        taken.append((line["variant_id"], line["quantity"]))
-    return taken, None
-
-
 def _customer_for(checkout: Checkout, moment: datetime) -> Customer:
     key = canonical_email(checkout.email)
     customer = db.session.scalar(select(Customer).where(Customer.email_canonical == key))
@@ -321,21 +265,23 @@ def _order_line(snapshot: dict[str, Any], variant: Variant, customer: Customer,
         line.arrives_from, line.arrives_by = promise.arrives_from, promise.arrives_by
         return line
     start = calendar.order_day(placed_at)
-    notice = catalog.active_notice(start)
+    notice = active_notice(start)
     line.notice_title = notice.title if notice else None
     line.notice_extra_days = notice.extra_days if notice else 0
     if customer.size_known:
-        line.mto_path = "size_known"
+        line.mto_path = MadeToOrderPath.SIZE_KNOWN
+        transition(line, MADE_TO_ORDER, MadeToOrderState.IN_PRODUCTION, actor=SYSTEM)
         promise = calendar.made_to_order_promise(start, line.notice_extra_days, transit=option.business_days)
         line.ships_by, line.arrives_from, line.arrives_by = promise.ships_by, promise.arrives_from, promise.arrives_by
     else:
-        line.mto_path = "fitting_first"
+        line.mto_path = MadeToOrderPath.FITTING_FIRST
+        transition(line, MADE_TO_ORDER, MadeToOrderState.AWAITING_FITTING_PAIR, actor=SYSTEM)
         fitting = calendar.in_stock_promise(placed_at, ships=policy.FITTING_PAIR_SHIPS)
         line.fitting_ships_from, line.fitting_ships_by = fitting.ships_from, fitting.ships_by
     return line
 
 
-def complete_checkout(session_id: str, gateway: PaymentGateway, actor: str = "customer") -> Order:
+def complete_checkout(session_id: str, gateway: PaymentGateway, actor: Actor = CUSTOMER) -> Order:
     """Turn a paid provider session into an order, exactly once.
 
     Raises NotFound (unknown session) or PaymentFailed (declined, cancelled, a pair
@@ -350,9 +296,7 @@ def complete_checkout(session_id: str, gateway: PaymentGateway, actor: str = "cu
 
     result = gateway.retrieve(session_id)
     if result.status in ("failed", "cancelled", "voided"):
-        checkout.status = "open"
-        checkout.failure_message = FAILURE_MESSAGES.get(result.failure_code or "", FAILURE_MESSAGES["card_declined"])
-        raise PaymentFailed(checkout.failure_message)
+        return _fail(checkout, FAILURE_MESSAGES.get(result.failure_code or "", FAILURE_MESSAGES["card_declined"]))
     if result.status not in ("authorized", "captured"):
         raise PaymentFailed("Your payment is not finished yet. Please complete it on the payment page.")
     # Keys name the payment, not only the checkout: one checkout may see several attempts.
@@ -368,17 +312,19 @@ def complete_checkout(session_id: str, gateway: PaymentGateway, actor: str = "cu
         return _fail(checkout, "That shipping option is no longer offered; nothing was charged. Please choose again.")
 
     # Claim: of several requests racing to place this order, exactly one gets here.
-    claimed = db.session.execute(
-        update(Checkout).where(Checkout.id == checkout.id, Checkout.status == "paying").values(status="placing")
-    )
-    if claimed.rowcount != 1:
+    try:
+        transition(checkout, CHECKOUT, CheckoutStatus.PLACING, actor=actor)
+    except (ChangedMeanwhile, IllegalTransition):
         db.session.refresh(checkout)
         if checkout.order is not None:
             return checkout.order
-        raise PaymentFailed("This payment is already being processed. Please refresh in a moment.")
+        raise PaymentFailed("This payment is already being processed. Please refresh in a moment.") from None
 
-    taken, sold_out = _take_stock(checkout.lines)
-    if sold_out is not None:
+    taken, sold_out_id = take_stock(
+        (line["variant_id"], line["quantity"]) for line in checkout.lines if not line["made_to_order"]
+    )
+    if sold_out_id is not None:
+        sold_out = db.session.get(Variant, sold_out_id)
         _release(gateway, result.payment_ref, f"{keys}:void")
         return _fail(checkout, (
             f"Sorry: the last {sold_out.colour.style.name} in {sold_out.colour.name}, size "
@@ -390,7 +336,7 @@ def complete_checkout(session_id: str, gateway: PaymentGateway, actor: str = "cu
     try:
         gateway.capture(result.payment_ref, checkout.total_cents, idempotency_key=f"{keys}:capture")
     except PaymentError:
-        _put_back(taken)
+        put_back(taken)
         _release(gateway, result.payment_ref, f"{keys}:void")
         return _fail(checkout, "We could not take the payment, so you were not charged. Please try again.")
     return _place_order(checkout, result, option, actor, gateway.name)
@@ -398,7 +344,8 @@ def complete_checkout(session_id: str, gateway: PaymentGateway, actor: str = "cu
 
 def _fail(checkout: Checkout, message: str):
     """No order: the checkout opens again and remembers why, for the form."""
-    checkout.status = "open"
+    if checkout.status is not CheckoutStatus.OPEN:  # a repeated failure (page and webhook) moves it once
+        transition(checkout, CHECKOUT, CheckoutStatus.OPEN, actor=SYSTEM)
     checkout.failure_message = message
     raise PaymentFailed(message)
 
@@ -414,7 +361,7 @@ def _release(gateway: PaymentGateway, payment_ref: str | None, key: str) -> None
         log.warning("Could not void payment %s; it will lapse.", payment_ref)
 
 
-def _place_order(checkout: Checkout, result, option: ShippingOption, actor: str, provider: str) -> Order:
+def _place_order(checkout: Checkout, result, option: ShippingOption, actor: Actor, provider: str) -> Order:
     moment = clock.now()
     customer = _customer_for(checkout, moment)
     variants = {
@@ -438,16 +385,11 @@ def _place_order(checkout: Checkout, result, option: ShippingOption, actor: str,
     for field in ("name", "phone", "line1", "line2", "city", "region", "postal_code", "country"):
         setattr(order, field, getattr(checkout, field))
     order.lines = [_order_line(s, variants[s["variant_id"]], customer, option, moment) for s in checkout.lines]
-    if checkout.payment_mode == "installments":
-        paid_note = f"In {policy.INSTALLMENT_COUNT} installments through the pay-later provider."
-    else:
-        brand = (result.card_brand or "card").capitalize()
-        paid_note = f"{brand} ending {result.card_last4}." if result.card_last4 else f"{brand}."
-    order.events = [
-        OrderEvent(kind="placed", at=moment, actor=actor, note=""),
-        OrderEvent(kind="paid", at=moment, actor="system", note=paid_note),
-    ]
-    checkout.status = "placed"
+    record_event(order, EventKind.PLACED, actor, moment)
+    record_event(order, EventKind.PAID, SYSTEM, moment, mode=str(checkout.payment_mode),
+                 installments=policy.INSTALLMENT_COUNT if checkout.payment_mode is PaymentMode.INSTALLMENTS else 0,
+                 card_brand=result.card_brand or "", card_last4=result.card_last4 or "")
+    transition(checkout, CHECKOUT, CheckoutStatus.PLACED, actor=actor)
     db.session.flush()
     db.session.refresh(checkout, ["order"])
 

@@ -15,8 +15,8 @@ from ally_web import policy
 from ally_web.core import clock
 from ally_web.extensions import db
 from ally_web.models import Colour, LeadTimeNotice, Style, Variant
-from ally_web.services import calendar
-from ally_web.services.calendar import Promise
+from ally_web.services.pricing import calendar
+from ally_web.services.pricing.calendar import Promise
 
 
 def list_styles() -> list[Style]:

@@ -1,16 +1,8 @@
-"""Carriers: tracking numbers, tracking links and shipping labels.
+"""Shipping labels: what a label needs, checked, and drawn as a 4×6 inch PDF.
 
-The store talks to carriers through the `Carrier` protocol. The default
-implementations, `LocalFedEx` and `LocalUPS`, call no carrier API: they check a
-tracking number's format, build the public tracking link, and draw a 4×6 inch PDF
-label locally with reportlab. A real carrier integration can implement the same
-protocol later without changing the callers.
-
-    carrier = get_carrier("ups")
-    number = carrier.validate_tracking_number("1z 999 aa1 0123 4567 84")
-    pdf = carrier.make_label(LabelRequest(carrier="UPS", tracking_number=number, ...))
-
-Labels are deterministic: the same request gives the same bytes.
+The local carriers draw their labels here with reportlab: addresses, the service,
+the weight and a Code 128 barcode of the tracking number. Deterministic: the same
+request gives the same bytes.
 """
 
 from __future__ import annotations
@@ -20,7 +12,6 @@ import math
 import re
 import unicodedata
 from dataclasses import dataclass
-from typing import Protocol, runtime_checkable
 
 from reportlab.graphics.barcode.code128 import Code128
 from reportlab.lib.units import inch
@@ -30,25 +21,8 @@ from reportlab.pdfgen.canvas import Canvas
 from ally_web import policy
 from ally_web.core.errors import DomainError
 
-__all__ = [
-    "ALLY_STUDIO",
-    "Address",
-    "Carrier",
-    "LabelRequest",
-    "LocalFedEx",
-    "LocalUPS",
-    "LABEL_SIZE",
-    "carrier_names",
-    "get_carrier",
-    "label_text",
-]
-
 LABEL_SIZE = (4 * inch, 6 * inch)  # 288 × 432 points, the thermal-printer standard
 DEFAULT_PARCEL_GRAMS = 1200  # one boxed pair of heels
-
-# Everything a tracking number may contain that is only formatting: spaces (any
-# kind) and dashes (ASCII and typographic), as people copy them from emails.
-_FORMATTING = re.compile(r"[\s\-\u2010-\u2015\u2212]+")
 
 
 # --- Addresses and label requests ------------------------------------------------
@@ -99,102 +73,6 @@ class LabelRequest:
     ship_from: Address = ALLY_STUDIO
     weight_grams: int = DEFAULT_PARCEL_GRAMS
     reference: str = ""  # free text, e.g. "Trial box" or "Exchange for #A1042"
-
-
-# --- The interface ---------------------------------------------------------------
-
-
-@runtime_checkable
-class Carrier(Protocol):
-    """A shipping carrier as the store sees it."""
-
-    name: str
-
-    def validate_tracking_number(self, number: str) -> str:
-        """Return the normalized number, or raise DomainError(field="tracking_number")."""
-        ...
-
-    def tracking_url(self, number: str) -> str:
-        """The carrier's public tracking page for `number` (validated first)."""
-        ...
-
-    def make_label(self, label: LabelRequest) -> bytes:
-        """A one-page 4×6 inch PDF shipping label."""
-        ...
-
-
-# --- Default, local implementations ----------------------------------------------
-
-
-class _LocalCarrier:
-    """Shared behaviour: format check, tracking link, locally drawn label."""
-
-    name: str = ""
-    _pattern: re.Pattern[str]
-    _format_help: str = ""
-    _url_template: str = ""
-
-    def validate_tracking_number(self, number: str) -> str:
-        normalized = _FORMATTING.sub("", number).upper() if isinstance(number, str) else ""
-        if not normalized:
-            raise DomainError(f"Enter the {self.name} tracking number: {self._format_help}.",
-                              field="tracking_number")
-        # Format only: check digits are not verified, so a number the carrier
-        # issued in a variant we do not know is never refused for its last digit.
-        if not self._pattern.fullmatch(normalized):
-            raise DomainError(f"That is not a {self.name} tracking number. A {self.name} "
-                              f"tracking number is {self._format_help}.", field="tracking_number")
-        return normalized
-
-    def tracking_url(self, number: str) -> str:
-        return self._url_template.format(number=self.validate_tracking_number(number))
-
-    def make_label(self, label: LabelRequest) -> bytes:
-        named = label.carrier.strip().casefold() if isinstance(label.carrier, str) else ""
-        if named != self.name.casefold():
-            raise DomainError(f"This label is for {label.carrier}, not {self.name}.",
-                              field="carrier")
-        number = self.validate_tracking_number(label.tracking_number)
-        _check_request(label)
-        return _draw_label(self.name, number, label)
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}()"
-
-
-class LocalUPS(_LocalCarrier):
-    """UPS without an API: "1Z" + 16 letters or digits, e.g. 1Z999AA10123456784."""
-
-    name = "UPS"
-    _pattern = re.compile(r"1Z[0-9A-Z]{16}", re.ASCII)
-    _format_help = '"1Z" followed by 16 letters or digits (18 characters), e.g. 1Z999AA10123456784'
-    _url_template = "https://www.ups.com/track?tracknum={number}"
-
-
-class LocalFedEx(_LocalCarrier):
-    """FedEx without an API: 12, 15, 20 or 22 digits."""
-
-    name = "FedEx"
-    _pattern = re.compile(r"[0-9]{12}|[0-9]{15}|[0-9]{20}|[0-9]{22}", re.ASCII)
-    _format_help = "12, 15, 20 or 22 digits, e.g. 123456789012"
-    _url_template = "https://www.fedex.com/fedextrack/?trknbr={number}"
-
-
-_DEFAULTS: dict[str, type[_LocalCarrier]] = {"fedex": LocalFedEx, "ups": LocalUPS}
-
-
-def carrier_names() -> tuple[str, ...]:
-    """The carriers the store ships with, as the policy names them."""
-    return tuple(policy.US_CARRIERS)
-
-
-def get_carrier(name: str) -> Carrier:
-    """The carrier called `name` ("FedEx" or "UPS", any case)."""
-    key = name.strip().casefold() if isinstance(name, str) else ""
-    allowed = {n.casefold() for n in carrier_names()}
-    if key not in allowed or key not in _DEFAULTS:
-        raise DomainError(f"Choose a carrier: {' or '.join(carrier_names())}.", field="carrier")
-    return _DEFAULTS[key]()
 
 
 # --- Label text ------------------------------------------------------------------
@@ -268,7 +146,7 @@ def _check_address(address: Address, field_name: str, who: str) -> None:
                           field=field_name)
 
 
-def _check_request(label: LabelRequest) -> None:
+def check_request(label: LabelRequest) -> None:
     _check_address(label.ship_to, "ship_to", "recipient's")
     _check_address(label.ship_from, "ship_from", "sender's")
     if not label_text(label.service):
@@ -369,7 +247,7 @@ def _weight_text(grams: int) -> str:
     return f"{pounds:.1f} LB ({grams:,} g)"
 
 
-def _draw_label(carrier_name: str, number: str, label: LabelRequest) -> bytes:
+def draw_label(carrier_name: str, number: str, label: LabelRequest) -> bytes:
     buffer = io.BytesIO()
     page_w, page_h = LABEL_SIZE
     # invariant=1: fixed dates and document id, so the same request gives the same

@@ -11,12 +11,20 @@ from typing import Any
 
 from flask import current_app, render_template
 from jinja2 import TemplateNotFound
+from sqlalchemy import func, select
 
 from ally_web.core import clock
+from ally_web.core.pagination import PER_PAGE, Page, page_of
 from ally_web.extensions import db
 from ally_web.models.outbox import OutboxMessage
 
 DEFAULT_MAIL_FROM = "ALLY <hello@ally.nyc>"
+DEFAULT_MAX_ATTEMPTS = 5
+
+
+def max_attempts() -> int:
+    """Delivery attempts before an email is given up (config `MAIL_MAX_ATTEMPTS`)."""
+    return int(current_app.config.get("MAIL_MAX_ATTEMPTS", DEFAULT_MAX_ATTEMPTS))
 
 
 def mail_from() -> str:
@@ -81,3 +89,23 @@ def enqueue_email(
     db.session.add(message)
     db.session.flush()
     return message
+
+
+# --- Reading the outbox (staff) ----------------------------------------------------------
+
+
+def list_outbox(requested_page: int, per_page: int = PER_PAGE) -> Page[OutboxMessage]:
+    """Every email, newest first, one page of them (two queries)."""
+    total = db.session.scalar(select(func.count()).select_from(OutboxMessage)) or 0
+    number, pages = page_of(total, requested_page, per_page)
+    messages = db.session.scalars(
+        select(OutboxMessage)
+        .order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
+        .limit(per_page)
+        .offset((number - 1) * per_page)
+    ).all()
+    return Page(number=number, pages=pages, total=total, items=list(messages))
+
+
+def get_message(message_id: int) -> OutboxMessage | None:
+    return db.session.get(OutboxMessage, message_id)

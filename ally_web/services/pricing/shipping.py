@@ -24,7 +24,7 @@ from datetime import datetime
 from ally_web import policy
 from ally_web.core.errors import DomainError
 from ally_web.policy import DayRange
-from ally_web.services.calendar import Promise, in_stock_promise
+from ally_web.services.pricing.calendar import Promise, in_stock_promise
 
 __all__ = [
     "HOME_COUNTRY",

@@ -1,0 +1,93 @@
+"""The words of the order timeline, made when a page or an email shows an event.
+
+Events are stored as a kind with parameters (``models.OrderEvent``); this module is
+the one place that turns them into sentences, so the wording can change without
+touching a row. An event migrated from the old prose timeline keeps its sentence in
+``params["note"]``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import date
+from typing import Any
+
+from ally_web.core.formatting import long_day, money
+from ally_web.models import EventKind, OrderEvent
+
+Params = Mapping[str, Any]
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'s' if count != 1 else ''}"
+
+
+def _card(params: Params) -> str:
+    brand = (params.get("card_brand") or "card").capitalize()
+    last4 = params.get("card_last4")
+    return f"{brand} ending {last4}" if last4 else brand
+
+
+def _paid(params: Params) -> str:
+    if params.get("mode") == "installments":
+        return f"In {params.get('installments') or 4} installments through the pay-later provider."
+    return f"{_card(params)}."
+
+
+def _shipped(params: Params) -> str:
+    return f"{_plural(int(params.get('pairs', 0)), 'pair')} by {params.get('carrier')}, tracking {params.get('tracking_number')}."
+
+
+def _scan(params: Params) -> str:
+    where = f", {params['location']}" if params.get("location") else ""
+    return f"{params.get('carrier')} {params.get('tracking_number')}{where}"
+
+
+def _refunded(params: Params) -> str:
+    card = _card(params) if params.get("card_last4") else "the original payment"
+    status = f" ({params['provider_status']})" if params.get("provider_status") else ""
+    return f"{money(int(params.get('amount_cents', 0)))} refunded to {card}{status}."
+
+
+def _production(params: Params) -> str:
+    due = params.get("ships_by")
+    return f"Ships by {long_day(_date(due))}." if due else ""
+
+
+def _date(value: Any) -> date:
+    return date.fromisoformat(value) if isinstance(value, str) else value
+
+
+_DETAILS: dict[EventKind, Callable[[Params], str]] = {
+    EventKind.PAID: _paid,
+    EventKind.SHIPPED: _shipped,
+    EventKind.IN_TRANSIT: _scan,
+    EventKind.OUT_FOR_DELIVERY: _scan,
+    EventKind.HELD_AT_CUSTOMS: _scan,
+    EventKind.EXCEPTION: _scan,
+    EventKind.DELIVERED: _scan,
+    EventKind.CANCELLED: lambda params: str(params.get("reason", "")),
+    EventKind.REFUNDED: _refunded,
+    EventKind.FITTING_PAIR_SHIPPED: _scan,
+    EventKind.PRODUCTION_STARTED: _production,
+}
+
+
+def event_title(event: OrderEvent) -> str:
+    """"Out for delivery", "Fitting pair shipped"…"""
+    return str(event.kind).replace("_", " ").capitalize()
+
+
+def event_detail(event: OrderEvent) -> str:
+    """The sentence after the title, or "" when the title says it all."""
+    params = event.params or {}
+    if "note" in params:  # worded before events were data
+        return str(params["note"])
+    detail = _DETAILS.get(event.kind)
+    return detail(params) if detail else ""
+
+
+def event_text(event: OrderEvent) -> str:
+    """Title and detail: "Shipped: 1 pair by UPS, tracking 1Z…"."""
+    detail = event_detail(event)
+    return f"{event_title(event)}: {detail}" if detail else event_title(event)

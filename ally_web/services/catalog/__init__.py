@@ -1,0 +1,43 @@
+"""The catalog: styles, colours and sized variants; what a chosen pair costs, whether
+it is in stock and when it would arrive; lead-time notices; stock taken and put back."""
+
+from ally_web.services.catalog.browse import (
+    Availability,
+    Choice,
+    ColourCard,
+    MadeToOrderPlan,
+    NoticeCard,
+    StockRow,
+    StyleCard,
+    active_notice,
+    availability,
+    choose_variant,
+    get_style,
+    list_styles,
+    parse_size,
+    stock_summary,
+    style_cards,
+    todays_notice,
+)
+from ally_web.services.catalog.stock import put_back, take_stock
+
+__all__ = [
+    "Availability",
+    "Choice",
+    "ColourCard",
+    "MadeToOrderPlan",
+    "NoticeCard",
+    "StockRow",
+    "StyleCard",
+    "active_notice",
+    "availability",
+    "choose_variant",
+    "get_style",
+    "list_styles",
+    "parse_size",
+    "put_back",
+    "stock_summary",
+    "style_cards",
+    "take_stock",
+    "todays_notice",
+]

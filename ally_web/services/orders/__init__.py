@@ -1,0 +1,89 @@
+"""Orders: numbers, signed links, lookup, the derived status (with its SQL filter),
+the status page, fulfilment, carrier tracking and cancellation.
+
+The lifecycles of an order, its parcels and its made-to-order pairs are in
+``states.py``.
+"""
+
+from ally_web.services.orders.cancellation import MAX_REASON_LENGTH, cancel_order
+from ally_web.services.orders.fulfilment import (
+    fulfil_in_stock_lines,
+    is_cancelled,
+    label_pdf,
+    lines_to_fulfil,
+    mark_delivered,
+    order_page_url,
+    tracking_url,
+)
+from ally_web.services.orders.links import (
+    EMAIL,
+    LOOKUP,
+    LinkExpired,
+    order_from_link,
+    status_url,
+)
+from ally_web.services.orders.lookup import NOT_FOUND, find_order
+from ally_web.services.orders.numbers import new_order_number, normalize_order_number
+from ally_web.services.orders.queries import (
+    MAX_QUERY_LENGTH,
+    count_orders,
+    find_by_token,
+    get_order,
+    get_shipment,
+    parse_page,
+    search_orders,
+    with_everything,
+)
+from ally_web.services.orders.status import (
+    STATUS_FILTERS,
+    OrderStatus,
+    order_status,
+    parse_status,
+)
+from ally_web.services.orders.status_page import status_view
+from ally_web.services.orders.tracking import (
+    SCAN_KINDS,
+    find_shipment,
+    parse_event,
+    record_scan,
+    shipment_progress,
+)
+
+__all__ = [
+    "EMAIL",
+    "LOOKUP",
+    "MAX_QUERY_LENGTH",
+    "MAX_REASON_LENGTH",
+    "NOT_FOUND",
+    "SCAN_KINDS",
+    "STATUS_FILTERS",
+    "LinkExpired",
+    "OrderStatus",
+    "cancel_order",
+    "count_orders",
+    "find_by_token",
+    "find_order",
+    "find_shipment",
+    "fulfil_in_stock_lines",
+    "get_order",
+    "get_shipment",
+    "is_cancelled",
+    "label_pdf",
+    "lines_to_fulfil",
+    "mark_delivered",
+    "new_order_number",
+    "normalize_order_number",
+    "order_from_link",
+    "order_page_url",
+    "order_status",
+    "parse_event",
+    "parse_page",
+    "parse_status",
+    "record_scan",
+    "search_orders",
+    "shipment_progress",
+    "status_url",
+    "status_view",
+    "tracking_url",
+    "with_everything",
+]

@@ -1,0 +1,135 @@
+"""Staff ship the in-stock pairs of an order, print its labels and record deliveries.
+
+Every function takes the actor explicitly, appends to the order's timeline, flushes
+and never commits: the view commits once. Rules that refuse a request raise
+``DomainError`` (with ``field`` naming the form field when there is one) *before*
+anything is changed.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select, update
+
+from ally_web.core import clock
+from ally_web.core.actors import Actor
+from ally_web.core.errors import DomainError
+from ally_web.extensions import db
+from ally_web.gateways.carriers import Address, LabelRequest, get_carrier
+from ally_web.models import EventKind, Order, OrderLine, OrderState, ScanKind, Shipment
+from ally_web.services.lifecycle import record_event
+from ally_web.services.notifications import enqueue_email
+from ally_web.services.orders import links, tracking
+
+# Label service names for the order's shipping method.
+_SERVICES = {"us-standard": "Ground", "standard": "International Standard", "express": "International Express"}
+
+
+def order_page_url(order: Order) -> str:
+    """The customer's order status page: a signed email link that opens it without
+    signing in (``links.py``)."""
+    return links.status_url(order, links.EMAIL)
+
+
+def is_cancelled(order: Order) -> bool:
+    return order.state is OrderState.CANCELLED
+
+
+def lines_to_fulfil(order: Order) -> list[OrderLine]:
+    """In-stock lines not yet in a box (made-to-order pairs follow their own path)."""
+    if is_cancelled(order):
+        return []
+    return [line for line in order.lines if not line.made_to_order and line.shipment_id is None]
+
+
+def tracking_url(shipment: Shipment) -> str | None:
+    """The carrier's public tracking page, or None if the number no longer checks out."""
+    try:
+        return get_carrier(shipment.carrier).tracking_url(shipment.tracking_number)
+    except DomainError:
+        return None
+
+
+def _pairs(lines: list[OrderLine]) -> int:
+    return sum(line.quantity for line in lines)
+
+
+def _hold_uncancelled(order: Order) -> None:
+    """Lock the order's row while it is still not cancelled, so a cancel and a
+    shipment (or two cancels) racing each other cannot both go through: the second
+    waits for the first to commit, then finds the order changed."""
+    held = db.session.execute(
+        update(Order).where(Order.id == order.id, Order.state == OrderState.PLACED).values(state=OrderState.PLACED)
+    )
+    if held.rowcount != 1:
+        raise DomainError("This order was cancelled meanwhile; nothing was changed.")
+
+
+def fulfil_in_stock_lines(order: Order, carrier_name: str, tracking_number: str, actor: Actor) -> Shipment:
+    """Box the in-stock pairs waiting to ship, under one tracking number, and tell the
+    customer (tracking link and order page link).
+
+    Raises DomainError: cancelled order or nothing to ship (no field), unknown carrier
+    ("carrier"), a number that is not the carrier's format or already used
+    ("tracking_number").
+    """
+    if is_cancelled(order):
+        raise DomainError("This order was cancelled: nothing ships.")
+    lines = lines_to_fulfil(order)
+    if not lines:
+        raise DomainError("Every in-stock pair of this order has already shipped.")
+    carrier = get_carrier(carrier_name or "")
+    number = carrier.validate_tracking_number(tracking_number or "")
+    used = db.session.scalar(
+        select(Order.number).join(Shipment, Shipment.order_id == Order.id)
+        .where(Shipment.carrier == carrier.name, Shipment.tracking_number == number)
+    )
+    if used is not None:
+        raise DomainError(f"That {carrier.name} tracking number is already used on order #{used}.",
+                          field="tracking_number")
+
+    _hold_uncancelled(order)
+    moment = clock.now()
+    shipment = Shipment(order=order, carrier=carrier.name, tracking_number=number, shipped_at=moment)
+    for line in lines:
+        line.shipment = shipment
+    pairs = _pairs(lines)
+    record_event(order, EventKind.SHIPPED, actor, moment, pairs=pairs, carrier=carrier.name, tracking_number=number)
+    db.session.flush()
+    link = carrier.tracking_url(number)
+    enqueue_email(
+        to=order.email, subject=f"Your ALLY order #{order.number} is on its way",
+        template="order_shipped", kind="order_shipped", order_id=order.id,
+        order=order, shipment=shipment, lines=lines, carrier=carrier.name,
+        tracking_number=number, tracking_url=link,
+        status_url=order_page_url(order),
+        still_to_come=[line for line in order.lines if line.shipment_id is None],
+    )
+    return shipment
+
+
+def label_pdf(shipment: Shipment) -> bytes:
+    """The 4×6 label for `shipment`, addressed to the order's shipping address."""
+    order = shipment.order
+    carrier = get_carrier(shipment.carrier)
+    pairs = _pairs(shipment.lines)
+    return carrier.make_label(LabelRequest(
+        carrier=carrier.name,
+        tracking_number=shipment.tracking_number,
+        service=_SERVICES.get(order.shipping_method, order.shipping_method or "Ground"),
+        ship_to=Address(
+            name=order.name, lines=tuple(line for line in (order.line1, order.line2) if line),
+            city=order.city, region=order.region, postal_code=order.postal_code,
+            country_code=order.country, phone=order.phone,
+        ),
+        order_number=order.number,
+        reference=f"{pairs} pair{'s' if pairs != 1 else ''}" if pairs else "",
+    ))
+
+
+def mark_delivered(shipment: Shipment, actor: Actor) -> bool:
+    """Record the delivery as a staff scan (``tracking.py``): sets the
+    delivery date once, appends the "delivered" event and emails the customer.
+    Returns False, changing nothing, if the shipment was already delivered."""
+    if shipment.delivered_at is not None:
+        return False
+    return tracking.record_scan(shipment, ScanKind.DELIVERED, clock.now(), actor)

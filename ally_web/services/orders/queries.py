@@ -1,0 +1,114 @@
+"""Finding orders: one whole order in a fixed number of queries, and the staff search."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import selectinload
+from sqlalchemy.sql.elements import ColumnElement
+
+from ally_web.core.emails import canonical_email
+from ally_web.core.pagination import PER_PAGE, Page, page_of, requested_page
+from ally_web.extensions import db
+from ally_web.models import Order, Shipment
+from ally_web.services.orders.numbers import normalize_order_number
+from ally_web.services.orders.status import parse_status, status_condition
+
+MAX_QUERY_LENGTH = 254  # the longest email address; nothing longer can match
+
+
+def with_everything():
+    """Load options for a page that shows a whole order: a fixed number of queries."""
+    return (
+        selectinload(Order.lines),
+        selectinload(Order.events),
+        selectinload(Order.shipments).selectinload(Shipment.lines),
+        selectinload(Order.shipments).selectinload(Shipment.scans),
+    )
+
+
+def find_by_token(token: str) -> Order | None:
+    if not token or len(token) > 64:
+        return None
+    return db.session.scalar(select(Order).where(Order.token == token).options(*with_everything()))
+
+
+def parse_page(raw: Any) -> int:
+    """``?page=`` as typed; anything that is not a page number means page 1."""
+    return requested_page(raw) or 1
+
+
+def _like_prefix(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return escaped + "%"
+
+
+def _query_condition(query: str) -> ColumnElement[bool] | None:
+    """Order number (case, spaces, dashes and '#' forgiven; exact or prefix) or email
+    (canonical form, exact or prefix)."""
+    query = (query or "").strip()[:MAX_QUERY_LENGTH]
+    if not query:
+        return None
+    conditions = []
+    email = canonical_email(query)
+    conditions.append(Order.email_canonical.like(_like_prefix(email), escape="\\"))
+    if "@" not in query:
+        number = normalize_order_number(query)
+        text = number.replace("-", "")
+        if text:
+            if len(text) >= 8:
+                conditions.append(Order.number == number)
+            else:  # a prefix of a number: "K7M2 9" → "K7M2-9%"
+                prefix = text[:4] + ("-" + text[4:] if len(text) > 4 else "")
+                conditions.append(Order.number.like(_like_prefix(prefix), escape="\\"))
+    return or_(*conditions)
+
+
+def search_orders(query: str, status: str | None, page: int, per_page: int = PER_PAGE) -> Page:
+    """Orders matching `query` and `status`, newest first, one page of them.
+
+    Five statements per page (the count, the page, then its lines, events and
+    shipments by selectinload), whatever the number of orders. `page` is clamped to 1..pages.
+    """
+    conditions = []
+    match = _query_condition(query)
+    if match is not None:
+        conditions.append(match)
+    status = parse_status(status)
+    if status is not None:
+        conditions.append(status_condition(status))
+    total = db.session.scalar(select(func.count(Order.id)).where(*conditions)) or 0
+    try:
+        requested = int(page)
+    except (TypeError, ValueError, OverflowError):
+        requested = 1
+    number, pages = page_of(total, requested, per_page)
+    items = list(db.session.scalars(
+        select(Order)
+        .where(*conditions)
+        .order_by(Order.placed_at.desc(), Order.id.desc())
+        .limit(per_page)
+        .offset((number - 1) * per_page)
+        .options(selectinload(Order.lines), selectinload(Order.events), selectinload(Order.shipments))
+    ))
+    return Page(number=number, pages=pages, total=total, items=items)
+
+
+def count_orders(status: str) -> int:
+    """How many orders have `status` (one of STATUS_FILTERS), e.g. the dashboard's
+    "to fulfil" queue: one COUNT query."""
+    return db.session.scalar(select(func.count(Order.id)).where(status_condition(status))) or 0
+
+
+def get_order(order_id: int) -> Order | None:
+    """One order with everything its staff page shows, in a fixed number of queries."""
+    return db.session.scalar(select(Order).where(Order.id == order_id).options(*with_everything()))
+
+
+def get_shipment(order: Order, shipment_id: int) -> Shipment | None:
+    """The shipment `shipment_id` of `order`; None if it belongs to another order."""
+    return next((s for s in order.shipments if s.id == shipment_id), None)
+
+
+# --- Shipping ---------------------------------------------------------------------------

@@ -1,0 +1,61 @@
+"""The lifecycles of an order and its parts: the order, each parcel, each
+made-to-order pair. Each table lists every allowed move and the timeline event it
+records; ``ally_web.services.lifecycle.transition`` refuses anything else.
+
+Shipments: a parcel's state is its most advanced carrier scan. A customs hold or a
+delivery problem happens on the way, so those states and "in transit" move between
+each other (and repeat, with a newer scan); nothing moves a parcel back from out for
+delivery, and nothing leaves "delivered".
+
+Made-to-order pairs: a pair whose size is not known yet starts by waiting for its
+fitting pair; one with a confirmed size goes straight into production. The fitting
+pair, the fit result and production follow in that order, none skipped.
+"""
+
+from __future__ import annotations
+
+from ally_web.core.lifecycle import Lifecycle, moves
+from ally_web.models import EventKind as E
+from ally_web.models import MadeToOrderState as M
+from ally_web.models import OrderState as O
+from ally_web.models import ShipmentState as S
+
+__all__ = ["MADE_TO_ORDER", "ORDER", "SHIPMENT"]
+
+ORDER = Lifecycle(
+    name="order",
+    states=O,
+    initial=(O.PLACED,),
+    moves=moves([(O.PLACED, O.CANCELLED, E.CANCELLED)]),
+)
+
+_ON_THE_WAY = (S.IN_TRANSIT, S.HELD_AT_CUSTOMS, S.EXCEPTION)
+SHIPMENT = Lifecycle(
+    name="shipment",
+    states=S,
+    initial=(S.SHIPPED,),
+    moves=moves([
+        *((source, target, E(target)) for source in (S.SHIPPED, *_ON_THE_WAY) for target in _ON_THE_WAY),
+        *((source, S.OUT_FOR_DELIVERY, E.OUT_FOR_DELIVERY) for source in (S.SHIPPED, *_ON_THE_WAY)),
+        (S.OUT_FOR_DELIVERY, S.OUT_FOR_DELIVERY, E.OUT_FOR_DELIVERY),
+        *((source, S.DELIVERED, E.DELIVERED) for source in (S.SHIPPED, *_ON_THE_WAY, S.OUT_FOR_DELIVERY)),
+    ]),
+)
+
+MADE_TO_ORDER = Lifecycle(
+    name="made-to-order pair",
+    states=M,
+    initial=(M.AWAITING_FITTING_PAIR, M.IN_PRODUCTION),
+    attribute="mto_state",
+    moves=moves([
+        (M.AWAITING_FITTING_PAIR, M.FITTING_PAIR_SHIPPED, E.FITTING_PAIR_SHIPPED),
+        (M.FITTING_PAIR_SHIPPED, M.FITTING_PAIR_DELIVERED, E.FITTING_PAIR_DELIVERED),
+        (M.FITTING_PAIR_DELIVERED, M.FIT_SUBMITTED, E.FIT_SUBMITTED),
+        (M.FIT_SUBMITTED, M.FIT_SUBMITTED, E.FIT_SUBMITTED),  # answers changed before staff confirm
+        (M.FIT_SUBMITTED, M.FIT_CONFIRMED, E.FIT_CONFIRMED),
+        (M.FIT_CONFIRMED, M.IN_PRODUCTION, E.PRODUCTION_STARTED),
+        # The parcel's own events ("shipped", "delivered") tell these two.
+        (M.IN_PRODUCTION, M.SHIPPED, None),
+        (M.SHIPPED, M.DELIVERED, None),
+    ]),
+)

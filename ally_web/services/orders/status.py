@@ -1,0 +1,98 @@
+"""The status a customer sees, derived from the order's state, lines and shipments
+(never stored twice), and the same rules as SQL filters for the staff lists."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import and_, exists, not_
+from sqlalchemy.sql.elements import ColumnElement
+
+from ally_web.models import Order, OrderLine, OrderState, Shipment
+
+
+@dataclass(frozen=True)
+class OrderStatus:
+    code: str
+    label: str
+    explanation: str
+
+
+def order_status(order: Order) -> OrderStatus:
+    """What the order's lines and events add up to, in plain words."""
+    if order.state is OrderState.CANCELLED:
+        return OrderStatus("cancelled", "Cancelled", "This order was cancelled and refunded.")
+    shipments = order.shipments
+    if shipments and all(s.delivered_at for s in shipments) and all(l.shipment_id for l in order.lines):
+        return OrderStatus("delivered", "Delivered", "Everything in this order has been delivered.")
+    if shipments:
+        waiting = [l for l in order.lines if l.shipment_id is None]
+        if waiting:
+            return OrderStatus("partly_shipped", "Partly shipped", "Some pairs are on their way; the rest follow.")
+        return OrderStatus("shipped", "On its way", "Your order has shipped.")
+    if all(l.made_to_order for l in order.lines):
+        return OrderStatus("made_to_order", "Being made for you", "Your made-to-order pairs are under way.")
+    return OrderStatus("preparing", "Preparing to ship", "We're packing your order.")
+
+
+
+def _has_shipment() -> ColumnElement[bool]:
+    return exists().where(Shipment.order_id == Order.id)
+
+
+def _has_undelivered_shipment() -> ColumnElement[bool]:
+    return exists().where(Shipment.order_id == Order.id, Shipment.delivered_at.is_(None))
+
+
+def _has_unshipped_line() -> ColumnElement[bool]:
+    return exists().where(OrderLine.order_id == Order.id, OrderLine.shipment_id.is_(None))
+
+
+def _has_in_stock_line() -> ColumnElement[bool]:
+    return exists().where(OrderLine.order_id == Order.id, OrderLine.made_to_order.is_(False))
+
+
+def _has_in_stock_line_to_ship() -> ColumnElement[bool]:
+    return exists().where(
+        OrderLine.order_id == Order.id, OrderLine.made_to_order.is_(False), OrderLine.shipment_id.is_(None)
+    )
+
+
+def status_condition(code: str) -> ColumnElement[bool]:
+    """SQL for "the derived status is `code`", mirroring ``order_status`` above rule by rule."""
+    cancelled = Order.state == OrderState.CANCELLED
+    live = Order.state != OrderState.CANCELLED
+    if code == "cancelled":
+        return cancelled
+    if code == "to_fulfil":  # a work queue: in-stock pairs waiting for a box
+        return and_(live, _has_in_stock_line_to_ship())
+    if code == "delivered":
+        return and_(live, _has_shipment(), not_(_has_undelivered_shipment()), not_(_has_unshipped_line()))
+    if code == "partly_shipped":
+        return and_(live, _has_shipment(), _has_unshipped_line())
+    if code == "shipped":
+        return and_(live, _has_shipment(), not_(_has_unshipped_line()), _has_undelivered_shipment())
+    if code == "made_to_order":
+        return and_(live, not_(_has_shipment()), not_(_has_in_stock_line()))
+    if code == "preparing":
+        return and_(live, not_(_has_shipment()), _has_in_stock_line())
+    raise ValueError(f"unknown status filter {code!r}")
+
+
+# What the status select offers: value → label. "to_fulfil" is a queue, the others
+# are the derived statuses of services.orders.order_status.
+STATUS_FILTERS: dict[str, str] = {
+    "to_fulfil": "To fulfil (in-stock pairs waiting)",
+    "preparing": "Preparing to ship",
+    "made_to_order": "Being made",
+    "partly_shipped": "Partly shipped",
+    "shipped": "On its way",
+    "delivered": "Delivered",
+    "cancelled": "Cancelled",
+}
+
+
+def parse_status(raw: Any) -> str | None:
+    """A status filter from a query string; anything unknown means "all"."""
+    return raw if isinstance(raw, str) and raw in STATUS_FILTERS else None

@@ -1,0 +1,23 @@
+"""Pricing and promises: counting business days and delivery dates (``calendar``),
+shipping options (``shipping``), duties and taxes abroad (``landed_cost``) and who
+may pay in installments (``installments``)."""
+
+from ally_web.services.pricing import calendar, installments, landed_cost, shipping
+from ally_web.services.pricing.installments import InstallmentOffer, installment_offer
+from ally_web.services.pricing.shipping import (
+    ShippingOption,
+    shipping_option,
+    shipping_options,
+)
+
+__all__ = [
+    "InstallmentOffer",
+    "ShippingOption",
+    "calendar",
+    "installment_offer",
+    "installments",
+    "landed_cost",
+    "shipping",
+    "shipping_option",
+    "shipping_options",
+]
