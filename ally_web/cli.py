@@ -7,10 +7,11 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from ally_web.core.errors import DomainError
+from ally_web.core.lifecycle import Lifecycle
 from ally_web.extensions import db
 from ally_web.jobs import jobs_command
 from ally_web.models import StaffRole
-from ally_web.services.staff import auth as staff_auth
+from ally_web.services import staff as staff_auth
 
 ally = AppGroup("ally", help="ALLY store commands.")
 ally.add_command(jobs_command)
@@ -29,7 +30,8 @@ def seed_command() -> None:
 @ally.command("create-staff")
 @click.option("--email", prompt=True)
 @click.option("--name", prompt=True)
-@click.option("--role", type=click.Choice([r.value for r in StaffRole]), default=StaffRole.STYLIST.value, show_default=True)
+@click.option("--role", type=click.Choice([r.value for r in StaffRole]), default=StaffRole.STYLIST.value,
+              show_default=True)
 @click.password_option()
 def create_staff_command(email: str, name: str, role: str, password: str) -> None:
     """Create a staff account (stylist or admin)."""
@@ -52,6 +54,32 @@ def demo_info_command() -> None:
     sample = demo_order()
     if sample:
         click.echo(f"  Sample order:  #{sample[1]} for {sample[0]}")
+
+
+def all_lifecycles() -> list[Lifecycle]:
+    """Every lifecycle of the store, in the order an order lives them."""
+    from ally_web.services.checkout.states import CHECKOUT
+    from ally_web.services.orders.states import MADE_TO_ORDER, ORDER, SHIPMENT
+
+    return [CHECKOUT, ORDER, SHIPMENT, MADE_TO_ORDER]
+
+
+def lifecycles_markdown() -> str:
+    """docs/lifecycles.md as it must read (a test keeps the file in step)."""
+    header = (
+        "# Lifecycles\n\n"
+        "Every object with a lifecycle moves only through these tables (written in each\n"
+        "domain's `states.py`; `flask ally lifecycles` prints them). A row is an allowed\n"
+        "move and the timeline event it records; anything else is refused with a message\n"
+        "naming both states. A state with no row leaving it is final.\n"
+    )
+    return header + "".join(f"\n{lifecycle.table()}\n" for lifecycle in all_lifecycles())
+
+
+@ally.command("lifecycles")
+def lifecycles_command() -> None:
+    """Print every lifecycle's table of allowed moves."""
+    click.echo(lifecycles_markdown(), nl=False)
 
 
 def register_cli(app: Flask) -> None:

@@ -35,7 +35,8 @@ def _paid(params: Params) -> str:
 
 
 def _shipped(params: Params) -> str:
-    return f"{_plural(int(params.get('pairs', 0)), 'pair')} by {params.get('carrier')}, tracking {params.get('tracking_number')}."
+    pairs = _plural(int(params.get("pairs", 0)), "pair")
+    return f"{pairs} by {params.get('carrier')}, tracking {params.get('tracking_number')}."
 
 
 def _scan(params: Params) -> str:

@@ -1,6 +1,7 @@
 """Flask extensions, created unbound and bound in create_app()."""
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -36,3 +37,11 @@ migrate = Migrate(render_as_batch=True, compare_type=True)
 csrf = CSRFProtect()
 login_manager = LoginManager()
 limiter = Limiter(key_func=get_remote_address)
+
+# The base class of every model. Flask-SQLAlchemy makes `db.Model` at run time, which
+# a type checker cannot see; it sees the declarative base it is built on instead.
+if TYPE_CHECKING:
+    class Model(Base):
+        __abstract__ = True
+else:
+    Model = db.Model

@@ -51,7 +51,7 @@ def hx_redirect(location: str, status: int = 303) -> Response:
         response = make_response("", 204)
         response.headers["HX-Redirect"] = location
         return response
-    return redirect(location, status)
+    return make_response(redirect(location, status))
 
 
 def trigger(response: Response, event: str, detail: Any = None) -> Response:

@@ -27,7 +27,7 @@ from datetime import datetime, timedelta
 import click
 from flask import current_app
 from flask.cli import with_appcontext
-from sqlalchemy import or_, select, update
+from sqlalchemy import CursorResult, or_, select, update
 
 from ally_web.core import clock
 from ally_web.extensions import db
@@ -63,13 +63,20 @@ def _claimable(now: datetime):
 
 def _claim(message_id: int, now: datetime) -> bool:
     """Take the message for this run; False if someone else has it (or it is done)."""
-    result = db.session.execute(
+    result: CursorResult = db.session.execute(  # type: ignore[assignment]
         update(OutboxMessage)
         .where(OutboxMessage.id == message_id, *_claimable(now))
         .values(claimed_at=now, attempts=OutboxMessage.attempts + 1)
         .execution_options(synchronize_session=False)
     )
     return result.rowcount == 1
+
+
+def _reload(message_id: int) -> OutboxMessage:
+    """The message as the database has it now (it was claimed, so it exists)."""
+    message = db.session.get(OutboxMessage, message_id, populate_existing=True)
+    assert message is not None, "a claimed message cannot vanish"
+    return message
 
 
 def deliver_outbox(
@@ -97,7 +104,7 @@ def deliver_outbox(
         if not _claim(message_id, current()):
             db.session.rollback()
             continue
-        message = db.session.get(OutboxMessage, message_id, populate_existing=True)
+        message = _reload(message_id)
         if not message.message_id:  # a row written without enqueue_email
             message.message_id = new_message_id()
         db.session.commit()  # the claim is durable before anything leaves
@@ -106,7 +113,7 @@ def deliver_outbox(
             mailer.send(message)
         except Exception as error:  # noqa: BLE001 - any failure is recorded and retried
             db.session.rollback()
-            message = db.session.get(OutboxMessage, message_id, populate_existing=True)
+            message = _reload(message_id)
             message.last_error = f"{type(error).__name__}: {error}"[:ERROR_LIMIT]
             if message.attempts >= max_attempts:
                 message.gave_up_at = current()

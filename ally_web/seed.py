@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import date
+from typing import Any
 
 from flask import current_app
 from sqlalchemy import select
@@ -27,7 +28,7 @@ COLOURS = {
     "silver": ("Silver Metallic", "#b8bcc2"),
 }
 
-STYLES = [
+STYLES: list[dict[str, Any]] = [
     dict(
         slug="classic-pump",
         name="The Classic Pump",
@@ -194,12 +195,12 @@ DEMO_KNOWN_SIZES = {"grace.lee@example.com": ("Grace Lee", 15, "N")}
 
 
 def _demo_variant(style: str, colour: str, size_halves: int, width: str) -> Variant:
-    return db.session.scalar(
+    return db.session.scalars(
         select(Variant).join(Colour).join(Style).where(
             Style.slug == style, Colour.slug == colour,
             Variant.size_halves == size_halves, Variant.width == width,
         )
-    )
+    ).one()
 
 
 def seed_orders() -> int:
@@ -239,8 +240,11 @@ def seed_orders() -> int:
                                       payment_mode="card")
         started, _ = checkout.start_checkout(cart_service.load_cart(store), data, gateway,
                                              return_url="/checkout/return", cancel_url="/checkout/return")
-        sandbox_authorize(sandbox_session(started.payment_session), "4242424242424242")
-        order = checkout.complete_checkout(started.payment_session, gateway)
+        session_id = started.payment_session or ""
+        payment = sandbox_session(session_id)
+        assert payment is not None, "the sandbox just opened this session"
+        sandbox_authorize(payment, "4242424242424242")
+        order = checkout.complete_checkout(session_id, gateway)
         added += 1
         if outcome in ("shipped", "delivered"):
             carrier, number = DEMO_TRACKING[email]

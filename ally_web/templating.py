@@ -25,9 +25,8 @@ def register_template_helpers(app: Flask) -> None:
     app.add_template_filter(event_text)
     app.add_template_filter(event_title)
     app.add_template_filter(event_detail)
-    app.add_template_global(policy, "policy")
-    app.add_template_global(f"vendor/htmx-{HTMX_VERSION}.min.js", "htmx_path")
+    app.jinja_env.globals.update(policy=policy, htmx_path=f"vendor/htmx-{HTMX_VERSION}.min.js")
 
-    from ally_web.services.cart.session_cart import cart_count
+    from ally_web.services.cart import cart_count
 
     app.add_template_global(cart_count)

@@ -44,7 +44,7 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -255,7 +255,7 @@ class Servers:
             return "(no log)"
 
     def close(self) -> None:
-        for name, proc in self.procs.items():
+        for proc in self.procs.values():
             if proc.poll() is not None:
                 continue
             try:
@@ -263,7 +263,7 @@ class Servers:
             except ProcessLookupError:
                 continue
         deadline = time.monotonic() + 10
-        for name, proc in self.procs.items():
+        for proc in self.procs.values():
             try:
                 proc.wait(timeout=max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
@@ -479,7 +479,7 @@ def run_lighthouse(base_url: str, pages: dict[str, str], workdir: Path) -> dict:
         cats = data.get("categories", {})
         audits = data.get("audits", {})
 
-        def score(key: str) -> int | None:
+        def score(key: str, cats: dict = cats) -> int | None:
             value = cats.get(key, {}).get("score")
             return None if value is None else round(value * 100)
 
@@ -530,7 +530,8 @@ def print_table(rows: list[dict], args) -> None:
         ])
     widths = [max(len(h), *(len(r[i]) for r in table)) for i, h in enumerate(headers)]
     line = lambda cells: "  ".join(  # noqa: E731
-        c.ljust(w) if i in (0, len(cells) - 1) else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths)))
+        c.ljust(w) if i in (0, len(cells) - 1) else c.rjust(w)
+        for i, (c, w) in enumerate(zip(cells, widths, strict=True)))
     print()
     print(f"wrk: {THREADS} threads, {args.connections} connections, {args.runs} x {args.seconds:g} s "
           f"(after {WARMUP_SECONDS} s warm-up), medians; gunicorn: {args.workers} sync workers")
@@ -629,7 +630,7 @@ def main(argv: list[str] | None = None) -> int:
     except BenchError as error:
         log(f"benchmark failed: {error}")
         return 1
-    started = datetime.now(timezone.utc)
+    started = datetime.now(UTC)
     machine = machine_info(wrk)
     load, cpus = (machine["loadavg_at_start"] or [0])[0], machine["nproc"] or 1
     if load > 0.5 * cpus:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 from datetime import datetime
-from functools import lru_cache
+from functools import cache
 from types import TracebackType
 from zoneinfo import ZoneInfo
 
@@ -19,7 +19,7 @@ __all__ = ["STORE_TIMEZONE", "freeze", "now", "store_tz", "to_store_time", "unfr
 STORE_TIMEZONE = "America/New_York"
 
 
-@lru_cache(maxsize=None)
+@cache
 def store_tz() -> ZoneInfo:
     """The store's time zone; every customer-facing date is a New York date."""
     return ZoneInfo(STORE_TIMEZONE)

@@ -7,10 +7,10 @@ from datetime import date
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ally_web.extensions import db
+from ally_web.extensions import Model
 
 
-class Style(db.Model):
+class Style(Model):
     __tablename__ = "styles"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -34,7 +34,7 @@ class Style(db.Model):
     __table_args__ = (CheckConstraint("price_cents >= 0", name="price_not_negative"),)
 
 
-class Colour(db.Model):
+class Colour(Model):
     __tablename__ = "colours"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -55,7 +55,7 @@ class Colour(db.Model):
     __table_args__ = (UniqueConstraint("style_id", "slug", name="style_colour"),)
 
 
-class Variant(db.Model):
+class Variant(Model):
     """One buyable pair: a colour in a US size and a width."""
 
     __tablename__ = "variants"
@@ -90,7 +90,7 @@ class Variant(db.Model):
         return self.stock > 0
 
 
-class LeadTimeNotice(db.Model):
+class LeadTimeNotice(Model):
     """Extra made-to-order days while the factory is slower (e.g. Lunar New Year)."""
 
     __tablename__ = "lead_time_notices"

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ally_web.core.actors import Actor, ActorKind
 from ally_web.db_types import enum_column
-from ally_web.extensions import db
+from ally_web.extensions import Model
 
 
 class CheckoutStatus(enum.StrEnum):
@@ -131,7 +131,7 @@ class MoneyMixin:
     quote: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
 
-class Checkout(AddressMixin, MoneyMixin, db.Model):
+class Checkout(AddressMixin, MoneyMixin, Model):
     """What the shopper typed and was quoted, kept while they pay on the provider's
     page: a declined card comes back to a filled-in form, and the order is placed
     from exactly what was shown."""
@@ -155,7 +155,7 @@ class Checkout(AddressMixin, MoneyMixin, db.Model):
     order: Mapped[Order | None] = relationship(back_populates="checkout")
 
 
-class Order(AddressMixin, MoneyMixin, db.Model):
+class Order(AddressMixin, MoneyMixin, Model):
     __tablename__ = "orders"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -181,9 +181,12 @@ class Order(AddressMixin, MoneyMixin, db.Model):
     state: Mapped[OrderState] = mapped_column(enum_column(OrderState, "order_state"), default=OrderState.PLACED)
 
     checkout: Mapped[Checkout] = relationship(back_populates="order")
-    lines: Mapped[list[OrderLine]] = relationship(back_populates="order", order_by="OrderLine.id", cascade="all, delete-orphan")
-    events: Mapped[list[OrderEvent]] = relationship(back_populates="order", order_by="(OrderEvent.at, OrderEvent.id)", cascade="all, delete-orphan")
-    shipments: Mapped[list[Shipment]] = relationship(back_populates="order", order_by="Shipment.id", cascade="all, delete-orphan")
+    lines: Mapped[list[OrderLine]] = relationship(
+        back_populates="order", order_by="OrderLine.id", cascade="all, delete-orphan")
+    events: Mapped[list[OrderEvent]] = relationship(
+        back_populates="order", order_by="(OrderEvent.at, OrderEvent.id)", cascade="all, delete-orphan")
+    shipments: Mapped[list[Shipment]] = relationship(
+        back_populates="order", order_by="Shipment.id", cascade="all, delete-orphan")
 
     @property
     def international(self) -> bool:
@@ -201,7 +204,7 @@ class Order(AddressMixin, MoneyMixin, db.Model):
         return next((e.at for e in reversed(self.events) if e.kind is EventKind.CANCELLED), None)
 
 
-class OrderLine(db.Model):
+class OrderLine(Model):
     __tablename__ = "order_lines"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -246,7 +249,7 @@ class OrderLine(db.Model):
         return self.unit_price_cents * self.quantity
 
 
-class Shipment(db.Model):
+class Shipment(Model):
     __tablename__ = "shipments"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -266,7 +269,7 @@ class Shipment(db.Model):
     )
 
 
-class ShipmentScan(ActorMixin, db.Model):
+class ShipmentScan(ActorMixin, Model):
     """A carrier scan, from staff or the tracking webhook. The shipment's state is
     derived from these; scans arriving late or twice never move it backwards."""
 
@@ -284,7 +287,7 @@ class ShipmentScan(ActorMixin, db.Model):
     shipment: Mapped[Shipment] = relationship(back_populates="scans")
 
 
-class OrderEvent(ActorMixin, db.Model):
+class OrderEvent(ActorMixin, Model):
     """One entry of the order's timeline: a kind, its parameters (JSON), who and when.
 
     No words are stored: pages and emails word the event when they show it, so the

@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ally_web.extensions import db
+from ally_web.extensions import Model
 
 
 class OutboxStatus(enum.StrEnum):
@@ -19,7 +19,7 @@ class OutboxStatus(enum.StrEnum):
     GAVE_UP = "gave up"  # too many failed attempts; nothing retries it
 
 
-class OutboxMessage(db.Model):
+class OutboxMessage(Model):
     __tablename__ = "outbox_messages"
     __table_args__ = (
         # What the sender scans: unsent messages it has not given up on.

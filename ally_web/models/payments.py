@@ -16,7 +16,7 @@ from sqlalchemy import JSON, CheckConstraint, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ally_web.core import clock
-from ally_web.extensions import db
+from ally_web.extensions import Model
 
 
 def new_session_id() -> str:
@@ -24,7 +24,7 @@ def new_session_id() -> str:
     return secrets.token_urlsafe(24)
 
 
-class SandboxPayment(db.Model):
+class SandboxPayment(Model):
     """One hosted payment session and, once paid, the payment it became."""
 
     __tablename__ = "sandbox_payments"
@@ -62,7 +62,7 @@ class SandboxPayment(db.Model):
         return f"<SandboxPayment {self.session_id[:6]}… {self.status} {self.amount_cents}>"
 
 
-class SandboxIdempotencyKey(db.Model):
+class SandboxIdempotencyKey(Model):
     """A gateway call already answered: repeating its key returns ``result`` unchanged."""
 
     __tablename__ = "sandbox_idempotency_keys"

@@ -9,7 +9,7 @@ from sqlalchemy import Enum, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from ally_web.extensions import db
+from ally_web.extensions import Model
 
 
 class StaffRole(enum.StrEnum):
@@ -17,7 +17,7 @@ class StaffRole(enum.StrEnum):
     ADMIN = "admin"  # also manages staff, refunds and lead-time notices
 
 
-class Staff(db.Model):
+class Staff(Model):
     __tablename__ = "staff"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -43,7 +43,7 @@ class Staff(db.Model):
         return self.role == StaffRole.ADMIN
 
 
-class StaffSession(db.Model):
+class StaffSession(Model):
     """A signed-in browser. The cookie holds only a random token whose hash is here.
 
     Signing out marks the row ended, so a copy of the cookie stops working: the

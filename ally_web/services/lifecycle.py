@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import inspect, update
+from sqlalchemy import CursorResult, inspect, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ally_web.core import clock
@@ -46,7 +46,7 @@ def transition(subject: Any, lifecycle: Lifecycle, target: Any, *, actor: Actor,
     state = inspect(subject)
     if state.persistent:
         model = type(subject)
-        moved = db.session.execute(
+        moved: CursorResult = db.session.execute(  # type: ignore[assignment]
             update(model)
             .where(model.id == subject.id, getattr(model, attribute) == source)
             .values({attribute: target})

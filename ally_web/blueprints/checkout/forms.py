@@ -2,13 +2,13 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, SelectField, StringField
 from wtforms.validators import Length
 
-from ally_web.services.pricing import shipping
+from ally_web.services.pricing import country_choices as countries_we_ship_to
 
 OTHER_COUNTRY = "other"
 
 
 def country_choices() -> list[tuple[str, str]]:
-    return [*shipping.country_choices(), (OTHER_COUNTRY, "Another country…")]
+    return [*countries_we_ship_to(), (OTHER_COUNTRY, "Another country…")]
 
 
 class CheckoutForm(FlaskForm):

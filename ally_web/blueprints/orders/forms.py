@@ -7,4 +7,6 @@ class LookupForm(FlaskForm):
     email = EmailField("Email used for the order", validators=[
         InputRequired("Please enter the email you ordered with."), Length(max=254)])
     number = StringField("Order number", validators=[
-        InputRequired("Please enter your order number."), Length(max=40, message="That is longer than an order number.")])
+        InputRequired("Please enter your order number."),
+        Length(max=40, message="That is longer than an order number."),
+    ])

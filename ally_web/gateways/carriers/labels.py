@@ -186,7 +186,7 @@ def _wrap(text: str, font: str, size: float, width: float, max_lines: int) -> li
     def fits(candidate: str) -> bool:
         return stringWidth(candidate, font, size) <= width
 
-    words, lines = text.split(" "), []
+    words, lines = text.split(" "), list[str]()
     while words and len(lines) < max_lines - 1:
         line = words.pop(0)
         if not fits(line):

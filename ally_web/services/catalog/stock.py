@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import update
+from sqlalchemy import CursorResult, update
 
 from ally_web.extensions import db
 from ally_web.models import Variant
@@ -28,7 +28,7 @@ def take_stock(pairs: Pairs) -> tuple[list[tuple[int, int]], int | None]:
     the first shortage puts back what it took and returns ([], the short variant's id)."""
     taken: list[tuple[int, int]] = []
     for variant_id, quantity in pairs:
-        result = db.session.execute(
+        result: CursorResult = db.session.execute(  # type: ignore[assignment]
             update(Variant)
             .where(Variant.id == variant_id, Variant.stock >= quantity)
             .values(stock=Variant.stock - quantity)

@@ -186,6 +186,7 @@ def start_checkout(cart: Cart, data: CheckoutInput, gateway: PaymentGateway,
                 errors["confirms_us_residence"] = "Installments need you to live in the United States."
     if errors:
         raise CheckoutInvalid(errors)
+    assert quote is not None  # no quote means a country error above
 
     moment = clock.now()
     if existing is not None and existing.status is CheckoutStatus.PLACING:
@@ -299,6 +300,8 @@ def complete_checkout(session_id: str, gateway: PaymentGateway, actor: Actor = C
         return _fail(checkout, FAILURE_MESSAGES.get(result.failure_code or "", FAILURE_MESSAGES["card_declined"]))
     if result.status not in ("authorized", "captured"):
         raise PaymentFailed("Your payment is not finished yet. Please complete it on the payment page.")
+    if result.payment_ref is None:
+        raise PaymentFailed("Your payment is not finished yet. Please complete it on the payment page.")
     # Keys name the payment, not only the checkout: one checkout may see several attempts.
     keys = f"checkout:{checkout.token}:{result.payment_ref}"
     if result.amount_cents != checkout.total_cents or result.mode != checkout.payment_mode:
@@ -324,7 +327,7 @@ def complete_checkout(session_id: str, gateway: PaymentGateway, actor: Actor = C
         (line["variant_id"], line["quantity"]) for line in checkout.lines if not line["made_to_order"]
     )
     if sold_out_id is not None:
-        sold_out = db.session.get(Variant, sold_out_id)
+        sold_out = db.session.get_one(Variant, sold_out_id)
         _release(gateway, result.payment_ref, f"{keys}:void")
         return _fail(checkout, (
             f"Sorry: the last {sold_out.colour.style.name} in {sold_out.colour.name}, size "
@@ -398,7 +401,8 @@ def _place_order(checkout: Checkout, result, option: ShippingOption, actor: Acto
     return order
 
 
-def refund_after_failed_commit(gateway: PaymentGateway, checkout_token: str, payment_ref: str, amount_cents: int) -> None:
+def refund_after_failed_commit(gateway: PaymentGateway, checkout_token: str, payment_ref: str,
+                               amount_cents: int) -> None:
     """Give the money back when the order could not be saved after a capture."""
     gateway.refund(payment_ref, amount_cents, idempotency_key=f"checkout:{checkout_token}:refund")
 

@@ -12,4 +12,13 @@ from ally_web.services.notifications.outbox import (
     new_message_id,
 )
 
-__all__ = ["DEFAULT_MAIL_FROM", "DEFAULT_MAX_ATTEMPTS", "max_attempts", "enqueue_email", "get_message", "list_outbox", "mail_from", "new_message_id"]
+__all__ = [
+    "DEFAULT_MAIL_FROM",
+    "DEFAULT_MAX_ATTEMPTS",
+    "enqueue_email",
+    "get_message",
+    "list_outbox",
+    "mail_from",
+    "max_attempts",
+    "new_message_id",
+]

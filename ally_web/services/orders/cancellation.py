@@ -64,7 +64,9 @@ def cancel_order(order: Order, actor: Actor, reason: str) -> None:
     record_event(order, EventKind.REFUNDED, actor, amount_cents=order.total_cents, card_brand=order.card_brand,
                  card_last4=order.card_last4, provider_status=result.status)
     db.session.flush()
-    card = f"{order.card_brand.capitalize() or 'card'} ending {order.card_last4}" if order.card_last4 else "the original payment"
+    card = "the original payment"
+    if order.card_last4:
+        card = f"{order.card_brand.capitalize() or 'card'} ending {order.card_last4}"
     enqueue_email(
         to=order.email, subject=f"Your ALLY order #{order.number} is cancelled",
         template="order_cancelled", kind="order_cancelled", order_id=order.id,

@@ -8,7 +8,7 @@ anything is changed.
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 
 from ally_web.core import clock
 from ally_web.core.actors import Actor
@@ -57,7 +57,7 @@ def _hold_uncancelled(order: Order) -> None:
     """Lock the order's row while it is still not cancelled, so a cancel and a
     shipment (or two cancels) racing each other cannot both go through: the second
     waits for the first to commit, then finds the order changed."""
-    held = db.session.execute(
+    held: CursorResult = db.session.execute(  # type: ignore[assignment]
         update(Order).where(Order.id == order.id, Order.state == OrderState.PLACED).values(state=OrderState.PLACED)
     )
     if held.rowcount != 1:

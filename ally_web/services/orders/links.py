@@ -74,7 +74,7 @@ def order_from_link(link: str) -> Order | None:
         return None
     longest = max(_max_age(EMAIL), _max_age(LOOKUP))
     try:
-        payload, signed_at = _serializer().loads(link, max_age=longest.total_seconds(), return_timestamp=True)
+        payload, signed_at = _serializer().loads(link, max_age=int(longest.total_seconds()), return_timestamp=True)
     except SignatureExpired:
         raise LinkExpired from None
     except BadSignature:

@@ -50,7 +50,7 @@ def _query_condition(query: str) -> ColumnElement[bool] | None:
     query = (query or "").strip()[:MAX_QUERY_LENGTH]
     if not query:
         return None
-    conditions = []
+    conditions: list[ColumnElement[bool]] = []
     email = canonical_email(query)
     conditions.append(Order.email_canonical.like(_like_prefix(email), escape="\\"))
     if "@" not in query:
@@ -71,7 +71,7 @@ def search_orders(query: str, status: str | None, page: int, per_page: int = PER
     Five statements per page (the count, the page, then its lines, events and
     shipments by selectinload), whatever the number of orders. `page` is clamped to 1..pages.
     """
-    conditions = []
+    conditions: list[ColumnElement[bool]] = []
     match = _query_condition(query)
     if match is not None:
         conditions.append(match)

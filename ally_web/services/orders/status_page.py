@@ -51,8 +51,11 @@ def _return_action(order: Order, today) -> Action:
     closes = calendar.return_window_closes_at(clock.to_store_time(max(delivered)).date())
     days_left = (closes.date() - today).days
     if days_left < 0:
-        return Action(title, f"The {policy.RETURN_WINDOW_DAYS}-day return window closed on {long_day(closes.date())}.", False)
-    when = "today is the last day" if days_left == 0 else f"{days_left} day{'s' if days_left != 1 else ''} left, until {long_day(closes.date())}"
+        closed = f"The {policy.RETURN_WINDOW_DAYS}-day return window closed on {long_day(closes.date())}."
+        return Action(title, closed, False)
+    when = "today is the last day"
+    if days_left:
+        when = f"{days_left} day{'s' if days_left != 1 else ''} left, until {long_day(closes.date())}"
     return Action(title, f"Unworn pairs can be returned or exchanged: {when}. Online requests are opening soon; "
                          f"for now write to {policy.CONTACT_EMAIL} with your order number.", True)
 

@@ -4,16 +4,13 @@ may pay in installments (``installments``)."""
 
 from ally_web.services.pricing import calendar, installments, landed_cost, shipping
 from ally_web.services.pricing.installments import InstallmentOffer, installment_offer
-from ally_web.services.pricing.shipping import (
-    ShippingOption,
-    shipping_option,
-    shipping_options,
-)
+from ally_web.services.pricing.shipping import ShippingOption, country_choices, shipping_option, shipping_options
 
 __all__ = [
     "InstallmentOffer",
     "ShippingOption",
     "calendar",
+    "country_choices",
     "installment_offer",
     "installments",
     "landed_cost",
