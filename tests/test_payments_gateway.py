@@ -16,15 +16,12 @@ from ally_web.gateways.payments import (
     PaymentError,
     PaymentGateway,
     PaymentResult,
-    SandboxGateway,
     get_gateway,
     installment_schedule,
-    luhn_valid,
-    sign_webhook,
-    verify_webhook,
-    webhook_body,
-    with_session_param,
 )
+from ally_web.gateways.payments.cards import luhn_valid
+from ally_web.gateways.payments.sandbox import SandboxGateway, with_session_param
+from ally_web.gateways.payments.webhooks import sign_webhook, verify_webhook, webhook_body
 from ally_web.models.payments import SandboxIdempotencyKey, SandboxPayment
 from tests.conftest import running_app
 

@@ -14,7 +14,7 @@ from sqlalchemy import select
 import ally_web.models.payments  # noqa: F401  (the sandbox tables, for create_all)
 from ally_web.core import clock
 from ally_web.extensions import db
-from ally_web.gateways.payments import SandboxGateway
+from ally_web.gateways.payments.sandbox import SandboxGateway
 from ally_web.models.payments import SandboxPayment
 from tests.conftest import csrf_from, running_app
 

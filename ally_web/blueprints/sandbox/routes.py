@@ -29,9 +29,9 @@ from ally_web.blueprints.sandbox import bp
 from ally_web.blueprints.sandbox.forms import CancelForm, PayForm
 from ally_web.core import clock
 from ally_web.extensions import db
-from ally_web.gateways.payments import (
-    TEST_CARDS,
-    installment_schedule,
+from ally_web.gateways.payments import installment_schedule
+from ally_web.gateways.payments.cards import TEST_CARDS
+from ally_web.gateways.payments.sandbox import (
     sandbox_authorize,
     sandbox_cancel,
     sandbox_session,

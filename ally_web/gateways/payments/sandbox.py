@@ -1,41 +1,18 @@
-"""Payments: the gateway interface the shop talks to, and the sandbox provider.
+"""The sandbox provider: payments kept in the database, a hosted page served by the app.
 
-The shop never sees a card. Paying goes like this:
-
-1. the shop calls ``create_session`` and sends the shopper to ``HostedSession.url``,
-   the provider's hosted payment page;
-2. the shopper pays (or cancels) there; the provider sends them back to the shop's
-   ``return_url`` (or ``cancel_url``) with ``?session=<id>`` appended;
-3. the shop asks the provider, server-side, what happened (``retrieve``) and never
-   trusts the query string; a signed webhook (``verify_webhook``) may arrive too,
-   and leads to the same ``retrieve``;
-4. the shop captures the authorization once the order is saved, and may later void
-   an uncaptured authorization or refund a capture.
-
-Every call that changes money carries an idempotency key: repeating a key returns the
-first answer and changes nothing. A key used again with different parameters is an
-error (``idempotency_key_reused``), as with real processors.
-
-The default provider, ``SandboxGateway``, keeps its payments in the database
-(``models/payments.py``) and serves its own hosted page (``blueprints/sandbox``). It
-is for development and tests only; the production configuration refuses it.
-
-Not yet here (they come with the at-home trial): saving a card in "setup" mode on the
-hosted page, charging a saved card off-session, and authorization expiry (a hold
-lapses after about 7 days). They will be added to ``PaymentGateway`` and to the
-sandbox together.
+It plays a real processor's part for development and tests (the production
+configuration refuses it): its payments live in ``models/payments.py``, its hosted
+page is ``blueprints/sandbox``, and the test card typed there decides what happens
+(``cards.TEST_CARDS``).
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import re
 import secrets
-from dataclasses import asdict, dataclass, fields
-from datetime import date, timedelta
-from typing import Any, Literal, Protocol, runtime_checkable
+from dataclasses import asdict
+from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from flask import current_app, has_request_context, url_for
@@ -44,215 +21,20 @@ from sqlalchemy import select
 from ally_web import policy
 from ally_web.core import clock
 from ally_web.extensions import db
+from ally_web.gateways.payments import MODES, HostedSession, PaymentError, PaymentResult
+from ally_web.gateways.payments.cards import TEST_CARDS, card_brand, luhn_valid
 from ally_web.models.payments import SandboxIdempotencyKey, SandboxPayment
 
 __all__ = [
-    "FAILURE_MESSAGES",
-    "HostedSession",
-    "Installment",
-    "PaymentError",
-    "PaymentGateway",
-    "PaymentResult",
-    "SESSION_COMPLETED",
-    "SIGNATURE_HEADER",
     "SandboxGateway",
-    "TEST_CARDS",
-    "card_brand",
-    "get_gateway",
-    "installment_schedule",
-    "luhn_valid",
     "sandbox_authorize",
     "sandbox_cancel",
     "sandbox_session",
-    "sign_webhook",
-    "verify_webhook",
-    "webhook_body",
     "with_session_param",
 ]
 
-PaymentStatus = Literal["open", "authorized", "captured", "failed", "voided", "refunded", "cancelled"]
-FailureCode = Literal["card_declined", "insufficient_funds", "expired_card", "cancelled_by_shopper"]
-MODES = ("card", "installments")
-
-# What the shopper reads when a payment did not go through, in the shop's words.
-FAILURE_MESSAGES: dict[str, str] = {
-    "card_declined": "Your card was declined. Please try another card or contact your bank.",
-    "insufficient_funds": (
-        "Your card was declined for insufficient funds. Nothing was charged; please try "
-        "another card."
-    ),
-    "expired_card": (
-        "Your bank says this card has expired. Nothing was charged; please try another card."
-    ),
-    "cancelled_by_shopper": "You left the payment page before paying; nothing was charged.",
-}
-
-
-# --- What the gateway answers -------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class HostedSession:
-    """A payment page opened on the provider: send the shopper to ``url``."""
-
-    id: str
-    url: str
-
-
-@dataclass(frozen=True)
-class PaymentResult:
-    """The provider's account of one session and the payment it became."""
-
-    session_id: str
-    status: PaymentStatus
-    payment_ref: str | None = None
-    failure_code: FailureCode | None = None
-    card_brand: str | None = None
-    card_last4: str | None = None
-    card_funding: str | None = None  # credit, debit, prepaid
-    amount_cents: int = 0
-    mode: str = "card"  # card, installments
-    captured_cents: int = 0
-    refunded_cents: int = 0
-
-    @property
-    def failure_message(self) -> str | None:
-        """The sentence to show the shopper, or None when nothing failed."""
-        if self.failure_code is None:
-            return None
-        return FAILURE_MESSAGES.get(self.failure_code, FAILURE_MESSAGES["card_declined"])
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> PaymentResult:
-        names = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in names})
-
-
-class PaymentError(Exception):
-    """The gateway refused the call itself (not a declined card: that is a result).
-
-    ``code`` is one of: ``invalid_request``, ``invalid_amount``, ``no_such_session``,
-    ``no_such_payment``, ``invalid_state`` (e.g. capturing a failed payment),
-    ``amount_too_large`` (capture beyond the authorization, refund beyond the
-    capture), ``session_used`` and ``idempotency_key_reused``.
-    """
-
-    def __init__(self, code: str, message: str):
-        super().__init__(message)
-        self.code = code
-        self.message = message
-
-
-@runtime_checkable
-class PaymentGateway(Protocol):
-    """What the shop needs from a payment provider.
-
-    Every method flushes and never commits: the caller commits once, together with
-    its own changes. (Still to come for the trial: save a card on the hosted page and
-    charge it off-session.)
-    """
-
-    name: str
-
-    def create_session(self, *, amount_cents: int, currency: str, mode: str, description: str,
-                       return_url: str, cancel_url: str, idempotency_key: str,
-                       metadata: dict[str, Any]) -> HostedSession: ...
-
-    def retrieve(self, session_id: str) -> PaymentResult: ...
-
-    def capture(self, payment_ref: str, amount_cents: int, *, idempotency_key: str) -> PaymentResult: ...
-
-    def void(self, payment_ref: str, *, idempotency_key: str) -> PaymentResult: ...
-
-    def refund(self, payment_ref: str, amount_cents: int, *, idempotency_key: str) -> PaymentResult: ...
-
-
-def get_gateway() -> PaymentGateway:
-    """The provider named by ``PAYMENTS_PROVIDER`` (default ``"sandbox"``).
-
-    A real processor plugs in here: a ``StripeGateway`` implementing the same
-    protocol (Checkout Sessions for the hosted page, PaymentIntents with
-    ``capture_method=manual`` for authorize/capture/void, Refunds, the
-    ``Idempotency-Key`` header on every call, and Stripe's webhook signature, which
-    has the same ``t=…,v1=…`` shape as ``sign_webhook``) registered under
-    ``"stripe"`` in ``_PROVIDERS``.
-    """
-    name = current_app.config.get("PAYMENTS_PROVIDER", "sandbox")
-    factory = _PROVIDERS.get(name)
-    if factory is None:
-        raise RuntimeError(
-            f"Unknown PAYMENTS_PROVIDER {name!r}; expected one of: {', '.join(sorted(_PROVIDERS))}."
-        )
-    return factory()
-
-
-# --- The sandbox provider -----------------------------------------------------------
-
-# The sandbox's test cards: number → (failure code or None for success, brand, funding).
-# Any other number that passes the Luhn check is declined.
-TEST_CARDS: dict[str, tuple[str | None, str, str]] = {
-    "4242424242424242": (None, "visa", "credit"),
-    "4000056655665556": (None, "visa", "debit"),
-    "5105105105105100": (None, "mastercard", "prepaid"),
-    "4000000000000002": ("card_declined", "visa", "credit"),
-    "4000000000009995": ("insufficient_funds", "visa", "credit"),
-    "4000000000000069": ("expired_card", "visa", "credit"),
-}
-
 _SESSION_ID = re.compile(r"[A-Za-z0-9_-]{16,64}")
 _CURRENCY = re.compile(r"[A-Z]{3}")
-
-
-def luhn_valid(digits: str) -> bool:
-    """The Luhn checksum every card number carries (catches most typos)."""
-    if not digits or not digits.isascii() or not digits.isdigit():
-        return False
-    total = 0
-    for index, char in enumerate(reversed(digits)):
-        value = int(char)
-        if index % 2 == 1:
-            value *= 2
-            if value > 9:
-                value -= 9
-        total += value
-    return total % 10 == 0
-
-
-def card_brand(digits: str) -> str:
-    """The card network, from the number's first digits."""
-    if digits.startswith("4"):
-        return "visa"
-    if digits[:2] in {"51", "52", "53", "54", "55"} or (len(digits) >= 4 and 2221 <= int(digits[:4]) <= 2720):
-        return "mastercard"
-    if digits[:2] in {"34", "37"}:
-        return "amex"
-    if digits.startswith("6011") or digits.startswith("65"):
-        return "discover"
-    return "unknown"
-
-
-@dataclass(frozen=True)
-class Installment:
-    due_on: date
-    amount_cents: int
-
-
-def installment_schedule(amount_cents: int, start: date) -> list[Installment]:
-    """Split ``amount_cents`` into ``policy.INSTALLMENT_COUNT`` payments, one every
-    ``policy.INSTALLMENT_INTERVAL_WEEKS`` weeks from ``start``; the odd cents go first,
-    so the payments always add up to exactly the amount."""
-    count = policy.INSTALLMENT_COUNT
-    base, remainder = divmod(amount_cents, count)
-    return [
-        Installment(
-            due_on=start + timedelta(weeks=policy.INSTALLMENT_INTERVAL_WEEKS * i),
-            amount_cents=base + (remainder if i == 0 else 0),
-        )
-        for i in range(count)
-    ]
 
 
 def with_session_param(url: str, session_id: str) -> str:
@@ -506,70 +288,3 @@ class SandboxGateway:
         result = _result(payment)
         self._remember(idempotency_key, "refund", request, result.to_dict())
         return result
-
-
-_PROVIDERS = {"sandbox": SandboxGateway}
-
-
-# --- Webhooks -----------------------------------------------------------------------
-
-SIGNATURE_HEADER = "Sandbox-Signature"
-# The event sent when a hosted page was paid, declined or cancelled (Stripe's name).
-SESSION_COMPLETED = "checkout.session.completed"
-_TIMESTAMP = re.compile(r"[0-9]{1,12}")
-_HEX_SHA256 = re.compile(r"[0-9a-f]{64}")
-
-
-def _signature(body: bytes, secret: str, timestamp: int) -> str:
-    return hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
-
-
-def sign_webhook(body: bytes, secret: str, timestamp: int) -> str:
-    """The signature header for ``body``: ``t=<timestamp>,v1=<hex HMAC-SHA256>`` of
-    ``"<timestamp>." + body`` (the timestamp is signed too, so it cannot be replayed
-    with a fresh one)."""
-    if not secret:
-        raise ValueError("A webhook secret is required.")
-    return f"t={int(timestamp)},v1={_signature(body, secret, int(timestamp))}"
-
-
-def verify_webhook(body: bytes, header: str | None, secret: str, now_ts: int, tolerance: int = 300) -> bool:
-    """True only if ``header`` signs ``body`` with ``secret`` within ``tolerance``
-    seconds of ``now_ts``. Malformed headers, stale (or far-future) timestamps, a
-    wrong secret and a changed body all give False; comparison is constant-time.
-    Several ``v1`` values are accepted (a secret being rotated)."""
-    if not secret or not isinstance(body, bytes) or not isinstance(header, str) or len(header) > 2000:
-        return False
-    timestamp: int | None = None
-    candidates: list[str] = []
-    for item in header.split(","):
-        key, sep, value = item.strip().partition("=")
-        if not sep:
-            return False
-        if key == "t":
-            if timestamp is not None or not _TIMESTAMP.fullmatch(value):
-                return False
-            timestamp = int(value)
-        elif key == "v1":
-            if not _HEX_SHA256.fullmatch(value):
-                return False
-            candidates.append(value)
-    if timestamp is None or not candidates:
-        return False
-    if abs(int(now_ts) - timestamp) > tolerance:
-        return False
-    expected = _signature(body, secret, timestamp)
-    matched = False
-    for candidate in candidates:  # no early exit: every candidate is compared
-        matched |= hmac.compare_digest(expected, candidate)
-    return matched
-
-
-def webhook_body(result: PaymentResult, event_type: str = SESSION_COMPLETED) -> bytes:
-    """A webhook's JSON body: ``{"type", "session_id", "data": <PaymentResult>}``
-    (``data.session_id`` too). The receiver should take only the session id from it
-    and ``retrieve`` the payment, rather than trust the rest."""
-    return json.dumps(
-        {"type": event_type, "session_id": result.session_id, "data": result.to_dict()},
-        separators=(",", ":"), sort_keys=True,
-    ).encode()
