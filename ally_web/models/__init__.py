@@ -11,7 +11,7 @@ from ally_web.models.orders import (
     ShipmentScan,
 )
 from ally_web.models.outbox import OutboxMessage, OutboxStatus
-from ally_web.models.payments import SandboxIdempotencyKey, SandboxPayment
+from ally_web.models.payments import SandboxIdempotencyKey, SandboxPayment, SandboxPaymentMethod
 from ally_web.models.staff import Staff, StaffRole, StaffSession
 
 __all__ = [
@@ -26,6 +26,7 @@ __all__ = [
     "OrderLine",
     "SandboxIdempotencyKey",
     "SandboxPayment",
+    "SandboxPaymentMethod",
     "Shipment",
     "ShipmentScan",
     "Staff",

@@ -29,11 +29,12 @@ from ally_web.blueprints.sandbox import bp
 from ally_web.blueprints.sandbox.forms import CancelForm, PayForm
 from ally_web.core import clock
 from ally_web.extensions import db
-from ally_web.gateways.payments import installment_schedule
+from ally_web.gateways.payments import HOLD_DAYS, installment_schedule
 from ally_web.gateways.payments.cards import TEST_CARDS
 from ally_web.gateways.payments.sandbox import (
     sandbox_authorize,
     sandbox_cancel,
+    sandbox_save_card,
     sandbox_session,
     with_session_param,
 )
@@ -55,7 +56,8 @@ def never_cache(response):
 
 def _load(session_id: str, for_update: bool = False) -> SandboxPayment:
     payment = sandbox_session(session_id, for_update=for_update)
-    if payment is None:
+    # Holds and charges on a saved card were made without the shopper: no page.
+    if payment is None or payment.off_session:
         abort(404)
     return payment
 
@@ -66,7 +68,7 @@ def _page(payment: SandboxPayment, form: PayForm, status: int = 200):
         schedule = installment_schedule(payment.amount_cents, clock.now().date())
     body = render_template(
         "sandbox/pay.html", payment=payment, form=form, cancel_form=CancelForm(prefix="cancel"),
-        schedule=schedule, test_cards=TEST_CARDS,
+        schedule=schedule, test_cards=TEST_CARDS, hold_days=HOLD_DAYS,
     )
     return make_response(body, status)
 
@@ -102,7 +104,10 @@ def submit(session_id: str):
 
     form = PayForm()
     if form.validate_on_submit():
-        sandbox_authorize(payment, form.card_digits)
+        if payment.mode == "setup":
+            sandbox_save_card(payment, form.card_digits)
+        else:
+            sandbox_authorize(payment, form.card_digits)
         db.session.commit()
         return redirect(with_session_param(payment.return_url, payment.session_id), 303)
     return _page(payment, form, status=422)

@@ -12,6 +12,22 @@ The shop never sees a card. Paying goes like this:
 4. the shop captures the authorization once the order is saved, and may later void
    an uncaptured authorization or refund a capture.
 
+Saved cards (what the at-home trial needs):
+
+- ``create_session(mode="setup", amount_cents=0, …)`` opens a hosted page that saves a
+  card and charges nothing; ``retrieve`` then answers ``"saved"`` with
+  ``payment_method``, an opaque reusable token (the shop keeps it, never a number);
+- ``authorize_saved`` places a hold on a saved card without the shopper present. A
+  hold lapses after ``HOLD_DAYS`` days (card network rules; ``expires_at`` says when,
+  and a hosted-page authorization lapses the same way): ``capture`` takes any part of
+  it before then and releases the rest, ``void`` releases all of it, and both refuse
+  an expired hold (``authorization_expired``);
+- ``charge_saved`` charges a saved card off-session. A decline is a result
+  (``"failed"`` with a failure code), not an exception: it is ordinary business.
+
+The gateway refuses nothing for being prepaid: ``card_funding`` is in every result,
+and refusing prepaid cards is the trial's rule, not the provider's.
+
 Every call that changes money carries an idempotency key: repeating a key returns the
 first answer and changes nothing. A key used again with different parameters is an
 error (``idempotency_key_reused``), as with real processors.
@@ -27,7 +43,7 @@ are re-exported here for the callers that import them from this package.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, Literal, Protocol, runtime_checkable
 
 from flask import current_app
@@ -36,11 +52,13 @@ from ally_web import policy
 
 __all__ = [
     "FAILURE_MESSAGES",
+    "HOLD_DAYS",
     "HostedSession",
     "Installment",
     "PaymentError",
     "PaymentGateway",
     "PaymentResult",
+    "SavedPaymentMethod",
     "SESSION_COMPLETED",
     "SIGNATURE_HEADER",
     "SandboxGateway",
@@ -58,10 +76,16 @@ __all__ = [
     "with_session_param",
 ]
 
-PaymentStatus = Literal["open", "authorized", "captured", "failed", "voided", "refunded", "cancelled"]
+PaymentStatus = Literal["open", "authorized", "captured", "failed", "voided", "refunded", "cancelled", "saved"]
 FailureCode = Literal["card_declined", "insufficient_funds", "expired_card", "cancelled_by_shopper"]
-PaymentMode = Literal["card", "installments"]
-MODES: tuple[str, ...] = ("card", "installments")
+# card: pay now; installments: the pay-later provider splits it; setup: save a card,
+# charge nothing.
+PaymentMode = Literal["card", "installments", "setup"]
+MODES: tuple[str, ...] = ("card", "installments", "setup")
+
+# Card networks let an authorization stand for about a week; after that the hold
+# lapses and the money can no longer be captured. Some cards' holds lapse sooner.
+HOLD_DAYS = 7
 
 # What the shopper reads when a payment did not go through, in the shop's words.
 FAILURE_MESSAGES: dict[str, str] = {
@@ -89,8 +113,26 @@ class HostedSession:
 
 
 @dataclass(frozen=True)
+class SavedPaymentMethod:
+    """A card saved on the provider, as the shop may keep it: the token to charge it
+    by, and what to show the shopper ("Visa ending 4242") or decide on (funding)."""
+
+    token: str
+    card_brand: str | None
+    card_last4: str | None
+    card_funding: str | None  # credit, debit, prepaid
+
+
+@dataclass(frozen=True)
 class PaymentResult:
-    """The provider's account of one session and the payment it became."""
+    """The provider's account of one session and the payment it became, or of a hold
+    or charge on a saved card (which has a ``session_id`` too, but no hosted page).
+
+    ``payment_method`` is the saved card's token: set when a setup page saved a card
+    (status ``"saved"``) and on holds and charges made with one. ``expires_at`` (an
+    aware datetime) is when an authorization lapses; None for anything not held.
+    After a partial capture, ``amount_cents - captured_cents`` was released.
+    """
 
     session_id: str
     status: PaymentStatus
@@ -100,9 +142,11 @@ class PaymentResult:
     card_last4: str | None = None
     card_funding: str | None = None  # credit, debit, prepaid
     amount_cents: int = 0
-    mode: str = "card"  # card, installments
+    mode: str = "card"  # card, installments, setup
     captured_cents: int = 0
     refunded_cents: int = 0
+    payment_method: str | None = None
+    expires_at: datetime | None = None
 
     @property
     def failure_message(self) -> str | None:
@@ -111,13 +155,28 @@ class PaymentResult:
             return None
         return FAILURE_MESSAGES.get(self.failure_code, FAILURE_MESSAGES["card_declined"])
 
+    @property
+    def saved_method(self) -> SavedPaymentMethod | None:
+        """The saved card this result names, or None."""
+        if self.payment_method is None:
+            return None
+        return SavedPaymentMethod(self.payment_method, self.card_brand, self.card_last4, self.card_funding)
+
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """JSON-ready (webhook bodies and the idempotency store keep it): the expiry
+        becomes an ISO 8601 string with its offset."""
+        data = asdict(self)
+        if self.expires_at is not None:
+            data["expires_at"] = self.expires_at.isoformat()
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> PaymentResult:
         names = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in names})
+        values = {k: v for k, v in data.items() if k in names}
+        if isinstance(values.get("expires_at"), str):
+            values["expires_at"] = datetime.fromisoformat(values["expires_at"])
+        return cls(**values)
 
 
 class PaymentError(Exception):
@@ -126,7 +185,9 @@ class PaymentError(Exception):
     ``code`` is one of: ``invalid_request``, ``invalid_amount``, ``no_such_session``,
     ``no_such_payment``, ``invalid_state`` (e.g. capturing a failed payment),
     ``amount_too_large`` (capture beyond the authorization, refund beyond the
-    capture), ``session_used`` and ``idempotency_key_reused``.
+    capture), ``session_used``, ``idempotency_key_reused``,
+    ``no_such_payment_method`` (an unknown or malformed saved-card token) and
+    ``authorization_expired`` (capturing or voiding a hold that has lapsed).
     """
 
     def __init__(self, code: str, message: str):
@@ -156,6 +217,12 @@ class PaymentGateway(Protocol):
     def void(self, payment_ref: str, *, idempotency_key: str) -> PaymentResult: ...
 
     def refund(self, payment_ref: str, amount_cents: int, *, idempotency_key: str) -> PaymentResult: ...
+
+    def authorize_saved(self, payment_method: str, amount_cents: int, *, idempotency_key: str,
+                        description: str = "", currency: str = "USD") -> PaymentResult: ...
+
+    def charge_saved(self, payment_method: str, amount_cents: int, *, idempotency_key: str,
+                     description: str = "", currency: str = "USD") -> PaymentResult: ...
 
 
 # --- Installments (the pay-later provider's own rule) --------------------------------

@@ -2,23 +2,56 @@
 
 The sandbox decides what happens to a payment from the card number alone, as real
 providers' test modes do, so a developer (or a browser test) can walk every path
-by typing a number.
+by typing a number. The hosted page lists them, and so does the README.
 """
 
 from __future__ import annotations
 
-__all__ = ["TEST_CARDS", "card_brand", "luhn_valid"]
+from dataclasses import dataclass
 
-# The sandbox's test cards: number → (failure code or None for success, brand, funding).
-# Any other number that passes the Luhn check is declined.
-TEST_CARDS: dict[str, tuple[str | None, str, str]] = {
-    "4242424242424242": (None, "visa", "credit"),
-    "4000056655665556": (None, "visa", "debit"),
-    "5105105105105100": (None, "mastercard", "prepaid"),
-    "4000000000000002": ("card_declined", "visa", "credit"),
-    "4000000000009995": ("insufficient_funds", "visa", "credit"),
-    "4000000000000069": ("expired_card", "visa", "credit"),
+from ally_web.gateways.payments import HOLD_DAYS
+
+__all__ = ["TEST_CARDS", "SandboxCard", "card_brand", "luhn_valid", "sandbox_card"]
+
+
+@dataclass(frozen=True)
+class SandboxCard:
+    """How a test card behaves.
+
+    ``failure``: the code paying with it (or saving it) fails with; None, it goes
+    through. A card that cannot pay cannot be saved either. Once saved, every card
+    authorizes holds; ``hold_days`` is how long they last, and
+    ``off_session_failure`` the code an off-session charge fails with (None: it goes
+    through). Prepaid cards save, hold and charge like the others: refusing them is
+    the shop's rule, and ``funding`` tells the shop.
+    """
+
+    failure: str | None
+    brand: str
+    funding: str  # credit, debit, prepaid
+    off_session_failure: str | None = None
+    hold_days: int = HOLD_DAYS
+
+
+# The sandbox's test cards. Any other number that passes the Luhn check is declined.
+# Most are Stripe's test numbers, so they mean the same thing there.
+TEST_CARDS: dict[str, SandboxCard] = {
+    "4242424242424242": SandboxCard(None, "visa", "credit"),
+    "4000056655665556": SandboxCard(None, "visa", "debit"),
+    "5105105105105100": SandboxCard(None, "mastercard", "prepaid"),
+    "4000000000000002": SandboxCard("card_declined", "visa", "credit"),
+    "4000000000009995": SandboxCard("insufficient_funds", "visa", "credit"),
+    "4000000000000069": SandboxCard("expired_card", "visa", "credit"),
+    # Saves and holds fine; charging it later, off-session, is declined.
+    "4000000000000341": SandboxCard(None, "visa", "credit", off_session_failure="card_declined"),
+    # Its holds lapse after one day instead of seven.
+    "4000000000001117": SandboxCard(None, "visa", "credit", hold_days=1),
 }
+
+
+def sandbox_card(digits: str) -> SandboxCard:
+    """What a card number does in the sandbox: a test card's behaviour, or a decline."""
+    return TEST_CARDS.get(digits) or SandboxCard("card_declined", card_brand(digits), "credit")
 
 
 def luhn_valid(digits: str) -> bool:

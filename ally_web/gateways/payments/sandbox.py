@@ -1,9 +1,13 @@
 """The sandbox provider: payments kept in the database, a hosted page served by the app.
 
 It plays a real processor's part for development and tests (the production
-configuration refuses it): its payments live in ``models/payments.py``, its hosted
-page is ``blueprints/sandbox``, and the test card typed there decides what happens
-(``cards.TEST_CARDS``).
+configuration refuses it): its payments and saved cards live in
+``models/payments.py``, its hosted page is ``blueprints/sandbox``, and the test card
+typed there decides what happens, then and later (``cards.TEST_CARDS``): a saved
+card keeps its test card's behaviour, not its number.
+
+Holds lapse by the store clock (``ally_web.core.clock``), so tests move time with
+``clock.freeze`` rather than waiting.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ import json
 import re
 import secrets
 from dataclasses import asdict
+from datetime import timedelta
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -22,19 +27,24 @@ from ally_web import policy
 from ally_web.core import clock
 from ally_web.extensions import db
 from ally_web.gateways.payments import MODES, HostedSession, PaymentError, PaymentResult
-from ally_web.gateways.payments.cards import TEST_CARDS, card_brand, luhn_valid
-from ally_web.models.payments import SandboxIdempotencyKey, SandboxPayment
+from ally_web.gateways.payments.cards import SandboxCard, luhn_valid, sandbox_card
+from ally_web.models.payments import SandboxIdempotencyKey, SandboxPayment, SandboxPaymentMethod
 
 __all__ = [
     "SandboxGateway",
     "sandbox_authorize",
     "sandbox_cancel",
+    "sandbox_save_card",
     "sandbox_session",
     "with_session_param",
 ]
 
 _SESSION_ID = re.compile(r"[A-Za-z0-9_-]{16,64}")
 _CURRENCY = re.compile(r"[A-Z]{3}")
+_METHOD_PREFIX = "pm_sbx_"
+# The most one payment may be: $999,999.99, as with real processors; it also keeps
+# every amount inside a 32-bit column.
+MAX_AMOUNT_CENTS = 99_999_999
 
 
 def with_session_param(url: str, session_id: str) -> str:
@@ -76,6 +86,8 @@ def _result(payment: SandboxPayment) -> PaymentResult:
         mode=payment.mode,
         captured_cents=payment.captured_cents,
         refunded_cents=payment.refunded_cents,
+        payment_method=payment.payment_method.token if payment.payment_method else None,
+        expires_at=payment.expires_at,
     )
 
 
@@ -94,30 +106,67 @@ def sandbox_session(session_id: str, *, for_update: bool = False) -> SandboxPaym
     return db.session.scalar(query)
 
 
-def sandbox_authorize(payment: SandboxPayment, card_number: str) -> PaymentResult:
-    """The shopper pressed Pay on the hosted page with a valid-looking card number.
+def _new_payment_ref() -> str:
+    return "sbx_" + secrets.token_urlsafe(18)
 
-    Test cards decide the outcome (``TEST_CARDS``); any other Luhn-valid number is
-    declined. Success authorizes the whole amount (the shop captures it later).
-    Only the brand, last four digits and funding type are kept.
-    """
+
+def _card_typed(payment: SandboxPayment, card_number: str) -> SandboxCard:
+    """Check a page's submission and note the card on it: brand, last four, funding."""
     if payment.status != "open":
         raise PaymentError("session_used", "This payment page has already been used.")
     if not (12 <= len(card_number) <= 19) or not luhn_valid(card_number):
         raise PaymentError("invalid_request", "That is not a valid card number.")
-    failure, brand, funding = TEST_CARDS.get(card_number, ("card_declined", card_brand(card_number), "credit"))
-    payment.card_brand = brand
+    card = sandbox_card(card_number)
+    payment.card_brand = card.brand
     payment.card_last4 = card_number[-4:]
-    payment.card_funding = funding
+    payment.card_funding = card.funding
+    return card
+
+
+def sandbox_authorize(payment: SandboxPayment, card_number: str) -> PaymentResult:
+    """The shopper pressed Pay on the hosted page with a valid-looking card number.
+
+    Test cards decide the outcome (``TEST_CARDS``); any other Luhn-valid number is
+    declined. Success authorizes the whole amount (the shop captures it later, before
+    the hold lapses). Only the brand, last four digits and funding type are kept.
+    """
+    if payment.mode == "setup":
+        raise PaymentError("invalid_request", "A setup page saves a card: use sandbox_save_card.")
+    card = _card_typed(payment, card_number)
     # A declined attempt has a reference too (as with real processors), so the shop
     # can quote it; it can never be captured.
-    payment.payment_ref = "sbx_" + secrets.token_urlsafe(18)
-    if failure is None:
+    payment.payment_ref = _new_payment_ref()
+    if card.failure is None:
         payment.status = "authorized"
+        payment.failure_code = None
+        payment.expires_at = clock.now() + timedelta(days=card.hold_days)
+    else:
+        payment.status = "failed"
+        payment.failure_code = card.failure
+    _touch(payment)
+    return _result(payment)
+
+
+def sandbox_save_card(payment: SandboxPayment, card_number: str) -> PaymentResult:
+    """The shopper submitted a setup page: save the card for later, charge nothing.
+
+    A card that would be declined for a payment is not saved (the page's status
+    becomes ``failed`` with that code). A saved card keeps its test card's behaviour
+    (hold length, off-session declines), never its number.
+    """
+    if payment.mode != "setup":
+        raise PaymentError("invalid_request", "Only a setup page saves a card.")
+    card = _card_typed(payment, card_number)
+    if card.failure is None:
+        payment.payment_method = SandboxPaymentMethod(
+            card_brand=payment.card_brand, card_last4=payment.card_last4, card_funding=payment.card_funding,
+            hold_days=card.hold_days, off_session_failure=card.off_session_failure, created_at=clock.now(),
+        )
+        payment.status = "saved"
         payment.failure_code = None
     else:
         payment.status = "failed"
-        payment.failure_code = failure
+        payment.failure_code = card.failure
     _touch(payment)
     return _result(payment)
 
@@ -132,6 +181,16 @@ def sandbox_cancel(payment: SandboxPayment) -> PaymentResult:
     return _result(payment)
 
 
+def _check_currency(currency: Any) -> None:
+    if not isinstance(currency, str) or not _CURRENCY.fullmatch(currency):
+        raise PaymentError("invalid_request", "The currency must be a three-letter code such as USD.")
+
+
+def _check_description(description: Any) -> None:
+    if not isinstance(description, str) or len(description) > 500:
+        raise PaymentError("invalid_request", "The description must be text of at most 500 characters.")
+
+
 def _check_key(key: Any) -> None:
     if not isinstance(key, str) or not key.strip() or len(key) > 200:
         raise PaymentError("invalid_request", "An idempotency key of 1 to 200 characters is required.")
@@ -139,7 +198,7 @@ def _check_key(key: Any) -> None:
 
 class SandboxGateway:
     """The test provider: payments live in the database, the hosted page is
-    ``blueprints/sandbox``. Test cards: see ``TEST_CARDS`` (and the hosted page)."""
+    ``blueprints/sandbox``. Test cards: see ``cards.TEST_CARDS`` (and the hosted page)."""
 
     name = "sandbox"
 
@@ -178,11 +237,32 @@ class SandboxGateway:
             raise PaymentError("no_such_payment", "No payment has that reference.")
         return payment
 
+    def _method(self, token: str) -> SandboxPaymentMethod:
+        """The saved card behind ``token``, locked (so one key's concurrent calls queue)."""
+        method = None
+        if isinstance(token, str) and token.startswith(_METHOD_PREFIX) and len(token) <= 64:
+            method = db.session.scalar(
+                select(SandboxPaymentMethod).where(SandboxPaymentMethod.token == token).with_for_update()
+            )
+        if method is None:
+            raise PaymentError("no_such_payment_method", "No saved payment method has that token.")
+        return method
+
     @staticmethod
     def _check_amount(amount_cents: Any) -> int:
         if isinstance(amount_cents, bool) or not isinstance(amount_cents, int) or amount_cents <= 0:
             raise PaymentError("invalid_amount", "The amount must be a whole number of cents above zero.")
+        if amount_cents > MAX_AMOUNT_CENTS:
+            raise PaymentError("invalid_amount", "The amount is larger than one payment may be.")
         return amount_cents
+
+    @staticmethod
+    def _check_hold(payment: SandboxPayment, verb: str) -> None:
+        """Only a live authorization can be captured or voided."""
+        if payment.status != "authorized":
+            raise PaymentError("invalid_state", f"A {payment.status} payment cannot be {verb}.")
+        if payment.expires_at is not None and clock.now() >= payment.expires_at:
+            raise PaymentError("authorization_expired", "The authorization has lapsed; nothing can be taken from it.")
 
     # -- the protocol --
 
@@ -196,17 +276,20 @@ class SandboxGateway:
         stored = self._replay(idempotency_key, "create_session", request)
         if stored is not None:
             return HostedSession(**stored)
-        self._check_amount(amount_cents)
-        if not isinstance(currency, str) or not _CURRENCY.fullmatch(currency):
-            raise PaymentError("invalid_request", "The currency must be a three-letter code such as USD.")
+        if mode == "setup":
+            # Saving a card charges nothing: 0 is the only amount, and only here.
+            if isinstance(amount_cents, bool) or not isinstance(amount_cents, int) or amount_cents != 0:
+                raise PaymentError("invalid_amount", "A setup page charges nothing: the amount must be 0.")
+        else:
+            self._check_amount(amount_cents)
+        _check_currency(currency)
         if mode not in MODES:
             raise PaymentError("invalid_request", f"The mode must be one of {', '.join(MODES)}.")
         if mode == "installments" and amount_cents < policy.INSTALLMENT_COUNT:
             raise PaymentError("invalid_amount", "The amount is too small to split into installments.")
         if not _valid_redirect_url(return_url) or not _valid_redirect_url(cancel_url):
             raise PaymentError("invalid_request", "The return and cancel URLs must be paths or http(s) URLs.")
-        if not isinstance(description, str) or len(description) > 500:
-            raise PaymentError("invalid_request", "The description must be text of at most 500 characters.")
+        _check_description(description)
         try:
             metadata = json.loads(json.dumps(metadata or {}))
         except (TypeError, ValueError) as error:
@@ -231,7 +314,8 @@ class SandboxGateway:
         return _result(payment)
 
     def capture(self, payment_ref: str, amount_cents: int, *, idempotency_key: str) -> PaymentResult:
-        """Capture up to the authorized amount, once (a smaller capture releases the rest)."""
+        """Capture up to the authorized amount, once, before the hold lapses (a smaller
+        capture releases the rest). Hosted-page payments and holds on saved cards alike."""
         request = {"payment_ref": payment_ref, "amount_cents": amount_cents}
         _check_key(idempotency_key)
         payment = self._payment(payment_ref)
@@ -241,8 +325,7 @@ class SandboxGateway:
         if stored is not None:
             return PaymentResult.from_dict(stored)
         self._check_amount(amount_cents)
-        if payment.status != "authorized":
-            raise PaymentError("invalid_state", f"A {payment.status} payment cannot be captured.")
+        self._check_hold(payment, "captured")
         if amount_cents > payment.amount_cents:
             raise PaymentError("amount_too_large", "The capture is larger than the authorization.")
         payment.captured_cents = amount_cents
@@ -253,15 +336,15 @@ class SandboxGateway:
         return result
 
     def void(self, payment_ref: str, *, idempotency_key: str) -> PaymentResult:
-        """Release an authorization that was not captured; the shopper is never charged."""
+        """Release an authorization that was not captured; the shopper is never charged.
+        A hold that has already lapsed cannot be voided (``authorization_expired``)."""
         request = {"payment_ref": payment_ref}
         _check_key(idempotency_key)
         payment = self._payment(payment_ref)
         stored = self._replay(idempotency_key, "void", request)
         if stored is not None:
             return PaymentResult.from_dict(stored)
-        if payment.status != "authorized":
-            raise PaymentError("invalid_state", f"A {payment.status} payment cannot be voided.")
+        self._check_hold(payment, "voided")
         payment.status = "voided"
         _touch(payment)
         result = _result(payment)
@@ -287,4 +370,59 @@ class SandboxGateway:
         _touch(payment)
         result = _result(payment)
         self._remember(idempotency_key, "refund", request, result.to_dict())
+        return result
+
+    def authorize_saved(self, payment_method: str, amount_cents: int, *, idempotency_key: str,
+                        description: str = "", currency: str = "USD") -> PaymentResult:
+        """Hold ``amount_cents`` on a saved card, off-session: ``authorized`` with
+        ``expires_at`` (the card's hold length, ``HOLD_DAYS`` unless its test card says
+        otherwise). Every saved sandbox card authorizes; with a real provider a hold
+        can be declined (``failed`` with a code), so callers must check the status."""
+        return self._off_session("authorize_saved", payment_method, amount_cents, idempotency_key,
+                                 description, currency, capture=False)
+
+    def charge_saved(self, payment_method: str, amount_cents: int, *, idempotency_key: str,
+                     description: str = "", currency: str = "USD") -> PaymentResult:
+        """Charge a saved card now, without the shopper: ``captured``, or ``failed``
+        with a failure code when the card declines (a result: the shop decides what
+        a declined charge means). Refundable like any capture."""
+        return self._off_session("charge_saved", payment_method, amount_cents, idempotency_key,
+                                 description, currency, capture=True)
+
+    def _off_session(self, operation: str, token: str, amount_cents: int, idempotency_key: str,
+                     description: str, currency: str, *, capture: bool) -> PaymentResult:
+        request = {"payment_method": token, "amount_cents": amount_cents, "currency": currency}
+        _check_key(idempotency_key)
+        method = self._method(token)
+        # The saved card is locked: a concurrent call with this key has committed by
+        # now if it came first, and is found here.
+        stored = self._replay(idempotency_key, operation, request)
+        if stored is not None:
+            return PaymentResult.from_dict(stored)
+        self._check_amount(amount_cents)
+        _check_currency(currency)
+        _check_description(description)
+
+        moment = clock.now()
+        # Declines are recorded too, with a reference, as hosted-page declines are.
+        payment = SandboxPayment(
+            amount_cents=amount_cents, currency=currency, mode="card", description=description,
+            return_url="", cancel_url="", payment_ref=_new_payment_ref(), payment_method=method,
+            card_brand=method.card_brand, card_last4=method.card_last4, card_funding=method.card_funding,
+            metadata_={}, created_at=moment, updated_at=moment,
+        )
+        failure = method.off_session_failure if capture else None
+        if failure is not None:
+            payment.status = "failed"
+            payment.failure_code = failure
+        elif capture:
+            payment.status = "captured"
+            payment.captured_cents = amount_cents
+        else:
+            payment.status = "authorized"
+            payment.expires_at = moment + timedelta(days=method.hold_days)
+        db.session.add(payment)
+        db.session.flush()
+        result = _result(payment)
+        self._remember(idempotency_key, operation, request, result.to_dict())
         return result
