@@ -2,23 +2,28 @@
 
 Test cards (any future expiry date, any 3-digit security code, any name):
 
-=====================  ==========================================
+=====================  ==============================================================
 4242 4242 4242 4242    succeeds: Visa, credit
 4000 0566 5566 5556    succeeds: Visa, debit
 5105 1051 0510 5100    succeeds: Mastercard, prepaid
+4000 0000 0000 0341    succeeds: Visa, credit; once saved, off-session charges decline
+4000 0000 0000 1117    succeeds: Visa, credit; its holds lapse after 1 day, not 7
 4000 0000 0000 0002    declined (``card_declined``)
 4000 0000 0000 9995    declined (``insufficient_funds``)
 4000 0000 0000 0069    declined (``expired_card``)
 any other valid number declined (``card_declined``)
-=====================  ==========================================
+=====================  ==============================================================
 
 A number that fails the Luhn check, an expiry date in the past or a malformed
 security code is refused on the page (422) before any payment is attempted.
 
-Success authorizes the payment (the shop captures it); a decline marks it failed.
-Either way the shopper is sent (303) to the shop's ``return_url`` with
-``?session=<id>``; "Cancel and return to the shop" sends them to ``cancel_url``.
-Each page can be used once: afterwards it says so and links back to the shop.
+A payment page: success authorizes the payment (the shop captures it); a decline
+marks it failed. A setup page (mode ``setup``) charges nothing and shows no amount:
+success saves the card (``saved``, with a reusable token), and a card that would be
+declined is not saved (``failed``). Either way the shopper is sent (303) to the
+shop's ``return_url`` with ``?session=<id>``; "Cancel and return to the shop" sends
+them to ``cancel_url``. Each page can be used once: afterwards it says so and links
+back to the shop. Holds and charges made later on a saved card have no page (404).
 """
 
 from __future__ import annotations
