@@ -54,7 +54,7 @@ class Config:
     MAIL_FROM = os.environ.get("MAIL_FROM", "ALLY <hello@ally.nyc>")
     MAIL_MAX_ATTEMPTS = int(os.environ.get("MAIL_MAX_ATTEMPTS", "5"))
 
-    # Payments (gateways/payments.py): "sandbox" is the built-in test provider.
+    # Payments (gateways/payments/): "sandbox" is the built-in test provider.
     PAYMENTS_PROVIDER = os.environ.get("PAYMENTS_PROVIDER", "sandbox")
     PAYMENTS_WEBHOOK_SECRET = os.environ.get("PAYMENTS_WEBHOOK_SECRET", DEV_WEBHOOK_SECRET)
 

@@ -206,11 +206,7 @@ def _demo_variant(style: str, colour: str, size_halves: int, width: str) -> Vari
 def seed_orders() -> int:
     """Place the demo orders through the real checkout, paying on the sandbox."""
     from ally_web.core.actors import SYSTEM, Actor
-    from ally_web.gateways.payments import (
-        SandboxGateway,
-        sandbox_authorize,
-        sandbox_session,
-    )
+    from ally_web.gateways.payments.sandbox import SandboxGateway, sandbox_authorize, sandbox_session
     from ally_web.models import Customer, Order
     from ally_web.services import cart as cart_service
     from ally_web.services import checkout, orders

@@ -4,28 +4,36 @@ and the hosted page (the only place a card number is typed)."""
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import inspect, select, text
 
 import ally_web.models.payments  # noqa: F401  (the sandbox tables, for create_all)
+from ally_web.core import clock
 from ally_web.extensions import db
 from ally_web.gateways.payments import (
     FAILURE_MESSAGES,
+    HOLD_DAYS,
     HostedSession,
     PaymentError,
     PaymentGateway,
     PaymentResult,
-    SandboxGateway,
+    SavedPaymentMethod,
     get_gateway,
     installment_schedule,
-    luhn_valid,
-    sign_webhook,
-    verify_webhook,
-    webhook_body,
+)
+from ally_web.gateways.payments.cards import TEST_CARDS, luhn_valid
+from ally_web.gateways.payments.sandbox import (
+    MAX_AMOUNT_CENTS,
+    SandboxGateway,
+    sandbox_authorize,
+    sandbox_save_card,
+    sandbox_session,
     with_session_param,
 )
-from ally_web.models.payments import SandboxIdempotencyKey, SandboxPayment
+from ally_web.gateways.payments.webhooks import sign_webhook, verify_webhook, webhook_body
+from ally_web.models.payments import SandboxIdempotencyKey, SandboxPayment, SandboxPaymentMethod
 from tests.conftest import running_app
 
 RETURN_URL = "/checkout/return"
@@ -462,3 +470,363 @@ def test_webhook_body_round_trips_a_result():
     assert data["type"] == "checkout.session.completed"
     assert PaymentResult.from_dict(data["data"]) == result
     assert json.loads(webhook_body(result, "charge.refunded"))["type"] == "charge.refunded"
+
+
+# --- Saving a card on a setup page -----------------------------------------------------
+
+SAVES_BUT_CHARGES_FAIL = "4000 0000 0000 0341"
+HOLD_LAPSES_IN_A_DAY = "4000 0000 0000 1117"
+
+
+def saved(client, gateway, number="4242 4242 4242 4242", key="trial:abc:setup") -> PaymentResult:
+    """A card saved through the hosted page, as the trial will do it."""
+    session = open_session(gateway, amount_cents=0, mode="setup", key=key)
+    response = pay(client, session, number)
+    assert response.status_code == 303, response.get_data(as_text=True)
+    assert response.headers["Location"] == f"{RETURN_URL}?session={session.id}"
+    return gateway.retrieve(session.id)
+
+
+def count(model) -> int:
+    return db.session.scalar(select(db.func.count()).select_from(model))
+
+
+def test_a_setup_page_saves_the_card_and_charges_nothing(client, gateway):
+    result = saved(client, gateway, "4000 0566 5566 5556")
+    assert (result.status, result.mode, result.failure_code) == ("saved", "setup", None)
+    assert (result.amount_cents, result.captured_cents, result.payment_ref, result.expires_at) == (0, 0, None, None)
+    assert result.payment_method.startswith("pm_sbx_") and len(result.payment_method) >= 24
+    assert result.saved_method == SavedPaymentMethod(result.payment_method, "visa", "5556", "debit")
+    method = db.session.scalar(select(SandboxPaymentMethod))
+    assert (method.token, method.card_brand, method.card_last4, method.card_funding) == (
+        result.payment_method, "visa", "5556", "debit")
+    assert (method.hold_days, method.off_session_failure) == (HOLD_DAYS, None)
+    assert count(SandboxPaymentMethod) == 1
+
+
+def test_a_saved_card_number_is_stored_nowhere(client, gateway):
+    number = "4000000000000341"
+    result = saved(client, gateway, number)
+    gateway.authorize_saved(result.payment_method, 100, idempotency_key="k:hold")
+    gateway.charge_saved(result.payment_method, 100, idempotency_key="k:charge")
+    db.session.commit()
+    rows = db.session.execute(text("SELECT * FROM sandbox_payment_methods")).all()
+    assert len(rows) == 1
+    for table in db.metadata.sorted_tables:
+        for record in db.session.execute(text(f"SELECT * FROM {table.name}")):
+            for cell in record:
+                assert number[:12] not in str(cell), table.name
+
+
+@pytest.mark.parametrize("number, status, failure, funding", [
+    ("4242 4242 4242 4242", "saved", None, "credit"),
+    ("4000 0566 5566 5556", "saved", None, "debit"),
+    ("5105 1051 0510 5100", "saved", None, "prepaid"),  # saved: refusing prepaid is the trial's rule
+    (SAVES_BUT_CHARGES_FAIL, "saved", None, "credit"),
+    (HOLD_LAPSES_IN_A_DAY, "saved", None, "credit"),
+    ("4000 0000 0000 0002", "failed", "card_declined", "credit"),
+    ("4000 0000 0000 9995", "failed", "insufficient_funds", "credit"),
+    ("4000 0000 0000 0069", "failed", "expired_card", "credit"),
+    ("4111 1111 1111 1111", "failed", "card_declined", "credit"),  # valid, not a test card
+])
+def test_each_test_card_on_a_setup_page(client, gateway, number, status, failure, funding):
+    result = saved(client, gateway, number)
+    assert (result.status, result.failure_code, result.card_funding) == (status, failure, funding)
+    assert result.card_last4 == number[-4:]
+    assert (result.payment_method is not None) == (status == "saved")
+    assert count(SandboxPaymentMethod) == (1 if status == "saved" else 0)
+
+
+def test_every_test_card_passes_luhn_and_the_new_ones_behave_as_documented():
+    assert all(luhn_valid(number) for number in TEST_CARDS)
+    assert len(TEST_CARDS) == 8
+    assert TEST_CARDS["4000000000000341"].off_session_failure == "card_declined"
+    assert TEST_CARDS["4000000000001117"].hold_days == 1
+    assert all(card.hold_days == HOLD_DAYS for number, card in TEST_CARDS.items() if number != "4000000000001117")
+
+
+def test_cancelling_a_setup_page_saves_nothing(client, gateway):
+    session = open_session(gateway, amount_cents=0, mode="setup")
+    assert client.post(session.url, data={"action": "cancel"}).status_code == 303
+    result = gateway.retrieve(session.id)
+    assert (result.status, result.failure_code, result.payment_method) == ("cancelled", "cancelled_by_shopper", None)
+    assert count(SandboxPaymentMethod) == 0
+
+
+def test_a_setup_session_key_replays_and_cannot_be_reused(gateway):
+    first = open_session(gateway, amount_cents=0, mode="setup", key="trial:abc:setup")
+    assert open_session(gateway, amount_cents=0, mode="setup", key="trial:abc:setup") == first
+    assert count(SandboxPayment) == 1
+    with pytest.raises(PaymentError) as error:
+        open_session(gateway, amount_cents=100, mode="card", key="trial:abc:setup")
+    assert error.value.code == "idempotency_key_reused"
+
+
+@pytest.mark.parametrize("mode, amount", [
+    ("setup", 1), ("setup", 29500), ("setup", -1), ("setup", True), ("setup", False), ("setup", 0.0),
+    ("setup", "0"), ("setup", None),
+    ("card", 0), ("installments", 0),  # 0 only in setup mode
+    ("card", MAX_AMOUNT_CENTS + 1), ("card", 10**12), ("installments", 10**12),
+])
+def test_amount_zero_is_for_setup_pages_only(gateway, mode, amount):
+    with pytest.raises(PaymentError) as error:
+        open_session(gateway, amount_cents=amount, mode=mode)
+    assert error.value.code == "invalid_amount"
+    assert count(SandboxPayment) == 0
+
+
+def test_the_largest_amount_is_accepted(gateway):
+    session = open_session(gateway, amount_cents=MAX_AMOUNT_CENTS)
+    assert gateway.retrieve(session.id).amount_cents == MAX_AMOUNT_CENTS
+
+
+def test_a_page_is_saved_or_paid_as_its_mode_says(client, gateway):
+    setup = sandbox_session(open_session(gateway, amount_cents=0, mode="setup", key="k:1").id)
+    card = sandbox_session(open_session(gateway, key="k:2").id)
+    with pytest.raises(PaymentError) as error:
+        sandbox_authorize(setup, "4242424242424242")
+    assert error.value.code == "invalid_request"
+    with pytest.raises(PaymentError) as error:
+        sandbox_save_card(card, "4242424242424242")
+    assert error.value.code == "invalid_request"
+    assert (setup.status, card.status) == ("open", "open")
+
+
+# --- Holds on a saved card -------------------------------------------------------------
+
+
+def test_a_hold_then_a_partial_capture_releases_the_rest(client, gateway):
+    method = saved(client, gateway).payment_method
+    hold = gateway.authorize_saved(method, 25000, idempotency_key="trial:1:hold", description="At-home trial")
+    assert (hold.status, hold.amount_cents, hold.captured_cents, hold.mode) == ("authorized", 25000, 0, "card")
+    assert hold.payment_method == method and hold.payment_ref.startswith("sbx_")
+    assert (hold.card_brand, hold.card_last4, hold.card_funding) == ("visa", "4242", "credit")
+    assert hold.expires_at == clock.now() + timedelta(days=7)
+    assert hold.expires_at.tzinfo is not None
+    assert gateway.retrieve(hold.session_id) == hold
+
+    captured = gateway.capture(hold.payment_ref, 9500, idempotency_key="trial:1:capture")
+    db.session.commit()
+    assert (captured.status, captured.captured_cents, captured.amount_cents) == ("captured", 9500, 25000)
+    assert captured.amount_cents - captured.captured_cents == 15500  # released
+    with pytest.raises(PaymentError) as error:  # the rest is gone, not capturable later
+        gateway.capture(hold.payment_ref, 100, idempotency_key="trial:1:capture-2")
+    assert error.value.code == "invalid_state"
+    refund = gateway.refund(hold.payment_ref, 9500, idempotency_key="trial:1:refund")
+    assert (refund.status, refund.refunded_cents) == ("refunded", 9500)
+
+
+def test_a_hold_captured_in_full_and_beyond(client, gateway):
+    method = saved(client, gateway).payment_method
+    hold = gateway.authorize_saved(method, 100, idempotency_key="k:hold")
+    with pytest.raises(PaymentError) as error:
+        gateway.capture(hold.payment_ref, 101, idempotency_key="k:capture")
+    assert error.value.code == "amount_too_large"
+    assert gateway.capture(hold.payment_ref, 100, idempotency_key="k:capture-all").captured_cents == 100
+
+
+def test_a_prepaid_card_is_held_and_says_so(client, gateway):
+    method = saved(client, gateway, "5105 1051 0510 5100").payment_method
+    hold = gateway.authorize_saved(method, 100, idempotency_key="k:hold")
+    assert (hold.status, hold.card_funding, hold.card_brand) == ("authorized", "prepaid", "mastercard")
+    charge = gateway.charge_saved(method, 100, idempotency_key="k:charge")
+    assert (charge.status, charge.card_funding) == ("captured", "prepaid")
+
+
+def test_a_hold_can_be_voided_once(client, gateway):
+    method = saved(client, gateway).payment_method
+    hold = gateway.authorize_saved(method, 5000, idempotency_key="k:hold")
+    voided = gateway.void(hold.payment_ref, idempotency_key="k:void")
+    assert (voided.status, voided.captured_cents) == ("voided", 0)
+    assert gateway.void(hold.payment_ref, idempotency_key="k:void") == voided
+    with pytest.raises(PaymentError) as error:
+        gateway.capture(hold.payment_ref, 5000, idempotency_key="k:capture")
+    assert error.value.code == "invalid_state"
+
+
+def test_a_hold_lapses_after_seven_days(client, gateway, frozen_clock):
+    method = saved(client, gateway).payment_method
+    hold = gateway.authorize_saved(method, 5000, idempotency_key="k:hold")
+    other = gateway.authorize_saved(method, 5000, idempotency_key="k:hold-2")
+    db.session.commit()
+    with clock.freeze(hold.expires_at - timedelta(seconds=1)):
+        assert gateway.capture(other.payment_ref, 5000, idempotency_key="k:capture-2").status == "captured"
+    with clock.freeze(frozen_clock + timedelta(days=HOLD_DAYS)):
+        for call in (lambda: gateway.capture(hold.payment_ref, 5000, idempotency_key="k:capture"),
+                     lambda: gateway.capture(hold.payment_ref, 1, idempotency_key="k:capture-1"),
+                     lambda: gateway.void(hold.payment_ref, idempotency_key="k:void")):
+            with pytest.raises(PaymentError) as error:
+                call()
+            assert error.value.code == "authorization_expired"
+        result = gateway.retrieve(hold.session_id)
+        assert (result.status, result.captured_cents) == ("authorized", 0)
+        assert result.expires_at <= clock.now()
+        # A capture made in time still answers with its first result.
+        assert gateway.capture(other.payment_ref, 5000, idempotency_key="k:capture-2").status == "captured"
+
+
+def test_the_early_expiry_card_holds_for_one_day(client, gateway, frozen_clock):
+    method = saved(client, gateway, HOLD_LAPSES_IN_A_DAY).payment_method
+    hold = gateway.authorize_saved(method, 5000, idempotency_key="k:hold")
+    assert hold.expires_at == frozen_clock + timedelta(days=1)
+    with clock.freeze(frozen_clock + timedelta(hours=23)):
+        assert gateway.void(hold.payment_ref, idempotency_key="k:void-early").status == "voided"
+    late = gateway.authorize_saved(method, 5000, idempotency_key="k:hold-2")
+    with clock.freeze(frozen_clock + timedelta(days=1)):
+        with pytest.raises(PaymentError) as error:
+            gateway.capture(late.payment_ref, 5000, idempotency_key="k:capture")
+        assert error.value.code == "authorization_expired"
+    # Charging it is not affected: only its holds are short.
+    assert gateway.charge_saved(method, 5000, idempotency_key="k:charge").status == "captured"
+
+
+def test_a_hosted_page_authorization_lapses_too(client, gateway, frozen_clock):
+    result = paid(client, gateway)
+    assert result.expires_at == frozen_clock + timedelta(days=HOLD_DAYS)
+    early = paid(client, gateway, HOLD_LAPSES_IN_A_DAY, key="checkout:abc:session:2")
+    assert early.expires_at == frozen_clock + timedelta(days=1)
+    with clock.freeze(frozen_clock + timedelta(days=1)):
+        with pytest.raises(PaymentError) as error:
+            gateway.capture(early.payment_ref, 29500, idempotency_key="k:capture-early")
+        assert error.value.code == "authorization_expired"
+        assert gateway.capture(result.payment_ref, 29500, idempotency_key="k:capture").status == "captured"
+
+
+# --- Charging a saved card off-session -------------------------------------------------
+
+
+def test_an_off_session_charge(client, gateway):
+    method = saved(client, gateway, "4000 0566 5566 5556").payment_method
+    charge = gateway.charge_saved(method, 5000, idempotency_key="trial:1:damage", description="Damage fee")
+    db.session.commit()
+    assert (charge.status, charge.amount_cents, charge.captured_cents, charge.failure_code) == ("captured", 5000, 5000, None)
+    assert (charge.payment_method, charge.card_last4, charge.card_funding, charge.expires_at) == (method, "5556", "debit", None)
+    assert gateway.retrieve(charge.session_id) == charge
+    partial = gateway.refund(charge.payment_ref, 2000, idempotency_key="trial:1:refund")
+    assert (partial.status, partial.refunded_cents) == ("captured", 2000)
+    with pytest.raises(PaymentError) as error:  # nothing to release: it was never a hold
+        gateway.void(charge.payment_ref, idempotency_key="trial:1:void")
+    assert error.value.code == "invalid_state"
+
+
+def test_the_card_that_declines_off_session_charges(client, gateway):
+    method = saved(client, gateway, SAVES_BUT_CHARGES_FAIL).payment_method
+    hold = gateway.authorize_saved(method, 5000, idempotency_key="k:hold")
+    assert hold.status == "authorized"  # holds are fine
+
+    charge = gateway.charge_saved(method, 5000, idempotency_key="k:charge")
+    assert (charge.status, charge.failure_code, charge.captured_cents) == ("failed", "card_declined", 0)
+    assert charge.failure_message == FAILURE_MESSAGES["card_declined"]
+    assert charge.payment_ref.startswith("sbx_")
+    # Repeating the key gives the same decline, and no second attempt.
+    assert gateway.charge_saved(method, 5000, idempotency_key="k:charge") == charge
+    assert count(SandboxPayment) == 3  # the setup page, the hold, one declined charge
+    for call in (lambda: gateway.capture(charge.payment_ref, 5000, idempotency_key="k:capture"),
+                 lambda: gateway.refund(charge.payment_ref, 5000, idempotency_key="k:refund")):
+        with pytest.raises(PaymentError) as error:
+            call()
+        assert error.value.code == "invalid_state"
+
+
+# --- Idempotency, bad tokens and bad amounts for the saved-card calls ------------------
+
+
+@pytest.mark.parametrize("operation", ["authorize_saved", "charge_saved"])
+def test_saved_card_calls_replay_and_refuse_a_reused_key(client, gateway, operation, frozen_clock):
+    method = saved(client, gateway).payment_method
+    other = saved(client, gateway, "4000 0566 5566 5556", key="trial:def:setup").payment_method
+    call = getattr(gateway, operation)
+    first = call(method, 5000, idempotency_key="k:once")
+    rows = count(SandboxPayment)
+    with clock.freeze(frozen_clock + timedelta(hours=1)):
+        again = call(method, 5000, idempotency_key="k:once", description="a new description changes nothing")
+    assert again == first
+    assert count(SandboxPayment) == rows
+    for changed in (lambda: call(method, 5001, idempotency_key="k:once"),
+                    lambda: call(other, 5000, idempotency_key="k:once"),
+                    lambda: call(method, 5000, idempotency_key="k:once", currency="EUR")):
+        with pytest.raises(PaymentError) as error:
+            changed()
+        assert error.value.code == "idempotency_key_reused"
+    other_operation = "charge_saved" if operation == "authorize_saved" else "authorize_saved"
+    with pytest.raises(PaymentError) as error:
+        getattr(gateway, other_operation)(method, 5000, idempotency_key="k:once")
+    assert error.value.code == "idempotency_key_reused"
+    assert count(SandboxPayment) == rows
+
+
+def test_capture_and_void_of_a_hold_replay(client, gateway):
+    method = saved(client, gateway).payment_method
+    hold = gateway.authorize_saved(method, 5000, idempotency_key="k:hold")
+    first = gateway.capture(hold.payment_ref, 3000, idempotency_key="k:capture")
+    assert gateway.capture(hold.payment_ref, 3000, idempotency_key="k:capture") == first
+    with pytest.raises(PaymentError) as error:
+        gateway.capture(hold.payment_ref, 2000, idempotency_key="k:capture")
+    assert error.value.code == "idempotency_key_reused"
+    second = gateway.authorize_saved(method, 5000, idempotency_key="k:hold-2")
+    voided = gateway.void(second.payment_ref, idempotency_key="k:void")
+    assert gateway.void(second.payment_ref, idempotency_key="k:void") == voided
+    with pytest.raises(PaymentError) as error:
+        gateway.void(hold.payment_ref, idempotency_key="k:void")
+    assert error.value.code == "idempotency_key_reused"
+
+
+@pytest.mark.parametrize("operation", ["authorize_saved", "charge_saved"])
+@pytest.mark.parametrize("token", [
+    "pm_sbx_nope", "pm_sbx_", "", "pm_" + "x" * 30, "sbx_abc", "pm_sbx_" + "x" * 100, None, 42, b"pm_sbx_x",
+])
+def test_unknown_or_malformed_tokens(client, gateway, operation, token):
+    saved(client, gateway)
+    with pytest.raises(PaymentError) as error:
+        getattr(gateway, operation)(token, 100, idempotency_key="k")
+    assert error.value.code == "no_such_payment_method"
+
+
+@pytest.mark.parametrize("operation", ["authorize_saved", "charge_saved"])
+def test_a_payment_ref_or_session_id_is_not_a_token(client, gateway, operation):
+    result = paid(client, gateway)
+    for token in (result.payment_ref, result.session_id):
+        with pytest.raises(PaymentError) as error:
+            getattr(gateway, operation)(token, 100, idempotency_key="k")
+        assert error.value.code == "no_such_payment_method"
+
+
+@pytest.mark.parametrize("operation", ["authorize_saved", "charge_saved"])
+def test_bad_amounts_on_a_saved_card(client, gateway, operation):
+    method = saved(client, gateway).payment_method
+    for amount in (0, -1, True, False, 1.5, "100", None, MAX_AMOUNT_CENTS + 1, 2**31, 10**12):
+        with pytest.raises(PaymentError) as error:
+            getattr(gateway, operation)(method, amount, idempotency_key=f"k:{amount!r}")
+        assert error.value.code == "invalid_amount", amount
+    assert count(SandboxPayment) == 1
+    assert count(SandboxIdempotencyKey) == 1  # only the setup session's
+
+
+@pytest.mark.parametrize("operation", ["authorize_saved", "charge_saved"])
+def test_bad_keys_currencies_and_descriptions_on_a_saved_card(client, gateway, operation):
+    method = saved(client, gateway).payment_method
+    call = getattr(gateway, operation)
+    for kwargs in ({"idempotency_key": ""}, {"idempotency_key": "k" * 201}, {"idempotency_key": None},
+                   {"idempotency_key": "k", "currency": "usd"}, {"idempotency_key": "k", "description": "d" * 501}):
+        with pytest.raises(PaymentError) as error:
+            call(method, 100, **kwargs)
+        assert error.value.code == "invalid_request"
+
+
+def test_saved_card_calls_never_commit(client, gateway):
+    method = saved(client, gateway).payment_method
+    gateway.authorize_saved(method, 100, idempotency_key="k:hold")
+    gateway.charge_saved(method, 100, idempotency_key="k:charge")
+    db.session.rollback()
+    assert count(SandboxPayment) == 1
+    assert db.session.scalar(select(SandboxIdempotencyKey).where(SandboxIdempotencyKey.key.in_(["k:hold", "k:charge"]))) is None
+
+
+def test_a_hold_result_round_trips_through_json(client, gateway):
+    import json
+
+    method = saved(client, gateway).payment_method
+    hold = gateway.authorize_saved(method, 100, idempotency_key="k:hold")
+    data = json.loads(webhook_body(hold))
+    assert data["data"]["expires_at"] == hold.expires_at.isoformat()
+    assert PaymentResult.from_dict(data["data"]) == hold

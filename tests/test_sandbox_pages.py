@@ -9,13 +9,13 @@ from datetime import datetime
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 import ally_web.models.payments  # noqa: F401  (the sandbox tables, for create_all)
 from ally_web.core import clock
 from ally_web.extensions import db
-from ally_web.gateways.payments import SandboxGateway
-from ally_web.models.payments import SandboxPayment
+from ally_web.gateways.payments.sandbox import SandboxGateway
+from ally_web.models.payments import SandboxPayment, SandboxPaymentMethod
 from tests.conftest import csrf_from, running_app
 
 RETURN_URL = "/checkout/return?checkout=abc"
@@ -329,3 +329,122 @@ def test_hostile_card_forms_never_500(client, app, number, expiry, cvc, name, ac
     response = client.post(session.url, data=data)
     assert response.status_code in (303, 400, 422), response.status_code
     assert MARKER not in response.get_data(as_text=True)
+
+
+# --- Setup pages: saving a card for later ------------------------------------------------
+
+
+def open_setup(key="trial:abc:setup"):
+    session = SandboxGateway().create_session(
+        amount_cents=0, currency="USD", mode="setup", description="ALLY at-home trial",
+        return_url=RETURN_URL, cancel_url=CANCEL_URL, idempotency_key=key, metadata={},
+    )
+    db.session.commit()
+    return session
+
+
+def test_a_setup_page_says_it_saves_the_card_and_charges_nothing(client, app):
+    session = open_setup()
+    response = client.get(session.url)
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert BRANDING in html and "ALLY at-home trial" in html
+    assert "<title>Sandbox Pay: save a card" in html
+    assert ">Save a card for later</h1>" in html and "Nothing is charged now." in html
+    assert "$" not in html  # no amount anywhere, not even $0.00
+    assert re.search(r">\s*Save card\s*</button>", html)
+    assert "interest-free" not in html
+    for name in ("card_number", "expiry", "cvc", "name"):
+        assert f'<label class="field__label" for="{name}">' in html and f'id="{name}"' in input_tag(html, name)
+    assert "<style" not in html and " style=" not in html
+    assert all('src="' in tag for tag in re.findall(r"<script[^>]*>", html))
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_the_test_card_list_has_the_saved_card_cards(client, session):
+    html = client.get(session.url).get_data(as_text=True)
+    assert re.search(r"<td>4000 0000 0000 0341</td>\s*<td>Succeeds \(Visa, credit\); once saved, later charges are declined</td>", html)
+    assert re.search(r"<td>4000 0000 0000 1117</td>\s*<td>Succeeds \(Visa, credit\); holds lapse after 1 day</td>", html)
+    assert re.search(r"<td>4242 4242 4242 4242</td>\s*<td>Succeeds \(Visa, credit\)</td>", html)
+    assert len(re.findall(r"<td>\d{4} \d{4} \d{4} \d{4}</td>", html)) == 8
+
+
+def test_saving_redirects_back_with_the_session_and_keeps_no_number(client, app):
+    session = open_setup()
+    response = client.post(session.url, data=card(card_number="5105 1051 0510 5100", cvc="987"))
+    assert response.status_code == 303
+    assert response.headers["Location"] == f"/checkout/return?checkout=abc&session={session.id}"
+    assert status_of(session) == "saved"
+    result = SandboxGateway().retrieve(session.id)
+    assert result.payment_method.startswith("pm_sbx_")
+    assert (result.card_brand, result.card_last4, result.card_funding) == ("mastercard", "5100", "prepaid")
+    rows = db.session.execute(select(SandboxPaymentMethod)).scalars().all()
+    assert [(m.token, m.card_brand, m.card_last4, m.card_funding) for m in rows] == [
+        (result.payment_method, "mastercard", "5100", "prepaid")]
+    for table in ("sandbox_payment_methods", "sandbox_payments", "sandbox_idempotency_keys"):
+        for record in db.session.execute(text(f"SELECT * FROM {table}")):
+            assert not any("510510510510" in str(cell) or "987" == str(cell) for cell in record), table
+
+
+def test_a_declined_card_is_not_saved(client, app):
+    session = open_setup()
+    response = client.post(session.url, data=card(card_number="4000 0000 0000 9995"))
+    assert response.status_code == 303
+    result = SandboxGateway().retrieve(session.id)
+    assert (result.status, result.failure_code, result.payment_method) == ("failed", "insufficient_funds", None)
+    assert db.session.scalar(select(SandboxPaymentMethod)) is None
+
+
+def test_bad_details_on_a_setup_page_come_back_beside_the_field(client, app):
+    session = open_setup()
+    response = client.post(session.url, data=card(card_number="4000 0000 0000 0342", expiry="10/26"))
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "not valid" in error_beside(html, "card_number")
+    assert "expired" in error_beside(html, "expiry")
+    assert ">Save a card for later</h1>" in html and 'value=""' in input_tag(html, "card_number")
+    assert status_of(session) == "open"
+
+
+def test_a_setup_page_is_used_once(client, app):
+    session = open_setup()
+    assert client.post(session.url, data=card()).status_code == 303
+    again = client.post(session.url, data=card(card_number="4000 0566 5566 5556"))
+    assert again.status_code == 409
+    html = again.get_data(as_text=True)
+    assert "already been used" in html and "The card was saved here already; nothing was charged." in html
+    assert "To save a card again" in html
+    assert db.session.scalar(select(db.func.count()).select_from(SandboxPaymentMethod)) == 1
+    assert SandboxGateway().retrieve(session.id).card_last4 == "4242"
+
+
+def test_a_setup_page_can_be_cancelled(client, app):
+    session = open_setup()
+    response = client.post(session.url, data={"action": "cancel"})
+    assert response.status_code == 303
+    assert response.headers["Location"] == f"/checkout?session={session.id}"
+    assert status_of(session) == "cancelled"
+
+
+def test_a_setup_page_needs_its_csrf_token(csrf_app):
+    client = csrf_app.test_client()
+    session = open_setup()
+    html = client.get(session.url).get_data(as_text=True)
+    assert client.post(session.url, data=card()).status_code == 400
+    assert status_of(session) == "open"
+    assert client.post(session.url, data={**card(), "csrf_token": csrf_from(html)}).status_code == 303
+    assert status_of(session) == "saved"
+
+
+def test_off_session_payments_have_no_page(client, app):
+    session = open_setup()
+    client.post(session.url, data=card())
+    token = SandboxGateway().retrieve(session.id).payment_method
+    hold = SandboxGateway().authorize_saved(token, 5000, idempotency_key="k:hold")
+    charge = SandboxGateway().charge_saved(token, 5000, idempotency_key="k:charge")
+    db.session.commit()
+    for result in (hold, charge):
+        assert client.get(f"/sandbox-pay/{result.session_id}").status_code == 404
+        assert client.post(f"/sandbox-pay/{result.session_id}", data=card()).status_code == 404
+        assert client.post(f"/sandbox-pay/{result.session_id}", data={"action": "cancel"}).status_code == 404
+    assert SandboxGateway().retrieve(hold.session_id).status == "authorized"

@@ -19,7 +19,7 @@ from ally_web.models.orders import (
     ShipmentState,
 )
 from ally_web.models.outbox import OutboxMessage, OutboxStatus
-from ally_web.models.payments import SandboxIdempotencyKey, SandboxPayment
+from ally_web.models.payments import SandboxIdempotencyKey, SandboxPayment, SandboxPaymentMethod
 from ally_web.models.staff import Staff, StaffRole, StaffSession
 
 __all__ = [
@@ -42,6 +42,7 @@ __all__ = [
     "OrderLine",
     "SandboxIdempotencyKey",
     "SandboxPayment",
+    "SandboxPaymentMethod",
     "Shipment",
     "ShipmentScan",
     "Staff",

@@ -1,7 +1,7 @@
 """lifecycle states as checked enums, timeline events as data
 
 Revision ID: d4f6a8b0c2e4
-Revises: bc107cd74fd4
+Revises: c3a9e5f1b7d2
 Create Date: 2026-12-01 03:00:00
 
 - orders.state (placed, cancelled) replaces orders.cancelled_at: the "cancelled"
@@ -20,7 +20,7 @@ import sqlalchemy as sa
 
 
 revision = "d4f6a8b0c2e4"
-down_revision = "bc107cd74fd4"
+down_revision = "c3a9e5f1b7d2"
 branch_labels = None
 depends_on = None
 

@@ -19,12 +19,8 @@ from ally_web.core import clock
 from ally_web.core.actors import PAYMENT_PROVIDER
 from ally_web.core.errors import DomainError, NotFound
 from ally_web.extensions import csrf, db
-from ally_web.gateways.payments import (
-    SIGNATURE_HEADER,
-    PaymentError,
-    get_gateway,
-    verify_webhook,
-)
+from ally_web.gateways.payments import PaymentError, get_gateway
+from ally_web.gateways.payments.webhooks import SIGNATURE_HEADER, verify_webhook
 from ally_web.htmx import hx_redirect, is_partial, render
 from ally_web.services import cart as cart_service
 from ally_web.services import checkout as checkout_service

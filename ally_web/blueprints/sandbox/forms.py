@@ -12,7 +12,7 @@ from wtforms import StringField, ValidationError
 from wtforms.widgets import TextInput
 
 from ally_web.core import clock
-from ally_web.gateways.payments import luhn_valid
+from ally_web.gateways.payments.cards import luhn_valid
 
 _SEPARATORS = re.compile(r"[ ]+")
 _DIGITS = re.compile(r"[0-9]+")

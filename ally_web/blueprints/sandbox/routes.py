@@ -2,23 +2,28 @@
 
 Test cards (any future expiry date, any 3-digit security code, any name):
 
-=====================  ==========================================
+=====================  ==============================================================
 4242 4242 4242 4242    succeeds: Visa, credit
 4000 0566 5566 5556    succeeds: Visa, debit
 5105 1051 0510 5100    succeeds: Mastercard, prepaid
+4000 0000 0000 0341    succeeds: Visa, credit; once saved, off-session charges decline
+4000 0000 0000 1117    succeeds: Visa, credit; its holds lapse after 1 day, not 7
 4000 0000 0000 0002    declined (``card_declined``)
 4000 0000 0000 9995    declined (``insufficient_funds``)
 4000 0000 0000 0069    declined (``expired_card``)
 any other valid number declined (``card_declined``)
-=====================  ==========================================
+=====================  ==============================================================
 
 A number that fails the Luhn check, an expiry date in the past or a malformed
 security code is refused on the page (422) before any payment is attempted.
 
-Success authorizes the payment (the shop captures it); a decline marks it failed.
-Either way the shopper is sent (303) to the shop's ``return_url`` with
-``?session=<id>``; "Cancel and return to the shop" sends them to ``cancel_url``.
-Each page can be used once: afterwards it says so and links back to the shop.
+A payment page: success authorizes the payment (the shop captures it); a decline
+marks it failed. A setup page (mode ``setup``) charges nothing and shows no amount:
+success saves the card (``saved``, with a reusable token), and a card that would be
+declined is not saved (``failed``). Either way the shopper is sent (303) to the
+shop's ``return_url`` with ``?session=<id>``; "Cancel and return to the shop" sends
+them to ``cancel_url``. Each page can be used once: afterwards it says so and links
+back to the shop. Holds and charges made later on a saved card have no page (404).
 """
 
 from __future__ import annotations
@@ -29,11 +34,12 @@ from ally_web.blueprints.sandbox import bp
 from ally_web.blueprints.sandbox.forms import CancelForm, PayForm
 from ally_web.core import clock
 from ally_web.extensions import db
-from ally_web.gateways.payments import (
-    TEST_CARDS,
-    installment_schedule,
+from ally_web.gateways.payments import HOLD_DAYS, installment_schedule
+from ally_web.gateways.payments.cards import TEST_CARDS
+from ally_web.gateways.payments.sandbox import (
     sandbox_authorize,
     sandbox_cancel,
+    sandbox_save_card,
     sandbox_session,
     with_session_param,
 )
@@ -55,7 +61,8 @@ def never_cache(response):
 
 def _load(session_id: str, for_update: bool = False) -> SandboxPayment:
     payment = sandbox_session(session_id, for_update=for_update)
-    if payment is None:
+    # Holds and charges on a saved card were made without the shopper: no page.
+    if payment is None or payment.off_session:
         abort(404)
     return payment
 
@@ -66,7 +73,7 @@ def _page(payment: SandboxPayment, form: PayForm, status: int = 200):
         schedule = installment_schedule(payment.amount_cents, clock.now().date())
     body = render_template(
         "sandbox/pay.html", payment=payment, form=form, cancel_form=CancelForm(prefix="cancel"),
-        schedule=schedule, test_cards=TEST_CARDS,
+        schedule=schedule, test_cards=TEST_CARDS, hold_days=HOLD_DAYS,
     )
     return make_response(body, status)
 
@@ -102,7 +109,10 @@ def submit(session_id: str):
 
     form = PayForm()
     if form.validate_on_submit():
-        sandbox_authorize(payment, form.card_digits)
+        if payment.mode == "setup":
+            sandbox_save_card(payment, form.card_digits)
+        else:
+            sandbox_authorize(payment, form.card_digits)
         db.session.commit()
         return redirect(with_session_param(payment.return_url, payment.session_id), 303)
     return _page(payment, form, status=422)
