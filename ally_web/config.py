@@ -49,7 +49,7 @@ class Config:
     PROXY_FIX_HOPS = int(os.environ.get("PROXY_FIX_HOPS", "0"))
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "5 per minute; 30 per hour")
 
-    # Email (DESIGN §2 "Notifications"): sent by `flask ally jobs`, never in a request.
+    # Email (docs/rules.md, "Emails to customers"): sent by `flask ally jobs`, never in a request.
     SMTP_URL = os.environ.get("SMTP_URL", "")  # empty: emails are logged, not sent
     MAIL_FROM = os.environ.get("MAIL_FROM", "ALLY <hello@ally.nyc>")
     MAIL_MAX_ATTEMPTS = int(os.environ.get("MAIL_MAX_ATTEMPTS", "5"))

@@ -32,7 +32,7 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 # The database every test app uses: in-memory SQLite, or PostgreSQL with --db postgres.
 DATABASE = {"url": "sqlite://"}
 
-# Wed 2026-11-25 10:00 New York: the worked example of DESIGN §1.
+# Wed 2026-11-25 10:00 New York: the worked example of docs/rules.md (Counting days).
 FROZEN_AT = datetime(2026, 11, 25, 10, 0)
 STAFF_PASSWORD = "correct-horse-battery"
 

@@ -13,7 +13,7 @@ from ally_web.policy import ShippingTier
 from ally_web.services.pricing import shipping
 from ally_web.services.pricing.calendar import Promise
 
-# Wed 2026-11-25 10:00 New York: the worked example of DESIGN §1.
+# Wed 2026-11-25 10:00 New York: the worked example of docs/rules.md (Counting days).
 PLACED = datetime(2026, 11, 25, 10, 0, tzinfo=ZoneInfo("America/New_York"))
 
 

@@ -1,5 +1,5 @@
 """Email addresses: validated, stored trimmed with the domain lower-cased, compared
-in one canonical form (DESIGN §1 "Emails and money")."""
+in one canonical form (docs/rules.md, "Email addresses")."""
 
 from __future__ import annotations
 

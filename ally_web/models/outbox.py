@@ -1,5 +1,5 @@
 """The email outbox: messages written in the same transaction as the change that
-caused them, delivered later by `flask ally jobs` (DESIGN §2 "Notifications")."""
+caused them, delivered later by `flask ally jobs` (docs/rules.md, "Emails to customers")."""
 
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 
 - Every test here is marked ``browser``. Without Chromium the suite is skipped with one
   line, except in CI (``CI=true``), where a missing browser fails every browser test:
-  CI must never pass without having run these journeys (DESIGN §6).
+  CI must never pass without having run these journeys.
 - One live server per session: a file SQLite database built by the real migrations
   and the demo seed, served by werkzeug in a daemon thread. The store clock is frozen
   per test by the root conftest; the server thread reads the same module global.

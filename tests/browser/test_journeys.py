@@ -361,7 +361,7 @@ def test_keyboard_only_shopper(page: Page, audit, pair: Pair) -> None:
     assert_same_document(page)
 
     assert not lost_focus, (
-        "focus is not managed after these swaps (DESIGN §6), so a keyboard or "
+        "focus is not managed after these swaps (accessibility: focus follows the change), so a keyboard or "
         "screen-reader user is sent back to the top of the page:\n- " + "\n- ".join(lost_focus)
     )
 

@@ -318,6 +318,6 @@ def test_lookup_form_swaps_in_place_and_keeps_the_keyboard_user(page: Page, audi
     expect(status_region(page).get_by_role("heading", level=2)).to_have_text("Status: Preparing to ship")
 
     assert not lost_focus, (
-        "focus is not managed after the lookup form swap (DESIGN §6), so a keyboard or "
+        "focus is not managed after the lookup form swap (accessibility: focus follows the change), so a keyboard or "
         "screen-reader user is sent back to the top of the page:\n- " + "\n- ".join(lost_focus)
     )
