@@ -6,12 +6,12 @@ from flask_migrate import downgrade, upgrade
 from sqlalchemy import inspect
 
 from ally_web.extensions import db
-from tests.conftest import DATABASE, make_app
+from tests.conftest import make_app
 
 
-def test_upgrade_builds_every_table_and_matches_the_models(tmp_path):
-    # In-memory SQLite cannot be shared with Alembic's connection: use a file there.
-    url = DATABASE["url"] if DATABASE["url"].startswith("postgresql") else f"sqlite:///{tmp_path / 'm.sqlite3'}"
+def test_upgrade_builds_every_table_and_matches_the_models(real_database_url):
+    # Migrations commit for real: a database of their own (a file on SQLite).
+    url = real_database_url
     app = make_app(SQLALCHEMY_DATABASE_URI=url)
     with app.app_context():
         upgrade()
