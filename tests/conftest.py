@@ -1,5 +1,5 @@
 """Shared fixtures: an app on the seeded test database (each test in a transaction
-rolled back afterwards), a client, a frozen store clock, and a signed-in staff member."""
+rolled back afterwards), a client, a frozen store clock, and `auth` for staff sign-in."""
 
 from __future__ import annotations
 
@@ -13,14 +13,15 @@ import pytest
 from flask import g, has_app_context
 from flask.testing import FlaskClient
 from hypothesis import HealthCheck, settings
-from sqlalchemy import MetaData, create_engine, event
+from sqlalchemy import MetaData, create_engine, event, select
 from sqlalchemy.engine import make_url
 
 from ally_web import create_app
 from ally_web.config import TestConfig
 from ally_web.core import clock
+from ally_web.core.emails import canonical_email
 from ally_web.extensions import db
-from ally_web.models import StaffRole
+from ally_web.models import Staff, StaffRole
 from ally_web.services import staff_auth
 
 pytest_plugins = ["tests.smtp_server"]
@@ -305,25 +306,64 @@ def htmx_headers():
     return dict(HTMX)
 
 
-@pytest.fixture
-def make_staff(app):
-    def make(email="stylist@example.com", role=StaffRole.STYLIST, name="Sam Rivera"):
-        staff = staff_auth.create_staff(email, name, STAFF_PASSWORD, role)
-        db.session.commit()
+class AuthActions:
+    """Staff sign-in for tests, through the real service and the real form.
+
+        auth.login()                      # a stylist, on the test's client
+        auth.login(role="admin")          # an admin (admin@example.com)
+        auth.login(email="x@example.com", client=other_client)
+        auth.logout()
+
+    The staff member is created with staff_auth.create_staff (once per email) and
+    signs in with the sign-in form, CSRF token included when the app checks them.
+    """
+
+    password = STAFF_PASSWORD
+    names = {StaffRole.STYLIST: "Sam Rivera", StaffRole.ADMIN: "Alex Admin"}
+
+    def __init__(self, request):
+        self._request = request
+
+    def _client(self, client):
+        return client if client is not None else self._request.getfixturevalue("client")
+
+    def create(self, role: str | StaffRole = "stylist", email: str | None = None, name: str | None = None):
+        """The staff member with this email, created through the service if new."""
+        role = StaffRole(role)
+        email = email or f"{role.value}@example.com"
+        staff = db.session.scalar(select(Staff).where(Staff.email == canonical_email(email)))
+        if staff is None:
+            staff = staff_auth.create_staff(email, name or self.names[role], STAFF_PASSWORD, role)
+            db.session.commit()
         return staff
 
-    return make
+    def sign_in(self, email: str, password: str = STAFF_PASSWORD, client=None, path: str = "/staff/sign-in", **kw):
+        """Post the sign-in form as typed; returns the response (for tests of the form)."""
+        client = self._client(client)
+        data = {"email": email, "password": password}
+        if client.application.config.get("WTF_CSRF_ENABLED"):
+            data["csrf_token"] = csrf_from(client.get("/staff/sign-in").get_data(as_text=True))
+        return client.post(path, data=data, **kw)
+
+    def login(self, role: str | StaffRole = "stylist", email: str | None = None, name: str | None = None,
+              client=None):
+        """Sign in as a staff member of `role` (created if new); returns the Staff."""
+        staff = self.create(role, email, name)
+        response = self.sign_in(staff.email, client=client)
+        assert response.status_code == 303, response.get_data(as_text=True)
+        return staff
+
+    def logout(self, client=None):
+        client = self._client(client)
+        data = {}
+        if client.application.config.get("WTF_CSRF_ENABLED"):
+            data["csrf_token"] = csrf_from(client.get("/admin/").get_data(as_text=True))
+        return client.post("/staff/sign-out", data=data)
 
 
 @pytest.fixture
-def signed_in(client, make_staff):
-    """A client signed in as a stylist through the real sign-in form."""
-    staff = make_staff()
-    response = client.post(
-        "/staff/sign-in", data={"email": staff.email, "password": STAFF_PASSWORD}
-    )
-    assert response.status_code == 303, response.get_data(as_text=True)
-    return client
+def auth(request) -> AuthActions:
+    return AuthActions(request)
 
 
 def csrf_from(html: str) -> str:

@@ -15,12 +15,12 @@ import ally_web.models.outbox  # noqa: F401  (the table exists before create_all
 import ally_web.models.payments  # noqa: F401
 from ally_web.core.errors import DomainError
 from ally_web.extensions import db
-from ally_web.models import Order, OrderEvent, Shipment, StaffRole, Variant
+from ally_web.models import Order, OrderEvent, Shipment, Variant
 from ally_web.models.outbox import OutboxMessage
 from ally_web.models.payments import SandboxIdempotencyKey, SandboxPayment
-from ally_web.services import fulfilment, staff_auth
+from ally_web.services import fulfilment
 from ally_web.services.orders import order_status
-from tests.conftest import STAFF_PASSWORD, csrf_from, running_app
+from tests.conftest import csrf_from, running_app
 from tests.factories import in_stock_variant, make_order
 from tests.support.queries import count_queries
 
@@ -29,22 +29,15 @@ UPS = "1Z999AA10123456784"
 FEDEX = "123456789012"
 
 
-def sign_in(client, make_staff, role=StaffRole.STYLIST, name="Sam Rivera"):
-    staff = make_staff(f"{role.value}@example.com", role, name)
-    response = client.post("/staff/sign-in", data={"email": staff.email, "password": STAFF_PASSWORD})
-    assert response.status_code == 303
-    return staff
-
-
 @pytest.fixture
-def stylist(client, make_staff):
-    sign_in(client, make_staff)
+def stylist(client, auth):
+    auth.login(role="stylist")  # Sam Rivera
     return client
 
 
 @pytest.fixture
-def admin(client, make_staff):
-    sign_in(client, make_staff, StaffRole.ADMIN, "Alex Admin")
+def admin(client, auth):
+    auth.login(role="admin")  # Alex Admin
     return client
 
 
@@ -503,15 +496,11 @@ def test_a_refused_refund_cancels_nothing(app):
 # --- CSRF: the hand-written tokens on these forms are the real ones ------------------------
 
 
-def test_forms_carry_a_valid_csrf_token():
+def test_forms_carry_a_valid_csrf_token(auth):
     with running_app(WTF_CSRF_ENABLED=True) as app:
-        staff_auth.create_staff("admin@example.com", "Alex Admin", STAFF_PASSWORD, StaffRole.ADMIN)
-        db.session.commit()
         order = make_order()
         client = app.test_client()
-        token = csrf_from(html(client.get("/staff/sign-in")))
-        client.post("/staff/sign-in", data={"email": "admin@example.com", "password": STAFF_PASSWORD,
-                                            "csrf_token": token})
+        auth.login(role="admin", client=client)  # the sign-in form's own token
         page = html(client.get(f"/admin/orders/{order.id}"))
         token = csrf_from(page)
         assert client.post(f"/admin/orders/{order.id}/fulfil",
@@ -546,14 +535,11 @@ def test_count_orders_for_the_dashboard_queue(app):
     assert made["preparing"].id in {o.id for o in fulfilment.search_orders("", "to_fulfil", 1).items}
 
 
-def test_staff_record_a_customs_hold_then_delivery(client, make_staff):
-    from ally_web.models import StaffRole
+def test_staff_record_a_customs_hold_then_delivery(client, auth):
     from ally_web.services import tracking as tracking_service
-    from tests.conftest import STAFF_PASSWORD
     from tests.factories import make_order
 
-    staff = make_staff("scanner@example.com", StaffRole.STYLIST, "Ria Scan")
-    client.post("/staff/sign-in", data={"email": staff.email, "password": STAFF_PASSWORD})
+    auth.login(email="scanner@example.com", name="Ria Scan")
     order = make_order(email="scan@example.com", country="GB")
     client.post(f"/admin/orders/{order.id}/fulfil", data={"carrier": "UPS", "tracking_number": "1Z999AA10123456785"})
     order = db.session.get(Order, order.id)
