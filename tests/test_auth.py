@@ -13,22 +13,17 @@ from ally_web.models import StaffRole, StaffSession
 from ally_web.services.staff import auth as staff_auth
 from tests.conftest import STAFF_PASSWORD, running_app
 
-
-def sign_in(client, email, password=STAFF_PASSWORD, **kw):
-    return client.post("/staff/sign-in", data={"email": email, "password": password}, **kw)
-
-
 # --- service ------------------------------------------------------------------
 
 
-def test_passwords_are_hashed(app, make_staff):
-    staff = make_staff()
+def test_passwords_are_hashed(app, auth):
+    staff = auth.create()
     assert STAFF_PASSWORD not in staff.password_hash
     assert staff.password_hash.startswith(("scrypt:", "pbkdf2:"))
 
 
-def test_authenticate_refuses_wrong_password_unknown_email_and_inactive(app, make_staff):
-    staff = make_staff()
+def test_authenticate_refuses_wrong_password_unknown_email_and_inactive(app, auth):
+    staff = auth.create()
     assert staff_auth.authenticate(" Stylist@Example.com ", STAFF_PASSWORD) == staff
     for email, password in ((staff.email, "wrong"), ("nobody@example.com", STAFF_PASSWORD)):
         with pytest.raises(DomainError):
@@ -38,8 +33,8 @@ def test_authenticate_refuses_wrong_password_unknown_email_and_inactive(app, mak
         staff_auth.authenticate(staff.email, STAFF_PASSWORD)
 
 
-def test_create_staff_refuses_short_passwords_and_duplicates(app, make_staff):
-    make_staff()
+def test_create_staff_refuses_short_passwords_and_duplicates(app, auth):
+    auth.create()
     with pytest.raises(DomainError, match="already exists"):
         staff_auth.create_staff("STYLIST@example.com", "X", STAFF_PASSWORD, StaffRole.ADMIN)
     with pytest.raises(DomainError, match="12 characters"):
@@ -49,9 +44,9 @@ def test_create_staff_refuses_short_passwords_and_duplicates(app, make_staff):
 # --- sign-in and sign-out through the pages ------------------------------------------------
 
 
-def test_sign_in_lands_on_the_dashboard(client, make_staff):
-    make_staff()
-    response = sign_in(client, "stylist@example.com")
+def test_sign_in_lands_on_the_dashboard(client, auth):
+    auth.create()
+    response = auth.sign_in("stylist@example.com", client=client)
     assert response.status_code == 303
     assert response.headers["Location"] == "/admin/"
     page = client.get("/admin/")
@@ -59,9 +54,9 @@ def test_sign_in_lands_on_the_dashboard(client, make_staff):
     assert "Signed in as <strong>Sam Rivera</strong> (stylist)" in page.get_data(as_text=True)
 
 
-def test_wrong_password_is_422_keeps_the_email_and_says_why(client, make_staff):
-    make_staff()
-    response = sign_in(client, "stylist@example.com", "not-it")
+def test_wrong_password_is_422_keeps_the_email_and_says_why(client, auth):
+    auth.create()
+    response = auth.sign_in("stylist@example.com", "not-it", client=client)
     html = response.get_data(as_text=True)
     assert response.status_code == 422
     assert "do not match an active staff account" in html
@@ -76,35 +71,31 @@ def test_empty_form_marks_each_field(client):
     assert 'aria-describedby="email-error"' in html
 
 
-def test_next_only_goes_to_admin_pages_on_this_site(client, make_staff):
-    make_staff()
-    response = client.post(
-        "/staff/sign-in?next=https://evil.example/admin/",
-        data={"email": "stylist@example.com", "password": STAFF_PASSWORD},
-    )
+def test_next_only_goes_to_admin_pages_on_this_site(client, auth):
+    auth.create()
+    response = auth.sign_in("stylist@example.com", path="/staff/sign-in?next=https://evil.example/admin/")
     assert response.headers["Location"] == "/admin/"
 
 
-def test_sign_in_renews_the_session(client, make_staff, app):
-    make_staff()
+def test_sign_in_renews_the_session(client, auth, app):
+    auth.create()
     with client.session_transaction() as session:
         session["planted"] = "by an attacker"
-    sign_in(client, "stylist@example.com")
+    auth.sign_in("stylist@example.com", client=client)
     with client.session_transaction() as session:
         assert "planted" not in session
         assert session["_user_id"]
 
 
-def test_a_copied_cookie_stops_working_after_sign_out(app, make_staff):
-    make_staff()
+def test_a_copied_cookie_stops_working_after_sign_out(app, auth):
     browser = app.test_client()
-    sign_in(browser, "stylist@example.com")
+    auth.login(client=browser)
     cookie = browser.get_cookie("ally_session").value
     copy = app.test_client()
     copy.set_cookie("ally_session", cookie)
     assert copy.get("/admin/").status_code == 200  # the copy works while signed in
 
-    browser.post("/staff/sign-out")
+    auth.logout(client=browser)
     assert browser.get("/admin/").status_code == 303
     response = copy.get("/admin/")
     assert response.status_code == 303
@@ -113,9 +104,8 @@ def test_a_copied_cookie_stops_working_after_sign_out(app, make_staff):
     assert ended.ended_at is not None
 
 
-def test_idle_timeout_ends_the_session(client, make_staff, app):
-    make_staff()
-    sign_in(client, "stylist@example.com")
+def test_idle_timeout_ends_the_session(client, auth, app):
+    auth.login()
     idle = app.config["STAFF_IDLE_TIMEOUT"]
     with clock.freeze(clock.now() + idle - timedelta(minutes=1)):
         assert client.get("/admin/").status_code == 200  # activity resets the idle clock
@@ -125,9 +115,8 @@ def test_idle_timeout_ends_the_session(client, make_staff, app):
         assert client.get("/admin/").status_code == 303
 
 
-def test_absolute_timeout_ends_even_an_active_session(client, make_staff, app):
-    make_staff()
-    sign_in(client, "stylist@example.com")
+def test_absolute_timeout_ends_even_an_active_session(client, auth, app):
+    auth.login()
     start = clock.now()
     step = app.config["STAFF_IDLE_TIMEOUT"] - timedelta(minutes=1)
     moment = start
@@ -139,13 +128,13 @@ def test_absolute_timeout_ends_even_an_active_session(client, make_staff, app):
         assert client.get("/admin/").status_code == 303
 
 
-def test_sign_out_is_post_only(signed_in):
-    assert signed_in.get("/staff/sign-out").status_code == 405
+def test_sign_out_is_post_only(client, auth):
+    auth.login()
+    assert client.get("/staff/sign-out").status_code == 405
 
 
-def test_admin_role_is_shown(client, make_staff):
-    make_staff("admin@example.com", StaffRole.ADMIN, "Alex Chen")
-    sign_in(client, "admin@example.com")
+def test_admin_role_is_shown(client, auth):
+    auth.login(role="admin", name="Alex Chen")
     assert "(admin)" in client.get("/admin/").get_data(as_text=True)
 
 
@@ -188,30 +177,29 @@ def limited_app():
         yield app
 
 
-def test_login_is_rate_limited_with_a_friendly_429(limited_app):
+def test_login_is_rate_limited_with_a_friendly_429(limited_app, auth):
     client = limited_app.test_client()
     for _ in range(3):
-        assert sign_in(client, "who@example.com", "guess").status_code == 422
-    response = sign_in(client, "who@example.com", "guess")
+        assert auth.sign_in("who@example.com", "guess", client=client).status_code == 422
+    response = auth.sign_in("who@example.com", "guess", client=client)
     assert response.status_code == 429
     assert "Too many attempts" in response.get_data(as_text=True)
     assert int(response.headers["Retry-After"]) > 0
     assert client.get("/staff/sign-in").status_code == 200  # reading the form is not limited
 
 
-def test_login_limit_also_counts_per_email_across_addresses(limited_app):
+def test_login_limit_also_counts_per_email_across_addresses(limited_app, auth):
     for number in range(3):
         client = limited_app.test_client()
-        response = sign_in(client, "target@example.com", "guess", environ_base={"REMOTE_ADDR": f"10.0.0.{number}"})
+        response = auth.sign_in("target@example.com", "guess", environ_base={"REMOTE_ADDR": f"10.0.0.{number}"}, client=client)
         assert response.status_code == 422
     other = limited_app.test_client()
-    response = sign_in(other, "TARGET@example.com", "guess", environ_base={"REMOTE_ADDR": "10.0.0.99"})
+    response = auth.sign_in("TARGET@example.com", "guess", environ_base={"REMOTE_ADDR": "10.0.0.99"}, client=other)
     assert response.status_code == 429
 
 
-def test_disabling_a_staff_member_ends_their_sessions(client, make_staff):
-    staff = make_staff()
-    sign_in(client, staff.email)
+def test_disabling_a_staff_member_ends_their_sessions(client, auth):
+    staff = auth.login()
     assert client.get("/admin/").status_code == 200
     staff.active = False
     db.session.commit()

@@ -28,8 +28,8 @@ from ally_web.models import (
 )
 from ally_web.services import cart as cart_service
 from ally_web.services import checkout as checkout_service
-from ally_web.services.orders import normalize_order_number
 from ally_web.services.checkout.addresses import Address
+from ally_web.services.orders import normalize_order_number
 from tests.checkout_flow import (
     LONDON,
     NEW_YORK,
@@ -296,11 +296,9 @@ def _authorized_checkout(v: Variant, email: str) -> str:
     return checkout.payment_session
 
 
-def test_two_shoppers_buying_the_last_pair_at_once_make_one_order(tmp_path):
-    from tests.conftest import DATABASE
-
-    url = DATABASE["url"] if DATABASE["url"].startswith("postgresql") else f"sqlite:///{tmp_path / 'race.sqlite3'}"
-    with running_app(SQLALCHEMY_DATABASE_URI=url) as app:
+def test_two_shoppers_buying_the_last_pair_at_once_make_one_order(real_database_url):
+    # Two threads, two connections: real commits, in a database of its own.
+    with running_app(SQLALCHEMY_DATABASE_URI=real_database_url) as app:
         v = variant(stock=1)
         sessions = [_authorized_checkout(v, f"shopper{n}@example.com") for n in range(2)]
         barrier = threading.Barrier(2)

@@ -102,14 +102,12 @@ def test_webhooks(client, body, signature):
 
 
 @given(carrier=maybe, number=maybe, kind=maybe, location=maybe, reason=maybe, q=maybe, status=maybe, page=maybe)
-def test_staff_forms(app, make_staff, carrier, number, kind, location, reason, q, status, page):
-    from ally_web.models import StaffRole
-    from tests.conftest import STAFF_PASSWORD
+def test_staff_forms(app, auth, carrier, number, kind, location, reason, q, status, page):
     from tests.factories import make_order
 
     client = app.test_client()
-    staff = make_staff(f"admin-{uuid.uuid4().hex}@example.com", StaffRole.ADMIN)  # the app outlives examples
-    client.post("/staff/sign-in", data={"email": staff.email, "password": STAFF_PASSWORD})
+    # The app outlives examples: a new admin each time.
+    staff = auth.login(role="admin", email=f"admin-{uuid.uuid4().hex}@example.com", client=client)
     order = make_order(email=f"o{staff.id}@example.com")
     check(client.get("/admin/orders", query_string=form(q=q, status=status, page=page)))
     check(client.get("/admin/outbox", query_string=form(page=page)))

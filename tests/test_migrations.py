@@ -6,12 +6,12 @@ from flask_migrate import downgrade, upgrade
 from sqlalchemy import inspect
 
 from ally_web.extensions import db
-from tests.conftest import DATABASE, make_app
+from tests.conftest import make_app
 
 
-def test_upgrade_builds_every_table_and_matches_the_models(tmp_path):
-    # In-memory SQLite cannot be shared with Alembic's connection: use a file there.
-    url = DATABASE["url"] if DATABASE["url"].startswith("postgresql") else f"sqlite:///{tmp_path / 'm.sqlite3'}"
+def test_upgrade_builds_every_table_and_matches_the_models(real_database_url):
+    # Migrations commit for real: a database of their own (a file on SQLite).
+    url = real_database_url
     app = make_app(SQLALCHEMY_DATABASE_URI=url)
     with app.app_context():
         upgrade()
@@ -27,7 +27,7 @@ def test_upgrade_builds_every_table_and_matches_the_models(tmp_path):
         db.engine.dispose()
 
 
-def test_existing_orders_keep_their_history_through_the_lifecycle_migration(tmp_path):
+def test_existing_orders_keep_their_history_through_the_lifecycle_migration(real_database_url):
     """Rows written before events were data: the cancellation time, the actors and
     the old sentences survive, and parcels get the state their scans put them in."""
     from sqlalchemy import text
@@ -35,8 +35,7 @@ def test_existing_orders_keep_their_history_through_the_lifecycle_migration(tmp_
     from ally_web.event_text import event_text
     from ally_web.models import Order, OrderState, ShipmentState
 
-    url = DATABASE["url"] if DATABASE["url"].startswith("postgresql") else f"sqlite:///{tmp_path / 'old.sqlite3'}"
-    app = make_app(SQLALCHEMY_DATABASE_URI=url)
+    app = make_app(SQLALCHEMY_DATABASE_URI=real_database_url)
     with app.app_context():
         upgrade(revision="bc107cd74fd4")
         at = "2026-11-20 15:00:00+00:00"

@@ -27,3 +27,17 @@ def tab_to(page: Page, target: Locator, *, backwards: bool = False, limit: int =
             return
         page.keyboard.press(key)
     raise AssertionError(f"{limit} presses of {key} never reached {target}")
+
+
+def focus_report(page: Page, region: Locator) -> str | None:
+    """None once focus is inside `region` (it moves there after the swap settles:
+    waited for, up to the expect timeout), else a description of where it is."""
+    # :focus-within matches the region when it, or anything in it, has focus.
+    try:
+        expect(region.and_(page.locator(":focus-within"))).to_have_count(1)
+        return None
+    except AssertionError:
+        return page.evaluate(
+            "() => { const a = document.activeElement;"
+            " return a ? '<' + a.tagName.toLowerCase() + (a.id ? ' id=' + a.id : '') + '>' : 'nothing'; }"
+        )

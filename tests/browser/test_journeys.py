@@ -20,6 +20,7 @@ from ally_web.services.staff import auth as staff_auth
 from ally_web.templating import day, money
 from tests.browser.helpers import (
     assert_same_document,
+    focus_report,
     mark_document,
     tab_to,
 )
@@ -281,19 +282,6 @@ def test_cart_rejects_a_bad_quantity_and_keeps_what_was_typed(page: Page, is_js:
     expect(cart.locator(".cart-summary")).to_contain_text(f"Subtotal {money(pair.price_cents)}")
     expect(cart_count(page)).to_contain_text(pairs(1))
     audit("(cart with an invalid quantity)")
-
-
-def focus_report(page: Page, region: Locator) -> str | None:
-    """None if focus is inside `region` (polled briefly: focus moves after the swap),
-    else a description of where it is."""
-    for _ in range(20):
-        if region.evaluate("el => el.contains(document.activeElement)"):
-            return None
-        page.wait_for_timeout(50)
-    return page.evaluate(
-        "() => { const a = document.activeElement;"
-        " return a ? '<' + a.tagName.toLowerCase() + (a.id ? ' id=' + a.id : '') + '>' : 'nothing'; }"
-    )
 
 
 @pytest.mark.parametrize("js", ["js-on"])

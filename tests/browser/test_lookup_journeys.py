@@ -28,12 +28,14 @@ from ally_web.services import orders as order_service
 from ally_web.templating import day
 from tests.browser.helpers import (
     assert_same_document,
+    focus_report,
     mark_document,
     tab_to,
 )
 from tests.factories import make_order
 
 STYLE_SLUG = "slingback"
+SENTINEL_PATH = "/static/css/site.css?after-the-timers"
 COLOUR_SLUG = "ivory"
 SIZE_HALVES = 24  # US 12
 WIDTH = "W"
@@ -108,19 +110,6 @@ def fast_polling(live_server) -> Iterator[int]:
         yield POLL_SECONDS
     finally:
         live_server.app.config["ORDER_STATUS_POLL_SECONDS"] = before
-
-
-def focus_report(page: Page, region: Locator) -> str | None:
-    """None if focus is inside `region` (polled briefly: focus moves after the swap),
-    else a description of where it is."""
-    for _ in range(20):
-        if region.evaluate("el => el.contains(document.activeElement)"):
-            return None
-        page.wait_for_timeout(50)
-    return page.evaluate(
-        "() => { const a = document.activeElement;"
-        " return a ? '<' + a.tagName.toLowerCase() + (a.id ? ' id=' + a.id : '') + '>' : 'nothing'; }"
-    )
 
 
 def lookup_heading(page: Page) -> Locator:
@@ -199,6 +188,9 @@ def test_status_page_turns_delivered_without_a_reload_and_stops_polling(
     page: Page, audit, live_server, fast_polling: int
 ) -> None:
     placed = place_order(live_server, "live", ship=True)
+    # The page's timers run on Playwright's clock: in step with real time, and at the
+    # end moved ahead at once to show that no poll is left scheduled.
+    page.clock.install()
     page.goto(LOOKUP_PATH)
     look_up(page, placed)
     order_url = page.url
@@ -230,7 +222,12 @@ def test_status_page_turns_delivered_without_a_reload_and_stops_polling(
     expect(page.locator('[hx-trigger^="every"]')).to_have_count(0)
     seen = len(polls)
     assert seen >= 2, f"expected polls before the delivered swap, saw {polls}"
-    page.wait_for_timeout(2500)
+    # Fire every timer due in the next 2.5 s (more than two intervals) now; a poll still
+    # scheduled sends its request from inside run_for. A request the page sends after
+    # that reaches us after any such poll, so once it is seen the count is final.
+    page.clock.run_for(2500)
+    with page.expect_request(lambda r: r.url.endswith(SENTINEL_PATH)):
+        page.evaluate("path => { fetch(path); }", SENTINEL_PATH)
     assert len(polls) == seen, (
         f"the page kept polling after it showed 'Delivered': {len(polls) - seen} more "
         f"request(s) to {order_url} in 2.5 s (interval {fast_polling} s)"

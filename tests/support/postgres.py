@@ -36,12 +36,12 @@ import contextlib
 import os
 import pwd
 import re
+import select
 import shutil
 import signal
 import socket
 import subprocess
 import tempfile
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -195,6 +195,8 @@ def throwaway_postgres(
             )
 
         started = True  # from here on, always try to stop on exit
+        # -w: pg_ctl waits for the condition "the server accepts connections" (it polls
+        # the server's status), with -t 30 as the deadline; no fixed delay anywhere.
         result = run(bindir / "pg_ctl", "-D", datadir, "-l", logfile,
                      "-w", "-t", "30", "start", check=False)
         if result.returncode != 0:
@@ -224,18 +226,22 @@ def _stop(run, bindir: Path, datadir: Path) -> None:
             return
     if pid is None:
         return
-    for sig in (signal.SIGQUIT, signal.SIGKILL):
-        try:
-            os.kill(pid, sig)
-        except ProcessLookupError:
-            return
-        deadline = time.monotonic() + 5
-        while time.monotonic() < deadline:
+    try:
+        # A pidfd becomes readable when the process exits: wait for that, not a time.
+        exited = os.pidfd_open(pid)
+    except ProcessLookupError:
+        return
+    try:
+        for sig in (signal.SIGQUIT, signal.SIGKILL):
             try:
-                os.kill(pid, 0)
+                os.kill(pid, sig)
             except ProcessLookupError:
                 return
-            time.sleep(0.05)
+            readable, _, _ = select.select([exited], [], [], 5)  # deadline: 5 s per signal
+            if readable:
+                return
+    finally:
+        os.close(exited)
 
 
 def postgres_url_or_start() -> contextlib.AbstractContextManager[str]:
