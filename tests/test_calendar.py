@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -75,7 +75,7 @@ def test_order_after_cutoff_before_holiday_skips_holiday():
 
 
 def test_aware_utc_is_converted_to_new_york_before_cutoff():
-    utc = timezone.utc
+    utc = UTC
     # 18:30 UTC = 13:30 EST -> same day.
     assert cal.order_day(datetime(2026, 11, 25, 18, 30, tzinfo=utc)) == date(2026, 11, 25)
     # 19:30 UTC = 14:30 EST -> next business day (Thanksgiving skipped).
@@ -175,7 +175,7 @@ def test_trial_size_exchange_closes_after_24_hours():
     delivered = ny(2026, 12, 7, 15, 30)
     assert cal.trial_size_exchange_closes_at(delivered) == ny(2026, 12, 8, 15, 30)
     # Given in UTC, answered in store time.
-    utc = datetime(2026, 12, 7, 20, 30, tzinfo=timezone.utc)
+    utc = datetime(2026, 12, 7, 20, 30, tzinfo=UTC)
     result = cal.trial_size_exchange_closes_at(utc)
     assert result == ny(2026, 12, 8, 15, 30)
     assert result.tzinfo is not None and result.utcoffset() == timedelta(hours=-5)
@@ -212,7 +212,7 @@ def test_freeze_naive_is_store_time_and_aware_is_converted():
     with clock.freeze(datetime(2026, 11, 25, 10, 0)):
         assert clock.now() == ny(2026, 11, 25, 10, 0)
         assert clock.now().tzinfo is not None
-    with clock.freeze(datetime(2026, 11, 25, 15, 0, tzinfo=timezone.utc)):
+    with clock.freeze(datetime(2026, 11, 25, 15, 0, tzinfo=UTC)):
         current = clock.now()
         assert current == ny(2026, 11, 25, 10, 0)
         assert (current.hour, current.utcoffset()) == (10, timedelta(hours=-5))

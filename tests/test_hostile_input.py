@@ -74,7 +74,7 @@ CHECKOUT_FIELDS = ("email", "name", "phone", "line1", "line2", "city", "region",
 @given(values=st.lists(maybe, min_size=len(CHECKOUT_FIELDS), max_size=len(CHECKOUT_FIELDS)))
 def test_checkout_forms(client, values):
     client.post("/cart/add", data={"variant_id": "1", "quantity": "1"})
-    data = form(**dict(zip(CHECKOUT_FIELDS, values)))
+    data = form(**dict(zip(CHECKOUT_FIELDS, values, strict=True)))
     check(client.post("/checkout", data=data))
     check(client.post("/checkout/summary", data=data, headers={"HX-Request": "true"}))
 
