@@ -12,7 +12,8 @@ from collections.abc import Callable, Mapping
 from datetime import date
 from typing import Any
 
-from ally_web.core.formatting import long_day, money
+from ally_web import policy
+from ally_web.core.formatting import card, long_day, money
 from ally_web.models import EventKind, OrderEvent
 
 Params = Mapping[str, Any]
@@ -23,15 +24,15 @@ def _plural(count: int, word: str) -> str:
 
 
 def _card(params: Params) -> str:
-    brand = (params.get("card_brand") or "card").capitalize()
-    last4 = params.get("card_last4")
-    return f"{brand} ending {last4}" if last4 else brand
+    return card(params.get("card_brand"), params.get("card_last4"))
 
 
 def _paid(params: Params) -> str:
     if params.get("mode") == "installments":
-        return f"In {params.get('installments') or 4} installments through the pay-later provider."
-    return f"{_card(params)}."
+        count = params.get("installments") or policy.INSTALLMENT_COUNT
+        return f"In {count} installments through the pay-later provider."
+    words = _card(params)
+    return f"{words[0].upper()}{words[1:]}."
 
 
 def _shipped(params: Params) -> str:
@@ -45,9 +46,9 @@ def _scan(params: Params) -> str:
 
 
 def _refunded(params: Params) -> str:
-    card = _card(params) if params.get("card_last4") else "the original payment"
+    to = _card(params) if params.get("card_last4") else "the original payment"
     status = f" ({params['provider_status']})" if params.get("provider_status") else ""
-    return f"{money(int(params.get('amount_cents', 0)))} refunded to {card}{status}."
+    return f"{money(int(params.get('amount_cents', 0)))} refunded to {to}{status}."
 
 
 def _production(params: Params) -> str:

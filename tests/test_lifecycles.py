@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.exc import StatementError
 
 from ally_web.cli import all_lifecycles, lifecycles_markdown
@@ -149,3 +149,34 @@ def test_a_made_to_order_pair_starts_where_its_path_begins(app):
     order = make_order(lines=[(sold_out, 1, True)])
     assert order.lines[0].mto_state in {MadeToOrderState.AWAITING_FITTING_PAIR, MadeToOrderState.IN_PRODUCTION}
     assert orders.order_status(order).code == "made_to_order"
+
+
+def test_a_newer_delivery_scan_is_recorded_and_keeps_the_first_delivery_date(app):
+    order = make_order()
+    shipment = orders.fulfil_in_stock_lines(order, "UPS", UPS, PACKER)
+    first = clock.now()
+    assert orders.record_scan(shipment, "delivered", first, CARRIER, "Front door") is True
+    later = first.replace(hour=first.hour + 1)
+    assert orders.record_scan(shipment, "delivered", later, PACKER, "Concierge") is True
+    assert shipment.state is ShipmentState.DELIVERED and shipment.delivered_at == first
+    assert [e.kind for e in order.events].count(EventKind.DELIVERED) == 2
+    assert orders.record_scan(shipment, "delivered", first, CARRIER) is False  # older than the newest
+
+
+def test_a_declined_payment_reported_twice_at_once_is_a_payment_failure_both_times(app, client):
+    """The return page and the webhook racing over one declined payment: the loser of
+    the move back to "open" is told the payment failed, not an internal error."""
+    from ally_web.gateways.payments import get_gateway
+    from ally_web.gateways.payments.sandbox import sandbox_authorize, sandbox_session
+    from ally_web.models import Checkout, CheckoutStatus
+    from ally_web.services import checkout as checkout_service
+    from tests.checkout_flow import NEW_YORK, add_to_cart, submit_checkout, variant
+
+    add_to_cart(client, variant(stock=3))
+    assert submit_checkout(client, **NEW_YORK).status_code == 303
+    checkout = db.session.scalars(select(Checkout)).one()
+    sandbox_authorize(sandbox_session(checkout.payment_session), "4000000000000002")
+    winner = update(Checkout).where(Checkout.id == checkout.id).values(status=CheckoutStatus.OPEN)
+    db.session.execute(winner.execution_options(synchronize_session=False))
+    with pytest.raises(checkout_service.PaymentFailed, match="declined"):
+        checkout_service.complete_checkout(checkout.payment_session, get_gateway())

@@ -39,3 +39,9 @@ def moment(value: datetime) -> str:
     return format_datetime(
         clock.to_store_time(value), "MMM d, y, h:mm a", tzinfo=clock.store_tz(), locale=LOCALE
     )
+
+
+def card(brand: str | None, last4: str | None) -> str:
+    """How a card is named in a sentence: "Visa ending 4242", "card ending 4242"."""
+    name = (brand or "").capitalize() or "card"
+    return f"{name} ending {last4}" if last4 else name

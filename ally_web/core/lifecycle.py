@@ -82,7 +82,8 @@ class Lifecycle(Generic[S]):
         return self._targets.get(source, ())
 
     def final_states(self) -> tuple[S, ...]:
-        return tuple(s for s in self.states if not self.targets(s))
+        """States nothing leaves (a state may still repeat itself, e.g. a newer scan)."""
+        return tuple(s for s in self.states if set(self.targets(s)) <= {s})
 
     def rows(self) -> list[tuple[str, str, str]]:
         """(from, to, event) for every allowed move, in the enum's order."""

@@ -145,8 +145,8 @@ class Checkout(AddressMixin, MoneyMixin, Model):
     payment_mode: Mapped[PaymentMode] = mapped_column(enum_column(PaymentMode, "checkout_payment_mode"),
                                                       default=PaymentMode.CARD)
     lines: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
-    status: Mapped[CheckoutStatus] = mapped_column(enum_column(CheckoutStatus, "checkout_status"),
-                                                   default=CheckoutStatus.OPEN)
+    # Set by the checkout's first move (services/checkout/states.py).
+    status: Mapped[CheckoutStatus] = mapped_column(enum_column(CheckoutStatus, "checkout_status"))
     payment_session: Mapped[str | None] = mapped_column(String(64), unique=True)
     failure_message: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]

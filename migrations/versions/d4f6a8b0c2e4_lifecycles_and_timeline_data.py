@@ -60,6 +60,12 @@ def _actor_columns(batch_op):
     batch_op.add_column(sa.Column("actor_name", sa.String(length=120), nullable=False, server_default=""))
 
 
+def _no_actor_defaults(batch_op):
+    """The defaults only filled the rows that existed: new rows must name their actor."""
+    batch_op.alter_column("actor_kind", server_default=None, existing_type=sa.String(length=30))
+    batch_op.alter_column("actor_name", server_default=None, existing_type=sa.String(length=120))
+
+
 def upgrade():
     bind = op.get_bind()
     staff_ids = {name: id_ for id_, name in bind.execute(sa.text("SELECT id, name FROM staff"))}
@@ -74,6 +80,7 @@ def upgrade():
         batch_op.add_column(sa.Column("state", sa.String(length=30), nullable=False, server_default="placed"))
     bind.execute(sa.text("UPDATE orders SET state = 'cancelled' WHERE cancelled_at IS NOT NULL"))
     with op.batch_alter_table("orders") as batch_op:
+        batch_op.alter_column("state", server_default=None, existing_type=sa.String(length=30))
         batch_op.drop_column("cancelled_at")
         batch_op.alter_column("payment_mode", type_=sa.String(length=30), existing_nullable=False)
         batch_op.create_check_constraint("order_state", _in("state", ORDER_STATE))
@@ -100,6 +107,7 @@ def upgrade():
     for shipment_id, (_, kind) in best.items():
         bind.execute(sa.text("UPDATE shipments SET state = :state WHERE id = :id"), {"state": kind, "id": shipment_id})
     with op.batch_alter_table("shipments") as batch_op:
+        batch_op.alter_column("state", server_default=None, existing_type=sa.String(length=30))
         batch_op.create_check_constraint("shipment_state", _in("state", SHIPMENT_STATE))
 
     with op.batch_alter_table("shipment_scans") as batch_op:
@@ -109,6 +117,7 @@ def upgrade():
         bind.execute(sa.text("UPDATE shipment_scans SET actor_kind = :k, actor_staff_id = :s, actor_name = :n "
                              "WHERE id = :id"), {"k": kind, "s": staff_id, "n": name, "id": scan_id})
     with op.batch_alter_table("shipment_scans") as batch_op:
+        _no_actor_defaults(batch_op)
         batch_op.drop_column("source")
         batch_op.alter_column("kind", type_=sa.String(length=30), existing_nullable=False)
         batch_op.create_foreign_key(batch_op.f("fk_shipment_scans_actor_staff_id_staff"), "staff",
@@ -131,6 +140,7 @@ def upgrade():
             params=params, actor_kind=actor_kind, actor_staff_id=staff_id, actor_name=name))
     with op.batch_alter_table("order_events") as batch_op:
         batch_op.alter_column("params", existing_type=sa.JSON(), nullable=False)
+        _no_actor_defaults(batch_op)
         batch_op.drop_column("note")
         batch_op.drop_column("actor")
         batch_op.alter_column("kind", type_=sa.String(length=30), existing_nullable=False)

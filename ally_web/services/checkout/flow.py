@@ -189,11 +189,18 @@ def start_checkout(cart: Cart, data: CheckoutInput, gateway: PaymentGateway,
     assert quote is not None  # no quote means a country error above
 
     moment = clock.now()
+    being_confirmed = DomainError("Your payment is being confirmed. Please wait a moment, then refresh the page.")
     if existing is not None and existing.status is CheckoutStatus.PLACING:
-        raise DomainError("Your payment is being confirmed. Please wait a moment, then refresh the page.")
+        raise being_confirmed
     checkout = existing if existing is not None and existing.status is not CheckoutStatus.PLACED else Checkout(
-        token=secrets.token_urlsafe(32), created_at=moment, status=None
+        token=secrets.token_urlsafe(32), created_at=moment
     )
+    # Claim the checkout for this attempt before releasing the last one's hold: if a
+    # webhook is placing the order from that hold right now, this move fails instead.
+    try:
+        transition(checkout, CHECKOUT, CheckoutStatus.PAYING, actor=CUSTOMER)
+    except ChangedMeanwhile:
+        raise being_confirmed from None
     _release_previous_attempt(checkout, gateway)
     checkout.email = email
     for field in ("name", "phone", "line1", "line2", "city", "region", "postal_code", "country"):
@@ -207,7 +214,6 @@ def start_checkout(cart: Cart, data: CheckoutInput, gateway: PaymentGateway,
     checkout.taxes_cents = quote.taxes_cents
     checkout.total_cents = quote.charged_now_cents
     checkout.quote = quote.landed.to_dict()
-    transition(checkout, CHECKOUT, CheckoutStatus.PAYING, actor=CUSTOMER)
     checkout.failure_message = None
     checkout.updated_at = moment
     db.session.add(checkout)
@@ -348,7 +354,10 @@ def complete_checkout(session_id: str, gateway: PaymentGateway, actor: Actor = C
 def _fail(checkout: Checkout, message: str):
     """No order: the checkout opens again and remembers why, for the form."""
     if checkout.status is not CheckoutStatus.OPEN:  # a repeated failure (page and webhook) moves it once
-        transition(checkout, CHECKOUT, CheckoutStatus.OPEN, actor=SYSTEM)
+        try:
+            transition(checkout, CHECKOUT, CheckoutStatus.OPEN, actor=SYSTEM)
+        except ChangedMeanwhile:  # the other one got there first and kept the reason
+            raise PaymentFailed(message) from None
     checkout.failure_message = message
     raise PaymentFailed(message)
 

@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 
 from ally_web.core.actors import Actor
 from ally_web.core.errors import DomainError
+from ally_web.core.formatting import card
 from ally_web.core.lifecycle import ChangedMeanwhile
 from ally_web.extensions import db
 from ally_web.gateways.payments import PaymentError, get_gateway
@@ -34,7 +35,7 @@ def cancel_order(order: Order, actor: Actor, reason: str) -> None:
                           field="reason")
     if len(reason) > MAX_REASON_LENGTH:
         raise DomainError(f"Please keep the reason under {MAX_REASON_LENGTH} characters.", field="reason")
-    if order.state is OrderState.CANCELLED:
+    if order.cancelled:
         raise DomainError("This order is already cancelled.")
     if order.shipments:
         raise DomainError(
@@ -64,12 +65,10 @@ def cancel_order(order: Order, actor: Actor, reason: str) -> None:
     record_event(order, EventKind.REFUNDED, actor, amount_cents=order.total_cents, card_brand=order.card_brand,
                  card_last4=order.card_last4, provider_status=result.status)
     db.session.flush()
-    card = "the original payment"
-    if order.card_last4:
-        card = f"{order.card_brand.capitalize() or 'card'} ending {order.card_last4}"
+    card_words = card(order.card_brand, order.card_last4) if order.card_last4 else "the original payment"
     enqueue_email(
         to=order.email, subject=f"Your ALLY order #{order.number} is cancelled",
         template="order_cancelled", kind="order_cancelled", order_id=order.id,
-        order=order, reason=reason, refunded_cents=order.total_cents, card=card,
+        order=order, reason=reason, refunded_cents=order.total_cents, card=card_words,
         status_url=links.status_url(order, links.EMAIL),
     )

@@ -31,7 +31,7 @@ def order_page_url(order: Order) -> str:
 
 
 def is_cancelled(order: Order) -> bool:
-    return order.state is OrderState.CANCELLED
+    return order.cancelled
 
 
 def lines_to_fulfil(order: Order) -> list[OrderLine]:

@@ -5,7 +5,12 @@ records; ``ally_web.services.lifecycle.transition`` refuses anything else.
 Shipments: a parcel's state is its most advanced carrier scan. A customs hold or a
 delivery problem happens on the way, so those states and "in transit" move between
 each other (and repeat, with a newer scan); nothing moves a parcel back from out for
-delivery, and nothing leaves "delivered".
+delivery, and nothing leaves "delivered" (a newer delivery scan is recorded again,
+and the delivery date stays the first one's).
+
+Made-to-order pairs: today an order sets only the two starting states; the moves
+after them are the fitting-pair and production work still to be built, which will
+go through this table.
 
 Made-to-order pairs: a pair whose size is not known yet starts by waiting for its
 fitting pair; one with a confirmed size goes straight into production. The fitting
@@ -39,6 +44,7 @@ SHIPMENT = Lifecycle(
         *((source, S.OUT_FOR_DELIVERY, E.OUT_FOR_DELIVERY) for source in (S.SHIPPED, *_ON_THE_WAY)),
         (S.OUT_FOR_DELIVERY, S.OUT_FOR_DELIVERY, E.OUT_FOR_DELIVERY),
         *((source, S.DELIVERED, E.DELIVERED) for source in (S.SHIPPED, *_ON_THE_WAY, S.OUT_FOR_DELIVERY)),
+        (S.DELIVERED, S.DELIVERED, E.DELIVERED),  # a newer delivery scan (the date stays the first)
     ]),
 )
 

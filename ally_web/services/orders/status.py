@@ -21,7 +21,7 @@ class OrderStatus:
 
 def order_status(order: Order) -> OrderStatus:
     """What the order's lines and events add up to, in plain words."""
-    if order.state is OrderState.CANCELLED:
+    if order.cancelled:
         return OrderStatus("cancelled", "Cancelled", "This order was cancelled and refunded.")
     shipments = order.shipments
     if shipments and all(s.delivered_at for s in shipments) and all(l.shipment_id for l in order.lines):

@@ -19,6 +19,7 @@ from sqlalchemy import select
 from ally_web.core import clock
 from ally_web.core.actors import Actor
 from ally_web.core.errors import DomainError
+from ally_web.core.lifecycle import ChangedMeanwhile
 from ally_web.extensions import db
 from ally_web.gateways.carriers import get_carrier
 from ally_web.models import ScanKind, Shipment, ShipmentScan, ShipmentState
@@ -82,10 +83,18 @@ def record_scan(shipment: Shipment, kind: str, at: datetime, actor: Actor, locat
     scan.actor = actor
     shipment.scans.append(scan)
     db.session.flush()
-    if _leading_scan(shipment) is not scan:
-        return False  # late, or not further along than what we know
-    transition(shipment, SHIPMENT, ShipmentState(scan_kind), actor=actor, order=shipment.order,
-               carrier=shipment.carrier, tracking_number=shipment.tracking_number, location=scan.location)
+    for _ in range(3):
+        if _leading_scan(shipment) is not scan:
+            return False  # late, or not further along than what we know
+        try:
+            transition(shipment, SHIPMENT, ShipmentState(scan_kind), actor=actor, order=shipment.order,
+                       carrier=shipment.carrier, tracking_number=shipment.tracking_number, location=scan.location)
+            break
+        except ChangedMeanwhile:
+            # Another scan of this parcel moved it first: look again with its scan in.
+            db.session.refresh(shipment, ["state", "scans"])
+    else:
+        raise ChangedMeanwhile("This parcel keeps changing; please try again.")
     if scan_kind is ScanKind.DELIVERED and shipment.delivered_at is None:
         shipment.delivered_at = at
         _email_delivered(shipment)
