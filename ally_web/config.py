@@ -10,6 +10,9 @@ from urllib.parse import urlsplit
 INSTANCE_DIR = Path(__file__).resolve().parent.parent / "instance"
 DEV_SECRET_KEY = "dev-only-not-secret"
 DEV_WEBHOOK_SECRET = "dev-only-webhook-secret"
+# A production secret uses at least this many different characters (a hex token has 16;
+# 32 random hex characters show fewer than 8 about once in 25 million).
+MIN_SECRET_CHARACTERS = 8
 
 
 def _env_bool(name: str, default: bool) -> bool:
@@ -108,41 +111,73 @@ class ProductionConfig(Config):
 
     @classmethod
     def check(cls) -> None:
-        """Refuse to start with settings that are only safe on a laptop."""
-        secret = os.environ.get("SECRET_KEY", "")
-        if len(secret) < 32 or secret == DEV_SECRET_KEY:
+        """Refuse to start with settings that are only safe on a laptop, or that
+        production cannot run with. README ("Production") lists every refusal."""
+        env = os.environ
+        secret = env.get("SECRET_KEY", "")
+        if len(secret) < 32 or secret == DEV_SECRET_KEY or _low_variety(secret):
             raise RuntimeError(
-                "ProductionConfig needs SECRET_KEY: a random value of 32+ characters "
-                "(python -c 'import secrets; print(secrets.token_hex(32))')."
+                "ProductionConfig needs SECRET_KEY: a random value of 32+ characters, not a repeated "
+                "pattern (python -c 'import secrets; print(secrets.token_hex(32))')."
             )
-        if "DATABASE_URL" not in os.environ:
+        if "DATABASE_URL" not in env:
             raise RuntimeError("ProductionConfig needs DATABASE_URL.")
-        if os.environ.get("RATELIMIT_STORAGE_URI", "memory://").startswith("memory://"):
+        if env.get("RATELIMIT_STORAGE_URI", "memory://").startswith("memory://"):
             raise RuntimeError(
                 "ProductionConfig needs a shared RATELIMIT_STORAGE_URI (e.g. redis://host:6379/0): "
                 "with memory:// every worker process counts on its own."
             )
-        if not os.environ.get("SMTP_URL"):
+        if not env.get("SMTP_URL"):
             raise RuntimeError("ProductionConfig needs SMTP_URL: without it emails are only logged.")
-        if "PUBLIC_BASE_URL" not in os.environ:
+        if "PUBLIC_BASE_URL" not in env:
             raise RuntimeError("ProductionConfig needs PUBLIC_BASE_URL, the store's https:// address.")
-        if os.environ.get("PAYMENTS_PROVIDER", "sandbox") == "sandbox":
+        base_url = urlsplit(env["PUBLIC_BASE_URL"])
+        if base_url.scheme != "https" or not base_url.hostname:
+            raise RuntimeError(
+                "ProductionConfig needs PUBLIC_BASE_URL to start with https:// and name the store's host "
+                f"(not {env['PUBLIC_BASE_URL']!r}): links in emails and the payment return address use it."
+            )
+        provider = env.get("PAYMENTS_PROVIDER", "sandbox")
+        if provider == "sandbox":
             raise RuntimeError(
                 "ProductionConfig refuses the sandbox payment provider (test payments only): "
                 "set PAYMENTS_PROVIDER to a real provider."
             )
-        tracking_secret = os.environ.get("TRACKING_WEBHOOK_SECRET", "")
-        if len(tracking_secret) < 32:
+        from ally_web.gateways.payments import PROVIDERS  # only here: config is read before the app exists
+
+        if provider not in PROVIDERS:
+            known = ", ".join(sorted(name for name in PROVIDERS if name != "sandbox")) or "none yet"
+            raise RuntimeError(
+                f"ProductionConfig does not know PAYMENTS_PROVIDER {provider!r}: every checkout would fail. "
+                f"Providers this build can use: {known} (an adapter registers in gateways/payments PROVIDERS)."
+            )
+        tracking_secret = env.get("TRACKING_WEBHOOK_SECRET", "")
+        if len(tracking_secret) < 32 or _low_variety(tracking_secret):
             raise RuntimeError(
                 "ProductionConfig needs TRACKING_WEBHOOK_SECRET: the secret shared with the "
-                "carrier-tracking service (32+ characters)."
+                "carrier-tracking service (32+ random characters)."
             )
-        webhook_secret = os.environ.get("PAYMENTS_WEBHOOK_SECRET", "")
-        if len(webhook_secret) < 32 or webhook_secret == DEV_WEBHOOK_SECRET:
+        webhook_secret = env.get("PAYMENTS_WEBHOOK_SECRET", "")
+        if len(webhook_secret) < 32 or webhook_secret == DEV_WEBHOOK_SECRET or _low_variety(webhook_secret):
             raise RuntimeError(
                 "ProductionConfig needs PAYMENTS_WEBHOOK_SECRET: the provider's webhook "
-                "signing secret (32+ characters)."
+                "signing secret (32+ random characters)."
             )
+        # One secret per purpose: whoever learns a webhook secret must not be able to
+        # sign sessions, nor forge the other service's webhooks.
+        for name, value in (("PAYMENTS_WEBHOOK_SECRET", webhook_secret), ("TRACKING_WEBHOOK_SECRET", tracking_secret)):
+            if value == secret:
+                raise RuntimeError(f"ProductionConfig needs {name} to differ from SECRET_KEY: one secret per purpose.")
+        if tracking_secret == webhook_secret:
+            raise RuntimeError(
+                "ProductionConfig needs TRACKING_WEBHOOK_SECRET to differ from PAYMENTS_WEBHOOK_SECRET: "
+                "one secret per purpose."
+            )
+
+
+def _low_variety(secret: str) -> bool:
+    """A secret made of a few characters repeated ("aaaa…", "abcabc…") is not random."""
+    return len(set(secret)) < MIN_SECRET_CHARACTERS
 
 
 CONFIGS = {

@@ -21,10 +21,10 @@ def test_production_refuses_to_start_without_a_real_secret_key(monkeypatch):
 
 PRODUCTION_ENV = {
     "DATABASE_URL": "sqlite://",
-    "SECRET_KEY": "x" * 40,
+    "SECRET_KEY": "5f0c2e9a7b4d81c3e6a09f7d2b5c8e1a4f7b0c3d",
     "PAYMENTS_PROVIDER": "stripe",
-    "PAYMENTS_WEBHOOK_SECRET": "w" * 40,
-    "TRACKING_WEBHOOK_SECRET": "t" * 40,
+    "PAYMENTS_WEBHOOK_SECRET": "whsec_Q2x9Lm4Rt7Vb1Nz8Kp3Hd6Fs0Gy5Jw2A",
+    "TRACKING_WEBHOOK_SECRET": "trk_8Hn3Qe6Tz1Wc4Vb7Mx0Lp9Ks2Jd5Fg8Ra",
     "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0",
     "SMTP_URL": "smtp://127.0.0.1:25",
     "PUBLIC_BASE_URL": "https://www.ally.nyc",
@@ -35,6 +35,10 @@ PRODUCTION_ENV = {
 def production_env(monkeypatch):
     for name, value in PRODUCTION_ENV.items():
         monkeypatch.setenv(name, value)
+    # Only the sandbox ships so far: a stand-in registered as "stripe" plays the real adapter.
+    from ally_web.gateways import payments
+
+    monkeypatch.setitem(payments.PROVIDERS, "stripe", payments.SandboxGateway)
 
     class Prod(ProductionConfig):
         SECRET_KEY = PRODUCTION_ENV["SECRET_KEY"]
@@ -58,6 +62,14 @@ def test_production_cookies_are_secure_with_the_host_prefix(production_env):
         ("SMTP_URL", "", "SMTP_URL"),
         ("TRACKING_WEBHOOK_SECRET", "short", "TRACKING_WEBHOOK_SECRET"),
         ("PAYMENTS_WEBHOOK_SECRET", "short", "PAYMENTS_WEBHOOK_SECRET"),
+        # What production cannot run with (issue #10, point 4):
+        ("PAYMENTS_PROVIDER", "strpie", "PAYMENTS_PROVIDER"),
+        ("PUBLIC_BASE_URL", "http://www.ally.nyc", "https://"),
+        ("SECRET_KEY", "a" * 64, "SECRET_KEY"),
+        ("SECRET_KEY", "abcabcabcabcabcabcabcabcabcabcabcabc", "SECRET_KEY"),
+        ("PAYMENTS_WEBHOOK_SECRET", PRODUCTION_ENV["SECRET_KEY"], "PAYMENTS_WEBHOOK_SECRET.*SECRET_KEY"),
+        ("TRACKING_WEBHOOK_SECRET", PRODUCTION_ENV["SECRET_KEY"], "TRACKING_WEBHOOK_SECRET.*SECRET_KEY"),
+        ("TRACKING_WEBHOOK_SECRET", PRODUCTION_ENV["PAYMENTS_WEBHOOK_SECRET"], "TRACKING_WEBHOOK_SECRET.*PAYMENTS"),
     ],
 )
 def test_production_refuses_settings_only_safe_on_a_laptop(production_env, monkeypatch, name, value, message):
@@ -219,4 +231,5 @@ def test_nul_bytes_are_a_clear_400_on_every_database(client, method, url, data):
     response = client.open(url, method=method, data=data)
     assert response.status_code == 400
     assert "characters we cannot accept" in response.get_data(as_text=True)
+
 
