@@ -35,6 +35,10 @@ class Config:
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", False)
     PERMANENT_SESSION_LIFETIME = timedelta(days=14)  # the shopper's cart
+    # Production only: Strict-Transport-Security on every response, and plain HTTP
+    # redirected to HTTPS (never in development or tests, served over plain HTTP).
+    HSTS_SECONDS = 0
+    HTTPS_REDIRECT = False
 
     # Staff sign-in: both enforced on the server, per staff session.
     STAFF_IDLE_TIMEOUT = timedelta(minutes=int(os.environ.get("STAFF_IDLE_MINUTES", "30")))
@@ -105,6 +109,8 @@ class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = True
     SESSION_COOKIE_NAME = "__Host-ally_session"
     PREFERRED_URL_SCHEME = "https"
+    HSTS_SECONDS = 365 * 24 * 3600  # a year, subdomains included (the Observatory asks for 6 months+)
+    HTTPS_REDIRECT = True
     # Only the store's own host name is accepted: links in emails and the payment
     # return address are built from it.
     TRUSTED_HOSTS = [urlsplit(Config.PUBLIC_BASE_URL).hostname]

@@ -1,6 +1,6 @@
 """Headers every response carries."""
 
-from flask import Response
+from flask import Response, current_app
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -13,4 +13,7 @@ def add_security_headers(response: Response) -> Response:
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
     response.headers.setdefault("X-Frame-Options", "DENY")
+    hsts_seconds = current_app.config.get("HSTS_SECONDS", 0)
+    if hsts_seconds:  # production only: over plain HTTP in development it would be a trap
+        response.headers.setdefault("Strict-Transport-Security", f"max-age={hsts_seconds}; includeSubDomains")
     return response

@@ -233,3 +233,73 @@ def test_nul_bytes_are_a_clear_400_on_every_database(client, method, url, data):
     assert "characters we cannot accept" in response.get_data(as_text=True)
 
 
+
+# --- production headers: Mozilla HTTP Observatory's rubric (issue #10, point 1) ----------------
+
+
+@pytest.fixture
+def production_client(production_env):
+    from ally_web.extensions import db
+
+    class Served(production_env):
+        SQLALCHEMY_DATABASE_URI = "sqlite://"
+
+    app = create_app(Served)
+    with app.app_context():
+        db.create_all()
+    return app.test_client()
+
+
+SAFE_REFERRER_POLICIES = {"no-referrer", "same-origin", "strict-origin", "strict-origin-when-cross-origin"}
+
+
+def test_a_production_response_scores_a_plus_on_the_observatory_rubric(production_client):
+    response = production_client.get("/staff/sign-in", base_url="https://www.ally.nyc")
+    assert response.status_code == 200
+    headers = response.headers
+    # Content Security Policy: no unsafe-inline/-eval, no wildcard sources, objects and framing off.
+    directives = dict(
+        (part.split()[0], part.split()[1:]) for part in headers["Content-Security-Policy"].split(";") if part.strip()
+    )
+    assert directives["default-src"] == ["'self'"]
+    unsafe = {"'unsafe-inline'", "'unsafe-eval'", "*", "http:", "https:", "data:"}
+    assert not unsafe & set(directives["script-src"]) and not unsafe & set(directives["style-src"])
+    assert not {"*", "http:", "https:"} & set(directives["img-src"])  # data: images are fine
+    assert directives["object-src"] == ["'none'"] and directives["frame-ancestors"] == ["'none'"]
+    assert directives["base-uri"] == ["'none'"] and directives["form-action"] == ["'self'"]
+    # Strict-Transport-Security: at least six months.
+    assert headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
+    # X-Content-Type-Options, X-Frame-Options (and frame-ancestors above), Referrer-Policy.
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["X-Frame-Options"] == "DENY"
+    assert headers["Referrer-Policy"] in SAFE_REFERRER_POLICIES
+    # CORS: never a wildcard (never any Access-Control-Allow-Origin at all).
+    assert "Access-Control-Allow-Origin" not in headers
+    # Cookies: Secure, HttpOnly, SameSite, and the __Host- prefix (Path=/, no Domain).
+    cookies = headers.getlist("Set-Cookie")
+    assert cookies, "the sign-in form keeps its CSRF token in the session cookie"
+    for cookie in cookies:
+        attributes = [part.strip().lower() for part in cookie.split(";")]
+        assert cookie.startswith("__Host-")
+        assert "secure" in attributes and "httponly" in attributes and "samesite=lax" in attributes
+        assert "path=/" in attributes and not any(a.startswith("domain=") for a in attributes)
+
+
+@pytest.mark.parametrize("method, status", [("GET", 301), ("HEAD", 301), ("POST", 308)])
+def test_production_redirects_plain_http_to_https_on_the_same_host(production_client, method, status):
+    response = production_client.open("/faq?x=1", method=method, base_url="http://www.ally.nyc")
+    assert response.status_code == status
+    assert response.headers["Location"] == "https://www.ally.nyc/faq?x=1"
+    assert response.headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
+
+
+@pytest.mark.parametrize("url", ["/", "/faq", "/nope", "/static/css/site.css"])
+def test_hsts_is_on_every_production_response(production_client, url):
+    response = production_client.get(url, base_url="https://www.ally.nyc")
+    assert response.headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
+
+
+def test_no_hsts_outside_production_over_plain_http(client):
+    response = client.get("/")
+    assert "Strict-Transport-Security" not in response.headers
+    assert client.get("/faq").status_code == 200  # and no redirect to https either
