@@ -68,6 +68,8 @@ class Config:
     # Order status links (services/order_links.py) and the order lookup.
     ORDER_LINK_EMAIL_DAYS = int(os.environ.get("ORDER_LINK_EMAIL_DAYS", "30"))
     ORDER_LINK_LOOKUP_HOURS = int(os.environ.get("ORDER_LINK_LOOKUP_HOURS", "24"))
+    # The payment return address shows the order only to the browser that paid, this long after.
+    CHECKOUT_RETURN_MINUTES = int(os.environ.get("CHECKOUT_RETURN_MINUTES", "60"))
     LOOKUP_RATE_LIMIT = os.environ.get("LOOKUP_RATE_LIMIT", "10 per minute; 50 per hour")
     LOOKUP_NUMBER_RATE_LIMIT = os.environ.get("LOOKUP_NUMBER_RATE_LIMIT", "5 per minute; 20 per hour")
     # While a parcel is moving, the status page refreshes itself this often.
