@@ -3,6 +3,7 @@
 import json
 
 from flask import abort, current_app, flash, request, url_for
+from sqlalchemy.exc import IntegrityError
 
 from ally_web.blueprints.orders import bp
 from ally_web.blueprints.orders.forms import LookupForm
@@ -77,6 +78,14 @@ def tracking_webhook():
     shipment = orders.find_shipment(scan.carrier, scan.tracking_number)
     if shipment is None:
         return {"shipment": None}, 202  # not ours (yet): accepted, nothing to do
-    moved = orders.record_scan(shipment, scan.kind, scan.at, CARRIER, scan.location, scan.event_id)
-    db.session.commit()
-    return {"shipment": shipment.id, "moved": moved}
+    shipment_id = shipment.id
+    try:
+        moved = orders.record_scan(shipment, scan.kind, scan.at, CARRIER, scan.location, scan.event_id)
+        db.session.commit()
+    except IntegrityError:
+        # A copy of this event racing this one was kept first: a repeat, answered as one.
+        db.session.rollback()
+        if not orders.scan_event_known(scan.event_id):
+            raise
+        moved = False
+    return {"shipment": shipment_id, "moved": moved}
