@@ -50,7 +50,9 @@ class Config:
 
     RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", True)
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
-    RATELIMIT_HEADERS_ENABLED = True
+    # No X-RateLimit-* headers: on the order lookup they would tell a stranger how many
+    # tries a number has had. The 429 page says when to try again (Retry-After).
+    RATELIMIT_HEADERS_ENABLED = False
     # Behind a reverse proxy, how many proxies set X-Forwarded-For/-Proto/-Host; the
     # rate limits key on the client address, so this must be right in production.
     PROXY_FIX_HOPS = int(os.environ.get("PROXY_FIX_HOPS", "0"))
