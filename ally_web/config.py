@@ -50,6 +50,11 @@ class Config:
 
     RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", True)
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    # While the shared store (Redis) is down, count in each process instead of failing
+    # every limited request with a 500; the outage is logged as an error, and the
+    # shared store is used again once it answers (Flask-Limiter checks it with backoff).
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_SWALLOW_ERRORS = True
     # No X-RateLimit-* headers: on the order lookup they would tell a stranger how many
     # tries a number has had. The 429 page says when to try again (Retry-After).
     RATELIMIT_HEADERS_ENABLED = False
