@@ -61,7 +61,13 @@ class Config:
     # Behind a reverse proxy, how many proxies set X-Forwarded-For/-Proto/-Host; the
     # rate limits key on the client address, so this must be right in production.
     PROXY_FIX_HOPS = int(os.environ.get("PROXY_FIX_HOPS", "0"))
+    # Staff sign-in: the hard limit per client address, and a slower one per email typed
+    # from that same address (so guessing from many addresses never locks the owner
+    # out); after LOGIN_ALERT_FAILURES failures for one email within an hour, from any
+    # address, its owner is emailed (services/staff/guessing.py).
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "5 per minute; 30 per hour")
+    LOGIN_EMAIL_RATE_LIMIT = os.environ.get("LOGIN_EMAIL_RATE_LIMIT", "3 per minute; 10 per hour")
+    LOGIN_ALERT_FAILURES = int(os.environ.get("LOGIN_ALERT_FAILURES", "10"))
 
     # Email (docs/rules.md, "Emails to customers"): sent by `flask ally jobs`, never in a request.
     SMTP_URL = os.environ.get("SMTP_URL", "")  # empty: emails are logged, not sent
