@@ -83,9 +83,10 @@ def register_blueprints(app: Flask) -> None:
 
 def register_request_hooks(app: Flask) -> None:
     from ally_web.htmx import add_vary
-    from ally_web.request_guards import refuse_nul_bytes
+    from ally_web.request_guards import redirect_to_https, refuse_nul_bytes
     from ally_web.security_headers import add_security_headers
 
+    app.before_request(redirect_to_https)
     app.before_request(refuse_nul_bytes)
     app.after_request(add_vary)
     app.after_request(add_security_headers)

@@ -10,6 +10,9 @@ from urllib.parse import urlsplit
 INSTANCE_DIR = Path(__file__).resolve().parent.parent / "instance"
 DEV_SECRET_KEY = "dev-only-not-secret"
 DEV_WEBHOOK_SECRET = "dev-only-webhook-secret"
+# A production secret uses at least this many different characters (a hex token has 16;
+# 32 random hex characters show fewer than 8 about once in 25 million).
+MIN_SECRET_CHARACTERS = 8
 
 
 def _env_bool(name: str, default: bool) -> bool:
@@ -32,6 +35,10 @@ class Config:
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", False)
     PERMANENT_SESSION_LIFETIME = timedelta(days=14)  # the shopper's cart
+    # Production only: Strict-Transport-Security on every response, and plain HTTP
+    # redirected to HTTPS (never in development or tests, served over plain HTTP).
+    HSTS_SECONDS = 0
+    HTTPS_REDIRECT = False
 
     # Staff sign-in: both enforced on the server, per staff session.
     STAFF_IDLE_TIMEOUT = timedelta(minutes=int(os.environ.get("STAFF_IDLE_MINUTES", "30")))
@@ -43,11 +50,24 @@ class Config:
 
     RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", True)
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
-    RATELIMIT_HEADERS_ENABLED = True
+    # While the shared store (Redis) is down, count in each process instead of failing
+    # every limited request with a 500; the outage is logged as an error, and the
+    # shared store is used again once it answers (Flask-Limiter checks it with backoff).
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_SWALLOW_ERRORS = True
+    # No X-RateLimit-* headers: on the order lookup they would tell a stranger how many
+    # tries a number has had. The 429 page says when to try again (Retry-After).
+    RATELIMIT_HEADERS_ENABLED = False
     # Behind a reverse proxy, how many proxies set X-Forwarded-For/-Proto/-Host; the
     # rate limits key on the client address, so this must be right in production.
     PROXY_FIX_HOPS = int(os.environ.get("PROXY_FIX_HOPS", "0"))
+    # Staff sign-in: the hard limit per client address, and a slower one per email typed
+    # from that same address (so guessing from many addresses never locks the owner
+    # out); after LOGIN_ALERT_FAILURES failures for one email within an hour, from any
+    # address, its owner is emailed (services/staff/guessing.py).
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "5 per minute; 30 per hour")
+    LOGIN_EMAIL_RATE_LIMIT = os.environ.get("LOGIN_EMAIL_RATE_LIMIT", "3 per minute; 10 per hour")
+    LOGIN_ALERT_FAILURES = int(os.environ.get("LOGIN_ALERT_FAILURES", "10"))
 
     # Email (docs/rules.md, "Emails to customers"): sent by `flask ally jobs`, never in a request.
     SMTP_URL = os.environ.get("SMTP_URL", "")  # empty: emails are logged, not sent
@@ -61,6 +81,8 @@ class Config:
     # Order status links (services/order_links.py) and the order lookup.
     ORDER_LINK_EMAIL_DAYS = int(os.environ.get("ORDER_LINK_EMAIL_DAYS", "30"))
     ORDER_LINK_LOOKUP_HOURS = int(os.environ.get("ORDER_LINK_LOOKUP_HOURS", "24"))
+    # The payment return address shows the order only to the browser that paid, this long after.
+    CHECKOUT_RETURN_MINUTES = int(os.environ.get("CHECKOUT_RETURN_MINUTES", "60"))
     LOOKUP_RATE_LIMIT = os.environ.get("LOOKUP_RATE_LIMIT", "10 per minute; 50 per hour")
     LOOKUP_NUMBER_RATE_LIMIT = os.environ.get("LOOKUP_NUMBER_RATE_LIMIT", "5 per minute; 20 per hour")
     # While a parcel is moving, the status page refreshes itself this often.
@@ -102,47 +124,81 @@ class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = True
     SESSION_COOKIE_NAME = "__Host-ally_session"
     PREFERRED_URL_SCHEME = "https"
+    HSTS_SECONDS = 365 * 24 * 3600  # a year, subdomains included (the Observatory asks for 6 months+)
+    HTTPS_REDIRECT = True
     # Only the store's own host name is accepted: links in emails and the payment
     # return address are built from it.
     TRUSTED_HOSTS = [urlsplit(Config.PUBLIC_BASE_URL).hostname]
 
     @classmethod
     def check(cls) -> None:
-        """Refuse to start with settings that are only safe on a laptop."""
-        secret = os.environ.get("SECRET_KEY", "")
-        if len(secret) < 32 or secret == DEV_SECRET_KEY:
+        """Refuse to start with settings that are only safe on a laptop, or that
+        production cannot run with. README ("Production") lists every refusal."""
+        env = os.environ
+        secret = env.get("SECRET_KEY", "")
+        if len(secret) < 32 or secret == DEV_SECRET_KEY or _low_variety(secret):
             raise RuntimeError(
-                "ProductionConfig needs SECRET_KEY: a random value of 32+ characters "
-                "(python -c 'import secrets; print(secrets.token_hex(32))')."
+                "ProductionConfig needs SECRET_KEY: a random value of 32+ characters, not a repeated "
+                "pattern (python -c 'import secrets; print(secrets.token_hex(32))')."
             )
-        if "DATABASE_URL" not in os.environ:
+        if "DATABASE_URL" not in env:
             raise RuntimeError("ProductionConfig needs DATABASE_URL.")
-        if os.environ.get("RATELIMIT_STORAGE_URI", "memory://").startswith("memory://"):
+        if env.get("RATELIMIT_STORAGE_URI", "memory://").startswith("memory://"):
             raise RuntimeError(
                 "ProductionConfig needs a shared RATELIMIT_STORAGE_URI (e.g. redis://host:6379/0): "
                 "with memory:// every worker process counts on its own."
             )
-        if not os.environ.get("SMTP_URL"):
+        if not env.get("SMTP_URL"):
             raise RuntimeError("ProductionConfig needs SMTP_URL: without it emails are only logged.")
-        if "PUBLIC_BASE_URL" not in os.environ:
+        if "PUBLIC_BASE_URL" not in env:
             raise RuntimeError("ProductionConfig needs PUBLIC_BASE_URL, the store's https:// address.")
-        if os.environ.get("PAYMENTS_PROVIDER", "sandbox") == "sandbox":
+        base_url = urlsplit(env["PUBLIC_BASE_URL"])
+        if base_url.scheme != "https" or not base_url.hostname:
+            raise RuntimeError(
+                "ProductionConfig needs PUBLIC_BASE_URL to start with https:// and name the store's host "
+                f"(not {env['PUBLIC_BASE_URL']!r}): links in emails and the payment return address use it."
+            )
+        provider = env.get("PAYMENTS_PROVIDER", "sandbox")
+        if provider == "sandbox":
             raise RuntimeError(
                 "ProductionConfig refuses the sandbox payment provider (test payments only): "
                 "set PAYMENTS_PROVIDER to a real provider."
             )
-        tracking_secret = os.environ.get("TRACKING_WEBHOOK_SECRET", "")
-        if len(tracking_secret) < 32:
+        from ally_web.gateways.payments import PROVIDERS  # only here: config is read before the app exists
+
+        if provider not in PROVIDERS:
+            known = ", ".join(sorted(name for name in PROVIDERS if name != "sandbox")) or "none yet"
+            raise RuntimeError(
+                f"ProductionConfig does not know PAYMENTS_PROVIDER {provider!r}: every checkout would fail. "
+                f"Providers this build can use: {known} (an adapter registers in gateways/payments PROVIDERS)."
+            )
+        tracking_secret = env.get("TRACKING_WEBHOOK_SECRET", "")
+        if len(tracking_secret) < 32 or _low_variety(tracking_secret):
             raise RuntimeError(
                 "ProductionConfig needs TRACKING_WEBHOOK_SECRET: the secret shared with the "
-                "carrier-tracking service (32+ characters)."
+                "carrier-tracking service (32+ random characters)."
             )
-        webhook_secret = os.environ.get("PAYMENTS_WEBHOOK_SECRET", "")
-        if len(webhook_secret) < 32 or webhook_secret == DEV_WEBHOOK_SECRET:
+        webhook_secret = env.get("PAYMENTS_WEBHOOK_SECRET", "")
+        if len(webhook_secret) < 32 or webhook_secret == DEV_WEBHOOK_SECRET or _low_variety(webhook_secret):
             raise RuntimeError(
                 "ProductionConfig needs PAYMENTS_WEBHOOK_SECRET: the provider's webhook "
-                "signing secret (32+ characters)."
+                "signing secret (32+ random characters)."
             )
+        # One secret per purpose: whoever learns a webhook secret must not be able to
+        # sign sessions, nor forge the other service's webhooks.
+        for name, value in (("PAYMENTS_WEBHOOK_SECRET", webhook_secret), ("TRACKING_WEBHOOK_SECRET", tracking_secret)):
+            if value == secret:
+                raise RuntimeError(f"ProductionConfig needs {name} to differ from SECRET_KEY: one secret per purpose.")
+        if tracking_secret == webhook_secret:
+            raise RuntimeError(
+                "ProductionConfig needs TRACKING_WEBHOOK_SECRET to differ from PAYMENTS_WEBHOOK_SECRET: "
+                "one secret per purpose."
+            )
+
+
+def _low_variety(secret: str) -> bool:
+    """A secret made of a few characters repeated ("aaaa…", "abcabc…") is not random."""
+    return len(set(secret)) < MIN_SECRET_CHARACTERS
 
 
 CONFIGS = {

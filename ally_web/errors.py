@@ -9,17 +9,23 @@ so a login form or error page is never swapped into a fragment.
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 
-from flask import Flask, flash, make_response, render_template, request
+from flask import Flask, flash, jsonify, make_response, render_template, request
 from flask.globals import request_ctx
 from flask_limiter import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAllowed
 
 from ally_web.extensions import db, limiter
 from ally_web.htmx import hx_redirect, is_htmx, is_partial, same_site_path
+
+log = logging.getLogger(__name__)
+
+# Machine callers (the payment provider, the carrier-tracking service) read JSON.
+JSON_PATH_PREFIXES = ("/webhooks/",)
 
 TITLES = {
     400: "That request could not be read",
@@ -33,7 +39,16 @@ TITLES = {
 }
 
 
+def _wants_json() -> bool:
+    return request.path.startswith(JSON_PATH_PREFIXES)
+
+
 def _render_error(status: int, message: str, retry_after: int | None = None):
+    if _wants_json():
+        response = make_response(jsonify(error=message), status)
+        if retry_after is not None:
+            response.headers["Retry-After"] = str(retry_after)
+        return response
     context = dict(
         status=status,
         title=TITLES.get(status, "Something went wrong"),
@@ -66,6 +81,10 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):
         message = "This form was open for too long. Please try again; nothing was changed."
+        # An htmx request answers 204 + HX-Redirect, which monitoring never counts as an
+        # error: the log is where a burst of these (an attack, a broken page) shows.
+        log.warning("CSRF check failed on %s %s%s: %s", request.method, request.path,
+                    " (htmx)" if is_htmx() else "", error.description)
         if is_htmx():
             flash(message, "error")
             return hx_redirect(same_site_path(request.headers.get("HX-Current-URL")) or "/")
@@ -83,13 +102,18 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
         status = error.code or 500
-        if status == 404:
+        if _wants_json():
+            message = error.description or TITLES.get(status, "")
+        elif status == 404:
             message = "The page may have moved, or the address has a typo."
         elif status == 405:
             message = "Please use the buttons on the page."
         else:
             message = error.description or TITLES.get(status, "")
-        return _render_error(status, message)
+        response = _render_error(status, message)
+        if isinstance(error, MethodNotAllowed) and error.valid_methods:
+            response.headers["Allow"] = ", ".join(error.valid_methods)
+        return response
 
     @app.errorhandler(InternalServerError)
     def unexpected_error(error: InternalServerError):

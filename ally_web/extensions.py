@@ -1,5 +1,6 @@
 """Flask extensions, created unbound and bound in create_app()."""
 
+import logging
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -37,6 +38,20 @@ migrate = Migrate(render_as_batch=True, compare_type=True)
 csrf = CSRFProtect()
 login_manager = LoginManager()
 limiter = Limiter(key_func=get_remote_address)
+
+
+class _StoreOutageIsAnError(logging.Filter):
+    """Flask-Limiter says its shared store is unreachable (and that it falls back to
+    counting in each process, RATELIMIT_IN_MEMORY_FALLBACK_ENABLED) at warning level.
+    For the store that is an outage someone must see: it is logged as an error."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno == logging.WARNING and "storage unreachable" in record.getMessage().lower():
+            record.levelno, record.levelname = logging.ERROR, logging.getLevelName(logging.ERROR)
+        return True
+
+
+logging.getLogger("flask-limiter").addFilter(_StoreOutageIsAnError())
 
 # The base class of every model. Flask-SQLAlchemy makes `db.Model` at run time, which
 # a type checker cannot see; it sees the declarative base it is built on instead.

@@ -12,8 +12,10 @@ then marked sent and committed straight after. So:
 * after `MAIL_MAX_ATTEMPTS` attempts the message is given up (shown in the admin
   Outbox) instead of retried forever.
 
-The one window left is a crash between the mail server accepting the message and
-the commit of sent_at: that message is sent again, with the same Message-ID.
+The one window left is a crash between the mail server accepting the message (its
+250 reply to DATA) and the commit of sent_at, which the mailer triggers at once
+(`on_accepted`), before even saying goodbye to the server: a crash inside that window
+sends the message again later, with the same Message-ID.
 """
 
 from __future__ import annotations
@@ -109,9 +111,23 @@ def deliver_outbox(
             message.message_id = new_message_id()
         db.session.commit()  # the claim is durable before anything leaves
 
+        accepted = False
+
+        def mark_sent(message: OutboxMessage = message) -> None:
+            # Called the moment the server has accepted the message: nothing in between.
+            nonlocal accepted
+            message.sent_at = current()
+            message.last_error = None
+            db.session.commit()
+            accepted = True
+
         try:
-            mailer.send(message)
+            mailer.send(message, on_accepted=mark_sent)
         except Exception as error:  # noqa: BLE001 - any failure is recorded and retried
+            if accepted:  # delivered; only what came after failed (the goodbye)
+                log.warning("Outbox message %s was sent; then: %s: %s", message_id, type(error).__name__, error)
+                report.sent += 1
+                continue
             db.session.rollback()
             message = _reload(message_id)
             message.last_error = f"{type(error).__name__}: {error}"[:ERROR_LIMIT]
@@ -128,9 +144,8 @@ def deliver_outbox(
             db.session.commit()
             continue
 
-        message.sent_at = current()
-        message.last_error = None
-        db.session.commit()
+        if not accepted:  # a mailer that does not report acceptance
+            mark_sent()
         report.sent += 1
     return report
 

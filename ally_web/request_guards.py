@@ -1,8 +1,20 @@
 """Checks every request passes before any view sees it."""
 
-from flask import abort, request
+from flask import abort, current_app, redirect, request
+from werkzeug.wrappers import Response
 
 NUL = "\x00"
+
+
+def redirect_to_https() -> Response | None:
+    """Production (HTTPS_REDIRECT): a plain-HTTP request goes to the same address over
+    HTTPS, on the same host, before anything else (HSTS then keeps the browser there).
+    Behind a proxy that ends TLS, PROXY_FIX_HOPS must be set or every request loops."""
+    if not current_app.config.get("HTTPS_REDIRECT") or request.is_secure:
+        return None
+    target = "https://" + request.url.split("://", 1)[1]
+    # 301 for reads; 308 keeps the method and body of anything else.
+    return redirect(target, 301 if request.method in ("GET", "HEAD") else 308)
 
 
 def refuse_nul_bytes() -> None:

@@ -21,10 +21,10 @@ def test_production_refuses_to_start_without_a_real_secret_key(monkeypatch):
 
 PRODUCTION_ENV = {
     "DATABASE_URL": "sqlite://",
-    "SECRET_KEY": "x" * 40,
+    "SECRET_KEY": "5f0c2e9a7b4d81c3e6a09f7d2b5c8e1a4f7b0c3d",
     "PAYMENTS_PROVIDER": "stripe",
-    "PAYMENTS_WEBHOOK_SECRET": "w" * 40,
-    "TRACKING_WEBHOOK_SECRET": "t" * 40,
+    "PAYMENTS_WEBHOOK_SECRET": "whsec_Q2x9Lm4Rt7Vb1Nz8Kp3Hd6Fs0Gy5Jw2A",
+    "TRACKING_WEBHOOK_SECRET": "trk_8Hn3Qe6Tz1Wc4Vb7Mx0Lp9Ks2Jd5Fg8Ra",
     "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0",
     "SMTP_URL": "smtp://127.0.0.1:25",
     "PUBLIC_BASE_URL": "https://www.ally.nyc",
@@ -35,6 +35,10 @@ PRODUCTION_ENV = {
 def production_env(monkeypatch):
     for name, value in PRODUCTION_ENV.items():
         monkeypatch.setenv(name, value)
+    # Only the sandbox ships so far: a stand-in registered as "stripe" plays the real adapter.
+    from ally_web.gateways import payments
+
+    monkeypatch.setitem(payments.PROVIDERS, "stripe", payments.SandboxGateway)
 
     class Prod(ProductionConfig):
         SECRET_KEY = PRODUCTION_ENV["SECRET_KEY"]
@@ -58,6 +62,14 @@ def test_production_cookies_are_secure_with_the_host_prefix(production_env):
         ("SMTP_URL", "", "SMTP_URL"),
         ("TRACKING_WEBHOOK_SECRET", "short", "TRACKING_WEBHOOK_SECRET"),
         ("PAYMENTS_WEBHOOK_SECRET", "short", "PAYMENTS_WEBHOOK_SECRET"),
+        # What production cannot run with (issue #10, point 4):
+        ("PAYMENTS_PROVIDER", "strpie", "PAYMENTS_PROVIDER"),
+        ("PUBLIC_BASE_URL", "http://www.ally.nyc", "https://"),
+        ("SECRET_KEY", "a" * 64, "SECRET_KEY"),
+        ("SECRET_KEY", "abcabcabcabcabcabcabcabcabcabcabcabc", "SECRET_KEY"),
+        ("PAYMENTS_WEBHOOK_SECRET", PRODUCTION_ENV["SECRET_KEY"], "PAYMENTS_WEBHOOK_SECRET.*SECRET_KEY"),
+        ("TRACKING_WEBHOOK_SECRET", PRODUCTION_ENV["SECRET_KEY"], "TRACKING_WEBHOOK_SECRET.*SECRET_KEY"),
+        ("TRACKING_WEBHOOK_SECRET", PRODUCTION_ENV["PAYMENTS_WEBHOOK_SECRET"], "TRACKING_WEBHOOK_SECRET.*PAYMENTS"),
     ],
 )
 def test_production_refuses_settings_only_safe_on_a_laptop(production_env, monkeypatch, name, value, message):
@@ -220,3 +232,74 @@ def test_nul_bytes_are_a_clear_400_on_every_database(client, method, url, data):
     assert response.status_code == 400
     assert "characters we cannot accept" in response.get_data(as_text=True)
 
+
+
+# --- production headers: Mozilla HTTP Observatory's rubric (issue #10, point 1) ----------------
+
+
+@pytest.fixture
+def production_client(production_env):
+    from ally_web.extensions import db
+
+    class Served(production_env):
+        SQLALCHEMY_DATABASE_URI = "sqlite://"
+
+    app = create_app(Served)
+    with app.app_context():
+        db.create_all()
+    return app.test_client()
+
+
+SAFE_REFERRER_POLICIES = {"no-referrer", "same-origin", "strict-origin", "strict-origin-when-cross-origin"}
+
+
+def test_a_production_response_scores_a_plus_on_the_observatory_rubric(production_client):
+    response = production_client.get("/staff/sign-in", base_url="https://www.ally.nyc")
+    assert response.status_code == 200
+    headers = response.headers
+    # Content Security Policy: no unsafe-inline/-eval, no wildcard sources, objects and framing off.
+    directives = dict(
+        (part.split()[0], part.split()[1:]) for part in headers["Content-Security-Policy"].split(";") if part.strip()
+    )
+    assert directives["default-src"] == ["'self'"]
+    unsafe = {"'unsafe-inline'", "'unsafe-eval'", "*", "http:", "https:", "data:"}
+    assert not unsafe & set(directives["script-src"]) and not unsafe & set(directives["style-src"])
+    assert not {"*", "http:", "https:"} & set(directives["img-src"])  # data: images are fine
+    assert directives["object-src"] == ["'none'"] and directives["frame-ancestors"] == ["'none'"]
+    assert directives["base-uri"] == ["'none'"] and directives["form-action"] == ["'self'"]
+    # Strict-Transport-Security: at least six months.
+    assert headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
+    # X-Content-Type-Options, X-Frame-Options (and frame-ancestors above), Referrer-Policy.
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["X-Frame-Options"] == "DENY"
+    assert headers["Referrer-Policy"] in SAFE_REFERRER_POLICIES
+    # CORS: never a wildcard (never any Access-Control-Allow-Origin at all).
+    assert "Access-Control-Allow-Origin" not in headers
+    # Cookies: Secure, HttpOnly, SameSite, and the __Host- prefix (Path=/, no Domain).
+    cookies = headers.getlist("Set-Cookie")
+    assert cookies, "the sign-in form keeps its CSRF token in the session cookie"
+    for cookie in cookies:
+        attributes = [part.strip().lower() for part in cookie.split(";")]
+        assert cookie.startswith("__Host-")
+        assert "secure" in attributes and "httponly" in attributes and "samesite=lax" in attributes
+        assert "path=/" in attributes and not any(a.startswith("domain=") for a in attributes)
+
+
+@pytest.mark.parametrize("method, status", [("GET", 301), ("HEAD", 301), ("POST", 308)])
+def test_production_redirects_plain_http_to_https_on_the_same_host(production_client, method, status):
+    response = production_client.open("/faq?x=1", method=method, base_url="http://www.ally.nyc")
+    assert response.status_code == status
+    assert response.headers["Location"] == "https://www.ally.nyc/faq?x=1"
+    assert response.headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
+
+
+@pytest.mark.parametrize("url", ["/", "/faq", "/nope", "/static/css/site.css"])
+def test_hsts_is_on_every_production_response(production_client, url):
+    response = production_client.get(url, base_url="https://www.ally.nyc")
+    assert response.headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
+
+
+def test_no_hsts_outside_production_over_plain_http(client):
+    response = client.get("/")
+    assert "Strict-Transport-Security" not in response.headers
+    assert client.get("/faq").status_code == 200  # and no redirect to https either

@@ -90,14 +90,17 @@ def test_lookup_is_limited_per_client_address(limited):
     assert "Please wait" in response.get_data(as_text=True) and int(response.headers["Retry-After"]) > 0
 
 
-def test_lookup_is_limited_per_typed_number_whether_or_not_it_exists(limited):
-    for n in range(3):
-        client = limited.test_client()
-        response = look_up(client, "a@example.com", "#nope-9999", environ_base={"REMOTE_ADDR": f"10.1.0.{n}"})
+def test_lookup_is_limited_per_typed_number_and_address_whether_or_not_it_exists(limited):
+    client = limited.test_client()
+    for _ in range(3):
+        response = look_up(client, "a@example.com", "#nope-9999", environ_base={"REMOTE_ADDR": "10.1.0.1"})
         assert response.status_code == 422
+    response = look_up(client, "b@example.com", "NOPE 9999", environ_base={"REMOTE_ADDR": "10.1.0.1"})
+    assert response.status_code == 429
+    # Issue #10: from another address, the same number is not blocked for its owner.
     other = limited.test_client()
     response = look_up(other, "b@example.com", "NOPE 9999", environ_base={"REMOTE_ADDR": "10.1.0.99"})
-    assert response.status_code == 429
+    assert response.status_code == 422
 
 
 # --- links ---------------------------------------------------------------------------------

@@ -43,7 +43,7 @@ class FailingMailer:
     def __init__(self) -> None:
         self.calls = 0
 
-    def send(self, message):
+    def send(self, message, on_accepted=None):
         self.calls += 1
         raise ConnectionRefusedError(111, "Connection refused")
 
@@ -240,7 +240,7 @@ def test_a_crash_half_way_loses_nothing_and_repeats_nothing(app, smtp_server):
         def __init__(self):
             self.sent = 0
 
-        def send(self, message):
+        def send(self, message, on_accepted=None):
             if self.sent == 1:
                 raise KeyboardInterrupt  # the process dies: nothing catches this
             real.send(message)
@@ -427,3 +427,48 @@ def test_html_part_is_shown_escaped_never_rendered(app, client, auth):
     assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in html
     listing = client.get("/admin/outbox").get_data(as_text=True)
     assert "<b>Subject" not in listing and "&lt;b&gt;Subject" in listing
+
+
+# --- the crash window after the server accepted a message (issue #10, point 8) ---------------
+
+
+def test_a_crash_right_after_the_server_accepted_leaves_the_message_marked_sent(app, smtp_server, monkeypatch):
+    import smtplib
+
+    message = queue(to="once@example.com")
+    real_docmd = smtplib.SMTP.docmd
+
+    def crash_at_quit(self, cmd, args=""):
+        if cmd.lower() == "quit":
+            raise KeyboardInterrupt  # the process dies between the 250 reply and the goodbye
+        return real_docmd(self, cmd, args)
+
+    monkeypatch.setattr(smtplib.SMTP, "docmd", crash_at_quit)
+    with pytest.raises(KeyboardInterrupt):
+        deliver_outbox(SMTPMailer(smtp_server.url))
+    monkeypatch.setattr(smtplib.SMTP, "docmd", real_docmd)
+    db.session.rollback()
+    assert len(smtp_server.messages) == 1
+    assert reload(message.id).status is OutboxStatus.SENT  # committed on the server's 250, before QUIT
+    assert deliver_outbox(SMTPMailer(smtp_server.url), now=clock.now() + LATER).sent == 0
+    assert len(smtp_server.messages) == 1
+
+
+def test_a_failed_goodbye_after_acceptance_is_not_a_failed_delivery(app, smtp_server, monkeypatch):
+    import smtplib
+
+    message = queue(to="once@example.com")
+    real_docmd = smtplib.SMTP.docmd
+
+    def refuse_quit(self, cmd, args=""):
+        if cmd.lower() == "quit":
+            raise smtplib.SMTPResponseException(421, b"closing")
+        return real_docmd(self, cmd, args)
+
+    monkeypatch.setattr(smtplib.SMTP, "docmd", refuse_quit)
+    report = deliver_outbox(SMTPMailer(smtp_server.url))
+    assert (report.sent, report.failed) == (1, 0)
+    sent = reload(message.id)
+    assert sent.status is OutboxStatus.SENT and sent.last_error is None and sent.attempts == 1
+    assert deliver_outbox(SMTPMailer(smtp_server.url), now=clock.now() + LATER).sent == 0
+    assert len(smtp_server.messages) == 1

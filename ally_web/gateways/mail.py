@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import smtplib
 import ssl
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
@@ -33,8 +34,11 @@ log = logging.getLogger("ally_web.mail")
 
 
 class Mailer(Protocol):
-    def send(self, message: OutboxMessage) -> None:
-        """Hand the message over, or raise; a raise means "not sent, try again later"."""
+    def send(self, message: OutboxMessage, on_accepted: Callable[[], None] | None = None) -> None:
+        """Hand the message over, or raise; a raise before `on_accepted` means "not
+        sent, try again later". `on_accepted` is called the moment the mail server has
+        taken the message (its 250 reply to DATA), before anything else happens, so the
+        caller can record it as sent while the crash window is as small as it gets."""
 
 
 def build_email(message: OutboxMessage, sender: str = DEFAULT_MAIL_FROM) -> EmailMessage:
@@ -114,14 +118,28 @@ class SMTPMailer:
                 raise
         return smtp
 
-    def send(self, message: OutboxMessage) -> None:
+    def send(self, message: OutboxMessage, on_accepted: Callable[[], None] | None = None) -> None:
         email = build_email(message, self.sender)
         envelope_from = parseaddr(self.sender)[1] or None
-        with self._connect() as smtp:
+        smtp = self._connect()
+        try:
             if self.settings.username:
                 smtp.login(self.settings.username, self.settings.password or "")
-            # One recipient: a refusal raises SMTPRecipientsRefused.
+            # One recipient: a refusal raises SMTPRecipientsRefused. Returns on the
+            # server's 250 reply to DATA: from here on the message is delivered.
             smtp.send_message(email, from_addr=envelope_from, to_addrs=[message.to_address])
+            if on_accepted is not None:
+                on_accepted()
+        except BaseException:
+            smtp.close()
+            raise
+        try:
+            smtp.quit()
+        except (smtplib.SMTPException, OSError) as error:
+            # Accepted already: a goodbye that fails is no reason to send it again.
+            log.warning("Message %s was accepted; closing the connection failed: %s", message.message_id, error)
+        finally:
+            smtp.close()
 
 
 class LogMailer:
@@ -130,13 +148,15 @@ class LogMailer:
     def __init__(self, sender: str = DEFAULT_MAIL_FROM) -> None:
         self.sender = sender
 
-    def send(self, message: OutboxMessage) -> None:
+    def send(self, message: OutboxMessage, on_accepted: Callable[[], None] | None = None) -> None:
         build_email(message, self.sender)  # fail here as SMTP would on a bad header
         log.info(
             "Email %s\nFrom: %s\nTo: %s\nSubject: %s\nMessage-ID: %s\n\n%s",
             message.kind, self.sender, message.to_address, message.subject,
             message.message_id, message.text_body,
         )
+        if on_accepted is not None:
+            on_accepted()
 
 
 def get_mailer(app: Flask) -> Mailer:

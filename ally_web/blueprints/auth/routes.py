@@ -1,6 +1,7 @@
 """Staff sign-in and sign-out."""
 
 from flask import current_app, flash, redirect, request, session, url_for
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_user, logout_user
 
 from ally_web.blueprints.auth import bp
@@ -16,8 +17,14 @@ def _login_limit() -> str:
     return current_app.config["LOGIN_RATE_LIMIT"]
 
 
-def _submitted_email() -> str:
-    return "login-email:" + canonical_email(request.form.get("email"))[:254]
+def _email_limit() -> str:
+    return current_app.config["LOGIN_EMAIL_RATE_LIMIT"]
+
+
+def _submitted_email_from_this_address() -> str:
+    """The email typed, with the client address: guessing from elsewhere never locks
+    the owner out (a count per email alone is kept only to warn them)."""
+    return f"login-email:{canonical_email(request.form.get('email'))[:254]}:{get_remote_address()}"
 
 
 def _next_url() -> str:
@@ -29,7 +36,7 @@ def _next_url() -> str:
 
 @bp.route("/sign-in", methods=["GET", "POST"])
 @limiter.limit(_login_limit, methods=["POST"])
-@limiter.limit(_login_limit, methods=["POST"], key_func=_submitted_email)
+@limiter.limit(_email_limit, methods=["POST"], key_func=_submitted_email_from_this_address)
 def login():
     if current_user.is_authenticated:
         return redirect(_next_url(), 303)
@@ -39,6 +46,8 @@ def login():
             staff = staff_auth.authenticate(form.email.data, form.password.data)
         except DomainError as error:
             form.form_errors.append(error.message)
+            staff_auth.note_failed_sign_in(form.email.data)
+            db.session.commit()  # the owner's warning, when one is due
         else:
             session.clear()  # a fresh session at sign-in: nothing carries over
             user = staff_auth.start_session(staff)

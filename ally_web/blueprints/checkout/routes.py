@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+from datetime import timedelta
 
 from flask import abort, current_app, flash, redirect, request, session, url_for
 from sqlalchemy.exc import SQLAlchemyError
@@ -28,6 +29,11 @@ from ally_web.services import orders
 from ally_web.services.checkout import Address, clean
 
 SESSION_KEY = "checkout"
+PAID_KEY = "checkout_paid"  # the checkout this browser paid for: a refresh of the return still finds it
+# What anyone but the paying browser (or the paying browser later) is told on the
+# return address: nothing about the order, which is placed either way.
+RETURN_ELSEWHERE = ("Thank you. If your payment went through, your order is placed and its confirmation "
+                    "is on its way by email. You can look it up here with that email and the order number.")
 log = logging.getLogger(__name__)
 
 
@@ -138,8 +144,13 @@ def returned():
     if not _commit_placed_order(order):
         flash("Something went wrong saving your order, so we refunded your payment. Please try again.", "error")
         return redirect(url_for("checkout.show"), 303)
+    within = timedelta(minutes=current_app.config["CHECKOUT_RETURN_MINUTES"])
+    if not checkout_service.return_shows_order(order, (session.get(SESSION_KEY), session.get(PAID_KEY)), within):
+        flash(RETURN_ELSEWHERE, "notice")
+        return redirect(url_for("orders.lookup"), 303)
     cart_service.clear_cart()
     session.pop(SESSION_KEY, None)
+    session[PAID_KEY] = order.checkout.token
     flash(f"Thank you: order #{order.number} is placed. We've emailed your confirmation.", "success")
     return redirect(orders.status_url(order, orders.LOOKUP, external=False), 303)
 

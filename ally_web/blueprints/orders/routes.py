@@ -3,6 +3,8 @@
 import json
 
 from flask import abort, current_app, flash, request, url_for
+from flask_limiter.util import get_remote_address
+from sqlalchemy.exc import IntegrityError
 
 from ally_web.blueprints.orders import bp
 from ally_web.blueprints.orders.forms import LookupForm
@@ -22,14 +24,16 @@ def _number_limit() -> str:
     return current_app.config["LOOKUP_NUMBER_RATE_LIMIT"]
 
 
-def _typed_number() -> str:
-    """Keyed on what was typed, whether or not such an order exists."""
-    return "lookup-number:" + orders.normalize_order_number(request.form.get("number", ""))[:20]
+def _typed_number_from_this_address() -> str:
+    """Keyed on what was typed, whether or not such an order exists, and on the client
+    address: guessing at a number from elsewhere never blocks its owner's lookup."""
+    number = orders.normalize_order_number(request.form.get("number", ""))[:20]
+    return f"lookup-number:{number}:{get_remote_address()}"
 
 
 @bp.route("/pages/order-lookup", methods=["GET", "POST"])
 @limiter.limit(_lookup_limit, methods=["POST"])
-@limiter.limit(_number_limit, methods=["POST"], key_func=_typed_number)
+@limiter.limit(_number_limit, methods=["POST"], key_func=_typed_number_from_this_address)
 def lookup():
     form = LookupForm()
     if form.validate_on_submit():
@@ -77,6 +81,14 @@ def tracking_webhook():
     shipment = orders.find_shipment(scan.carrier, scan.tracking_number)
     if shipment is None:
         return {"shipment": None}, 202  # not ours (yet): accepted, nothing to do
-    moved = orders.record_scan(shipment, scan.kind, scan.at, CARRIER, scan.location, scan.event_id)
-    db.session.commit()
-    return {"shipment": shipment.id, "moved": moved}
+    shipment_id = shipment.id
+    try:
+        moved = orders.record_scan(shipment, scan.kind, scan.at, CARRIER, scan.location, scan.event_id)
+        db.session.commit()
+    except IntegrityError:
+        # A copy of this event racing this one was kept first: a repeat, answered as one.
+        db.session.rollback()
+        if not orders.scan_event_known(scan.event_id):
+            raise
+        moved = False
+    return {"shipment": shipment_id, "moved": moved}

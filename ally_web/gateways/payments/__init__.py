@@ -64,6 +64,7 @@ __all__ = [
     "SandboxGateway",
     "TEST_CARDS",
     "card_brand",
+    "PROVIDERS",
     "get_gateway",
     "installment_schedule",
     "luhn_valid",
@@ -271,7 +272,9 @@ from ally_web.gateways.payments.webhooks import (  # noqa: E402
     webhook_body,
 )
 
-_PROVIDERS: dict[str, type] = {"sandbox": SandboxGateway}
+# Every provider this build can talk to, by its PAYMENTS_PROVIDER name. Production
+# refuses to start with a name missing here (config.ProductionConfig.check).
+PROVIDERS: dict[str, type] = {"sandbox": SandboxGateway}
 
 
 def get_gateway() -> PaymentGateway:
@@ -282,12 +285,12 @@ def get_gateway() -> PaymentGateway:
     ``capture_method=manual`` for authorize/capture/void, Refunds, the
     ``Idempotency-Key`` header on every call, and Stripe's webhook signature, which
     has the same ``t=…,v1=…`` shape as ``webhooks.sign_webhook``) registered under
-    ``"stripe"`` in ``_PROVIDERS``.
+    ``"stripe"`` in ``PROVIDERS``.
     """
     name = current_app.config.get("PAYMENTS_PROVIDER", "sandbox")
-    factory = _PROVIDERS.get(name)
+    factory = PROVIDERS.get(name)
     if factory is None:
         raise RuntimeError(
-            f"Unknown PAYMENTS_PROVIDER {name!r}; expected one of: {', '.join(sorted(_PROVIDERS))}."
+            f"Unknown PAYMENTS_PROVIDER {name!r}; expected one of: {', '.join(sorted(PROVIDERS))}."
         )
     return factory()

@@ -12,6 +12,7 @@ from ally_web.services.checkout.flow import (
     find_checkout,
     quote_checkout,
     refund_after_failed_commit,
+    return_shows_order,
     start_checkout,
 )
 
@@ -26,5 +27,6 @@ __all__ = [
     "find_checkout",
     "quote_checkout",
     "refund_after_failed_commit",
+    "return_shows_order",
     "start_checkout",
 ]

@@ -34,10 +34,12 @@ Reconciliation when something fails after the provider has the money:
 
 from __future__ import annotations
 
+import hmac
 import logging
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -414,6 +416,18 @@ def refund_after_failed_commit(gateway: PaymentGateway, checkout_token: str, pay
                                amount_cents: int) -> None:
     """Give the money back when the order could not be saved after a capture."""
     gateway.refund(payment_ref, amount_cents, idempotency_key=f"checkout:{checkout_token}:refund")
+
+
+def return_shows_order(order: Order, browser_tokens: Iterable[str | None], within: timedelta) -> bool:
+    """May the payment return address show `order` to this browser?
+
+    Only to the browser that paid (its session holds the checkout's token) and only
+    for `within` after the order was placed: the return address lingers in a shared
+    computer's history, and anyone else, or later, is sent to the order lookup.
+    """
+    token = order.checkout.token
+    paid_here = any(held and hmac.compare_digest(held, token) for held in browser_tokens)
+    return paid_here and clock.now() - order.placed_at <= within
 
 
 def find_checkout(token: str | None) -> Checkout | None:

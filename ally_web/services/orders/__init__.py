@@ -46,6 +46,7 @@ from ally_web.services.orders.tracking import (
     find_shipment,
     parse_event,
     record_scan,
+    scan_event_known,
     shipment_progress,
 )
 
@@ -80,6 +81,7 @@ __all__ = [
     "parse_page",
     "parse_status",
     "record_scan",
+    "scan_event_known",
     "search_orders",
     "shipment_progress",
     "status_url",

@@ -77,7 +77,7 @@ def record_scan(shipment: Shipment, kind: str, at: datetime, actor: Actor, locat
                 event_id: str | None = None) -> bool:
     """Keep a scan; True when it moved the shipment forward. Flushes, never commits."""
     scan_kind = parse_scan_kind(kind)
-    if event_id and db.session.scalar(select(ShipmentScan.id).where(ShipmentScan.event_id == event_id)):
+    if event_id and scan_event_known(event_id):
         return False  # the same tracking event, delivered again
     scan = ShipmentScan(kind=scan_kind, at=at, recorded_at=clock.now(), location=location[:120], event_id=event_id)
     scan.actor = actor
@@ -100,6 +100,12 @@ def record_scan(shipment: Shipment, kind: str, at: datetime, actor: Actor, locat
         _email_delivered(shipment)
     db.session.flush()
     return True
+
+
+def scan_event_known(event_id: str) -> bool:
+    """Is this tracking event kept already? Two copies racing each other both find it
+    missing; the unique event_id lets only one in, and the other asks again here."""
+    return db.session.scalar(select(ShipmentScan.id).where(ShipmentScan.event_id == event_id)) is not None
 
 
 def _email_delivered(shipment: Shipment) -> None:

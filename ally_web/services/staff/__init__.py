@@ -11,6 +11,7 @@ from ally_web.services.staff.auth import (
     start_session,
     touch_session,
 )
+from ally_web.services.staff.guessing import note_failed_sign_in
 
 __all__ = [
     "Anonymous",
@@ -20,6 +21,7 @@ __all__ = [
     "end_session",
     "list_staff",
     "load_user",
+    "note_failed_sign_in",
     "start_session",
     "touch_session",
 ]

@@ -1,0 +1,1 @@
+"""The test suite (a package, so `tests.conftest` is the one conftest pytest loads)."""
