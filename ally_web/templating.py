@@ -28,5 +28,7 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals.update(policy=policy, htmx_path=f"vendor/htmx-{HTMX_VERSION}.min.js")
 
     from ally_web.services.cart import cart_count
+    from ally_web.services.catalog import line_story
 
     app.add_template_global(cart_count)
+    app.add_template_filter(line_story, "mto_story")

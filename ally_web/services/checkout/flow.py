@@ -63,14 +63,14 @@ from ally_web.models import (
     Variant,
 )
 from ally_web.services.cart import Cart
-from ally_web.services.catalog import active_notice, put_back, take_stock
+from ally_web.services.catalog import MadeToOrderPlan, made_to_order_plan, put_back, take_stock, upcoming_notices
 from ally_web.services.checkout.addresses import Address, check_address, normalized
 from ally_web.services.checkout.states import CHECKOUT
 from ally_web.services.lifecycle import record_event, transition
 from ally_web.services.notifications import enqueue_email
 from ally_web.services.orders import new_order_number, status_url
 from ally_web.services.orders.states import MADE_TO_ORDER
-from ally_web.services.pricing import calendar, installment_offer, landed_cost, shipping
+from ally_web.services.pricing import installment_offer, landed_cost, shipping
 from ally_web.services.pricing.installments import InstallmentOffer
 from ally_web.services.pricing.landed_cost import LandedCostQuote
 from ally_web.services.pricing.shipping import ShippingOption
@@ -101,6 +101,7 @@ class CheckoutQuote:
     landed: LandedCostQuote
     subtotal_cents: int
     installments: InstallmentOffer
+    made_to_order: MadeToOrderPlan | None = None  # both paths' dates with this shipping option
 
     @property
     def charged_now_cents(self) -> int:
@@ -125,8 +126,11 @@ def quote_checkout(cart: Cart, country: str, region: str = "", method: str | Non
     option = next((o for o in options if o.code == method), options[0])
     landed = landed_cost.quote(country, subtotal, option.price_cents, region or None)
     total = subtotal + option.price_cents + landed.charged_at_checkout_cents
+    plan = None
+    if cart.has_made_to_order:
+        plan = made_to_order_plan(at, upcoming_notices(at.date()), transit=option.business_days)
     return CheckoutQuote(country, options, option, landed, subtotal,
-                         installment_offer(country, cart.has_made_to_order, total, at.date()))
+                         installment_offer(country, cart.has_made_to_order, total, at.date()), plan)
 
 
 # --- Starting a checkout ---------------------------------------------------------------------
@@ -265,19 +269,20 @@ def _order_line(snapshot: dict[str, Any], variant: Variant, customer: Customer,
         line.ships_from, line.ships_by = promise.ships_from, promise.ships_by
         line.arrives_from, line.arrives_by = promise.arrives_from, promise.arrives_by
         return line
-    start = calendar.order_day(placed_at)
-    notice = active_notice(start)
-    line.notice_title = notice.title if notice else None
-    line.notice_extra_days = notice.extra_days if notice else 0
+    # The same plan the product page, cart and checkout showed; now one path applies.
+    plan = made_to_order_plan(placed_at, upcoming_notices(clock.to_store_time(placed_at).date()),
+                              transit=option.business_days)
+    line.notice_title = plan.notice_title
+    line.notice_extra_days = plan.extra_days
     if customer.size_known:
         line.mto_path = MadeToOrderPath.SIZE_KNOWN
         transition(line, MADE_TO_ORDER, MadeToOrderState.IN_PRODUCTION, actor=SYSTEM)
-        promise = calendar.made_to_order_promise(start, line.notice_extra_days, transit=option.business_days)
+        promise = plan.size_known
         line.ships_by, line.arrives_from, line.arrives_by = promise.ships_by, promise.arrives_from, promise.arrives_by
     else:
         line.mto_path = MadeToOrderPath.FITTING_FIRST
         transition(line, MADE_TO_ORDER, MadeToOrderState.AWAITING_FITTING_PAIR, actor=SYSTEM)
-        fitting = calendar.in_stock_promise(placed_at, ships=policy.FITTING_PAIR_SHIPS)
+        fitting = plan.fitting_pair_ships
         line.fitting_ships_from, line.fitting_ships_by = fitting.ships_from, fitting.ships_by
     return line
 
