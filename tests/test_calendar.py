@@ -139,7 +139,27 @@ def test_monkeypatched_cutoff_changes_order_day(monkeypatch):
 
 def test_made_to_order_ships_by():
     assert cal.made_to_order_ships_by(date(2026, 12, 1)) == date(2026, 12, 15)
-    assert cal.made_to_order_ships_by(date(2026, 12, 1), 10) == date(2026, 12, 25)
+    # Dec 1 + 14 + 10 = Fri Dec 25, Christmas: it ships the next business day.
+    assert cal.made_to_order_ships_by(date(2026, 12, 1), 10) == date(2026, 12, 28)
+
+
+def test_made_to_order_ships_by_moves_off_a_holiday_worked_example():
+    # Ordered Fri 2026-12-11 10:00, size known: Dec 11 + 14 = Fri Dec 25 → Mon Dec 28.
+    start = cal.order_day(ny(2026, 12, 11, 10, 0))
+    assert start == date(2026, 12, 11)
+    assert cal.made_to_order_ships_by(start) == date(2026, 12, 28)
+    assert cal.made_to_order_promise(start).ships_by == date(2026, 12, 28)
+
+
+def test_made_to_order_ships_by_moves_off_a_weekend():
+    # Nov 28 + 14 = Sat Dec 12 → Mon Dec 14; Nov 29 + 14 = Sun Dec 13 → Mon Dec 14.
+    assert cal.made_to_order_ships_by(date(2026, 11, 28)) == date(2026, 12, 14)
+    assert cal.made_to_order_ships_by(date(2026, 11, 29)) == date(2026, 12, 14)
+
+
+def test_next_business_day():
+    assert cal.next_business_day(date(2026, 12, 24)) == date(2026, 12, 24)
+    assert cal.next_business_day(date(2026, 12, 25)) == date(2026, 12, 28)
 
 
 def test_made_to_order_promise():
@@ -147,11 +167,11 @@ def test_made_to_order_promise():
     assert promise.ships_from == promise.ships_by == date(2026, 12, 15)
     assert promise.arrives_from == date(2026, 12, 18)  # Tue 15 + 3
     assert promise.arrives_by == date(2026, 12, 22)  # Tue 15 + 5
-    # Ships on Christmas: transit skips Christmas and the weekend.
+    # Would ship on Christmas: ships Mon Dec 28 instead, and transit skips Jan 1.
     late = cal.made_to_order_promise(date(2026, 12, 1), notice_extra_days=10)
-    assert late.ships_from == late.ships_by == date(2026, 12, 25)
-    assert late.arrives_from == date(2026, 12, 30)
-    assert late.arrives_by == date(2027, 1, 4)  # Jan 1 is a holiday
+    assert late.ships_from == late.ships_by == date(2026, 12, 28)
+    assert late.arrives_from == date(2026, 12, 31)
+    assert late.arrives_by == date(2027, 1, 5)  # Jan 1 is a holiday
 
 
 # --- Windows ----------------------------------------------------------------------

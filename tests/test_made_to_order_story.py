@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import html as htmllib
 import re
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import select
 
@@ -85,3 +85,10 @@ def test_path_story_words_both_paths():
                        arrives_by=date(2026, 12, 14), notice_title=None, extra_days=0, decided=True)
     assert known.title == "Made to order in your confirmed size"
     assert "It ships by Wed, Dec 9 and arrives by Mon, Dec 14." in known.text
+
+
+def test_product_page_ship_by_date_moves_off_christmas(client, app):
+    v = variant(stock=0)
+    with clock.freeze(datetime(2026, 12, 11, 10, 0)):  # Fri; Dec 11 + 14 = Fri Dec 25
+        product = text_of(client.get(f"/products/classic-pump?colour=black&size={v.size_halves / 2:g}&width=M"))
+    assert "It ships by Mon, Dec 28" in product

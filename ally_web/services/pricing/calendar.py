@@ -26,6 +26,7 @@ __all__ = [
     "is_business_day",
     "made_to_order_promise",
     "made_to_order_ships_by",
+    "next_business_day",
     "order_day",
     "return_window_closes_at",
     "trial_size_exchange_closes_at",
@@ -122,15 +123,25 @@ def in_stock_promise(
     )
 
 
+def next_business_day(d: date) -> date:
+    """``d`` itself when it is a business day, else the first business day after it."""
+    if isinstance(d, datetime):
+        d = d.date()
+    return d if is_business_day(d) else add_business_days(d, 1)
+
+
 def made_to_order_ships_by(fit_confirmed_on: date, notice_extra_days: int = 0) -> date:
     """The ship date for a made-to-order pair.
 
     Production runs ``policy.MADE_TO_ORDER_PRODUCTION_DAYS`` calendar days (the
     workshop does not stop for weekends) plus any extra days we have given notice of.
+    Parcels only leave on business days, so a date on a weekend or US federal
+    holiday moves to the next business day.
     """
-    return fit_confirmed_on + timedelta(
+    finished = fit_confirmed_on + timedelta(
         days=policy.MADE_TO_ORDER_PRODUCTION_DAYS + notice_extra_days
     )
+    return next_business_day(finished)
 
 
 def made_to_order_promise(
