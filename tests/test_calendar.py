@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -155,6 +156,37 @@ def test_made_to_order_ships_by_moves_off_a_weekend():
     # Nov 28 + 14 = Sat Dec 12 → Mon Dec 14; Nov 29 + 14 = Sun Dec 13 → Mon Dec 14.
     assert cal.made_to_order_ships_by(date(2026, 11, 28)) == date(2026, 12, 14)
     assert cal.made_to_order_ships_by(date(2026, 11, 29)) == date(2026, 12, 14)
+
+
+@dataclass(frozen=True)
+class Notice:
+    starts_on: date
+    ends_on: date
+    extra_days: int
+
+
+LUNAR_NEW_YEAR = Notice(date(2027, 1, 25), date(2027, 2, 20), 10)
+
+
+def test_notice_counts_when_it_overlaps_the_production_period_worked_example():
+    # Ordered Wed 2027-01-20 10:00: production Jan 20 – Feb 3 overlaps Jan 25 – Feb 20,
+    # so + 10 days = Sat Feb 13, which moves past Presidents' Day (Mon Feb 15) to Tue Feb 16.
+    start = cal.order_day(ny(2027, 1, 20, 10, 0))
+    counted = cal.made_to_order_notices(start, [LUNAR_NEW_YEAR])
+    assert counted == (LUNAR_NEW_YEAR,)
+    assert cal.made_to_order_ships_by(start, sum(n.extra_days for n in counted)) == date(2027, 2, 16)
+
+
+def test_notice_outside_the_production_period_does_not_count():
+    assert cal.made_to_order_notices(date(2027, 1, 5), [LUNAR_NEW_YEAR]) == ()  # ends Jan 19
+    assert cal.made_to_order_notices(date(2027, 2, 21), [LUNAR_NEW_YEAR]) == ()  # after it ended
+    assert cal.made_to_order_notices(date(2027, 1, 11), [LUNAR_NEW_YEAR]) == (LUNAR_NEW_YEAR,)  # ends Jan 25
+
+
+def test_a_notice_inside_the_lengthened_period_counts_too():
+    first = Notice(date(2027, 3, 1), date(2027, 3, 5), 10)
+    second = Notice(date(2027, 3, 20), date(2027, 3, 25), 3)  # after day 14, inside day 24
+    assert cal.made_to_order_notices(date(2027, 3, 1), [second, first]) == (first, second)
 
 
 def test_next_business_day():

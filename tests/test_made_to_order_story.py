@@ -92,3 +92,22 @@ def test_product_page_ship_by_date_moves_off_christmas(client, app):
     with clock.freeze(datetime(2026, 12, 11, 10, 0)):  # Fri; Dec 11 + 14 = Fri Dec 25
         product = text_of(client.get(f"/products/classic-pump?colour=black&size={v.size_halves / 2:g}&width=M"))
     assert "It ships by Mon, Dec 28" in product
+
+
+def test_a_notice_starting_during_production_counts_everywhere_the_date_shows(client, app):
+    """Ordered Wed 2027-01-20, before the seeded Lunar New Year notice (Jan 25 – Feb 20)
+    begins: production overlaps it, so the pair ships by Tue Feb 16, not Feb 3."""
+    db.session.add(Customer(email="grace@example.com", email_canonical="grace@example.com", name="Grace",
+                            size_halves=17, width="M", created_at=clock.now()))
+    v = variant(stock=0)
+    with clock.freeze(datetime(2027, 1, 20, 10, 0)):
+        product = text_of(client.get(f"/products/classic-pump?colour=black&size={v.size_halves / 2:g}&width=M"))
+        add_to_cart(client, v)
+        checkout = text_of(client.get("/checkout"))
+        page = text_of(buy(client, email="grace@example.com"))
+    for shown in (product, checkout, page):
+        assert "Tue, Feb 16" in shown
+        assert "10 extra days for Lunar New Year" in shown
+        assert "Our workshop partners close for the Lunar New Year holiday" in shown
+    line = db.session.scalar(select(Order)).lines[0]
+    assert (line.ships_by, line.notice_title, line.notice_extra_days) == (date(2027, 2, 16), "Lunar New Year", 10)

@@ -18,7 +18,7 @@ whether they come from a plan (before paying) or from a stored order line (after
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -113,24 +113,16 @@ class MadeToOrderPlan:
         return (self.story(MadeToOrderPath.FITTING_FIRST), self.story(MadeToOrderPath.SIZE_KNOWN))
 
 
-def _notices_in_force(start: date, notices: Iterable[NoticeCard]) -> tuple[NoticeCard, ...]:
-    """The notice in force on the order day (the longest if several are)."""
-    found = [n for n in notices if n.starts_on is None or n.ends_on is None
-             or n.starts_on <= start <= n.ends_on]
-    if not found:
-        return ()
-    return (max(found, key=lambda n: n.extra_days),)
-
-
 def made_to_order_plan(placed_at: datetime, notices: Sequence[NoticeCard | LeadTimeNotice] = (),
                        transit: DayRange | None = None) -> MadeToOrderPlan:
     """The dates of both made-to-order paths for a pair ordered at ``placed_at``.
 
-    ``notices`` are the lead-time notices to consider (``catalog.upcoming_notices``);
+    ``notices`` are the lead-time notices to consider (``catalog.upcoming_notices``):
+    every one whose dates overlap the production period counts (``calendar.made_to_order_notices``);
     ``transit`` is the shipping option's transit (in-stock US transit by default).
     """
     start = calendar.order_day(placed_at)
-    counted = _notices_in_force(start, (notice_card(n) for n in notices))
+    counted = calendar.made_to_order_notices(start, (notice_card(n) for n in notices))
     extra = sum(n.extra_days for n in counted)
     return MadeToOrderPlan(
         fitting_pair_ships=calendar.in_stock_promise(placed_at, ships=policy.FITTING_PAIR_SHIPS),

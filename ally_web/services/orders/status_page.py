@@ -10,7 +10,7 @@ from ally_web.core import clock
 from ally_web.core.formatting import long_day
 from ally_web.gateways.carriers import get_carrier
 from ally_web.models import MadeToOrderPath, Order, Shipment
-from ally_web.services.catalog import active_notice
+from ally_web.services.catalog import NoticeCard, made_to_order_plan, upcoming_notices
 from ally_web.services.orders import tracking
 from ally_web.services.orders.status import OrderStatus, order_status
 from ally_web.services.pricing import calendar
@@ -38,7 +38,7 @@ class StatusView:
     state: OrderStatus
     shipments: tuple[ShipmentView, ...]
     moving: bool
-    notice: object | None  # the lead-time notice active today, if any
+    notices: tuple[NoticeCard, ...]  # the lead-time notices counted in this order's made-to-order dates
     actions: tuple[Action, ...]
 
 
@@ -80,11 +80,15 @@ def status_view(order: Order) -> StatusView:
     fit = _fit_action(order)
     if fit:
         actions.append(fit)
-    has_mto = any(line.made_to_order for line in order.lines)
+    notices: tuple[NoticeCard, ...] = ()
+    if any(line.made_to_order for line in order.lines):
+        # The notices the order's dates counted: those overlapping the production period.
+        start = calendar.order_day(order.placed_at)
+        notices = made_to_order_plan(order.placed_at, upcoming_notices(start)).notices
     return StatusView(
         state=order_status(order),
         shipments=tuple(shipments),
         moving=any(s.moving for s in shipments),
-        notice=active_notice(today) if has_mto else None,
+        notices=notices,
         actions=tuple(actions),
     )
