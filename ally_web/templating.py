@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask
 
 from ally_web import policy
-from ally_web.core.formatting import day, long_day, moment, money
+from ally_web.core.formatting import day, long_day, moment, money, money_in
 from ally_web.event_text import event_detail, event_text, event_title
 
 HTMX_VERSION = "4.0.1"
@@ -18,6 +18,7 @@ def country(code: str) -> str:
 
 def register_template_helpers(app: Flask) -> None:
     app.add_template_filter(money)
+    app.add_template_filter(money_in)
     app.add_template_filter(day)
     app.add_template_filter(long_day)
     app.add_template_filter(moment)

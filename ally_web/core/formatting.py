@@ -4,10 +4,11 @@ American English, in New York time. Pages, emails and timelines share these."""
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from functools import lru_cache
 
 from babel.dates import format_date, format_datetime
-from babel.numbers import format_currency
+from babel.numbers import format_currency, get_currency_symbol
 
 from ally_web.core import clock
 
@@ -22,6 +23,23 @@ def money(cents: int) -> str:
     if cents % 100 == 0:
         return format_currency(amount, CURRENCY, format="¤#,##0", locale=LOCALE, currency_digits=False)
     return format_currency(amount, CURRENCY, locale=LOCALE)
+
+
+HOME_COUNTRY = "US"
+
+
+def money_in(cents: int, country: str | None) -> str:
+    """Money as a shopper in ``country`` should read it: $295 at home, US$295 abroad
+    (the amount is charged in US dollars either way)."""
+    text = money(cents)
+    return text if not country or country == HOME_COUNTRY else f"US{text}"
+
+
+def local_money(amount: Decimal, currency: str) -> str:
+    """A whole amount of a foreign currency: £232, CA$410, CHF 265."""
+    symbol = get_currency_symbol(currency, locale=LOCALE)
+    number = format_currency(amount, currency, format="#,##0", locale=LOCALE, currency_digits=False)
+    return f"{symbol} {number}" if symbol.isalpha() else f"{symbol}{number}"
 
 
 def day(value: date) -> str:

@@ -23,6 +23,7 @@ from ally_web.models import Colour, Order, Shipment, Style, Variant
 from ally_web.seed import DEMO_TRACKING
 from ally_web.services import catalog
 from ally_web.services.pricing import shipping
+from ally_web.core.formatting import money_in
 from ally_web.templating import day, money
 from tests.browser.helpers import assert_same_document, mark_document
 from tests.checkout_flow import GOOD_CARD, LONDON, NEW_YORK
@@ -104,7 +105,7 @@ def cents(text: str) -> int:
     text = " ".join(text.split())
     if text == "Free":
         return 0
-    found = re.fullmatch(r"\$([0-9][0-9,]*)(?:\.([0-9]{2}))?(?: \(estimate\))?", text)
+    found = re.fullmatch(r"(?:US)?\$([0-9][0-9,]*)(?:\.([0-9]{2}))?(?: \(estimate\))?", text)
     assert found, f"not an amount of money: {text!r}"
     return int(found.group(1).replace(",", "")) * 100 + int(found.group(2) or 0)
 
@@ -168,8 +169,8 @@ def update_totals(page: Page, is_js: bool) -> None:
         expect(page.get_by_role("heading", level=1, name="Checkout")).to_be_visible()
 
 
-def continue_to_payment(page: Page, amount_cents: int) -> None:
-    page.get_by_role("button", name=f"Continue to secure payment · {money(amount_cents)}").click()
+def continue_to_payment(page: Page, amount_cents: int, country: str = "US") -> None:
+    page.get_by_role("button", name=f"Continue to secure payment · {money_in(amount_cents, country)}").click()
     expect(page).to_have_url(re.compile(r"/sandbox-pay/"))
     expect(page.get_by_role("heading", level=1, name=f"Pay {money(amount_cents)}")).to_be_visible()
 
@@ -304,7 +305,7 @@ def test_london_shopper_pays_duties_and_vat_up_front(page: Page, is_js: bool, au
     update_totals(page, is_js)
     expect(summary(page).get_by_role("radio", name=re.compile(r"^International Express"))).to_be_checked()
     expect(summary(page).get_by_role("button", name=re.compile(r"^Continue to secure payment"))).not_to_have_accessible_name(
-        f"Continue to secure payment · {money(standard_total)}"
+        f"Continue to secure payment · {money_in(standard_total, 'GB')}"
     )
     if is_js:
         assert_same_document(page)
@@ -318,7 +319,8 @@ def test_london_shopper_pays_duties_and_vat_up_front(page: Page, is_js: bool, au
     assert total == pair.price_cents + amounts["Shipping"] + duty + vat, amounts
     audit("(checkout, London, International Express)")
 
-    continue_to_payment(page, total)
+    expect(summary(page)).to_contain_text("an estimate at the exchange rates of")
+    continue_to_payment(page, total, "GB")
     pay_on_sandbox(page, total, name="Amelia Hart")
 
     number = expect_thank_you(page)

@@ -68,9 +68,9 @@ from ally_web.services.checkout.addresses import Address, check_address, normali
 from ally_web.services.checkout.states import CHECKOUT
 from ally_web.services.lifecycle import record_event, transition
 from ally_web.services.notifications import enqueue_email
-from ally_web.services.orders import new_order_number, status_url
+from ally_web.services.orders import new_order_number, order_local_total, status_url
 from ally_web.services.orders.states import MADE_TO_ORDER
-from ally_web.services.pricing import installment_offer, landed_cost, shipping
+from ally_web.services.pricing import LocalEstimate, installment_offer, landed_cost, local_estimate, shipping
 from ally_web.services.pricing.installments import InstallmentOffer
 from ally_web.services.pricing.landed_cost import LandedCostQuote
 from ally_web.services.pricing.shipping import ShippingOption
@@ -106,6 +106,11 @@ class CheckoutQuote:
     @property
     def charged_now_cents(self) -> int:
         return self.subtotal_cents + self.option.price_cents + self.landed.charged_at_checkout_cents
+
+    @property
+    def local_total(self) -> LocalEstimate | None:
+        """About what the total comes to in the shopper's currency (None at home)."""
+        return local_estimate(self.country, self.charged_now_cents)
 
     @property
     def duties_cents(self) -> int:
@@ -210,7 +215,8 @@ def start_checkout(cart: Cart, data: CheckoutInput, gateway: PaymentGateway,
     checkout.duties_cents = quote.duties_cents
     checkout.taxes_cents = quote.taxes_cents
     checkout.total_cents = quote.charged_now_cents
-    checkout.quote = quote.landed.to_dict()
+    local = quote.local_total
+    checkout.quote = {**quote.landed.to_dict(), "local_total": local.to_dict() if local else None}
     transition(checkout, CHECKOUT, CheckoutStatus.PAYING, actor=CUSTOMER)
     checkout.failure_message = None
     checkout.updated_at = moment
@@ -402,7 +408,8 @@ def _place_order(checkout: Checkout, result, option: ShippingOption, actor: Acto
     db.session.refresh(checkout, ["order"])
 
     enqueue_email(to=order.email, subject=f"Your ALLY order #{order.number}", template="order_confirmation",
-                  kind="order_confirmation", order_id=order.id, order=order, status_url=status_url(order))
+                  kind="order_confirmation", order_id=order.id, order=order, status_url=status_url(order),
+                  local_total=order_local_total(order))
     return order
 
 

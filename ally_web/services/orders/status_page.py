@@ -13,7 +13,7 @@ from ally_web.models import MadeToOrderPath, Order, Shipment
 from ally_web.services.catalog import NoticeCard, made_to_order_plan, upcoming_notices
 from ally_web.services.orders import tracking
 from ally_web.services.orders.status import OrderStatus, order_status
-from ally_web.services.pricing import calendar
+from ally_web.services.pricing import LocalEstimate, calendar
 
 
 @dataclass(frozen=True)
@@ -40,6 +40,7 @@ class StatusView:
     moving: bool
     notices: tuple[NoticeCard, ...]  # the lead-time notices counted in this order's made-to-order dates
     actions: tuple[Action, ...]
+    local_total: LocalEstimate | None = None  # the total in the shopper's currency, as estimated at checkout
 
 
 def _return_action(order: Order, today) -> Action:
@@ -69,6 +70,11 @@ def _fit_action(order: Order) -> Action | None:
                   "Then send the fitting pair back with the prepaid label.", True)
 
 
+def order_local_total(order: Order) -> LocalEstimate | None:
+    """The estimate in the shopper's currency that checkout showed (kept with the quote)."""
+    return LocalEstimate.from_dict((order.quote or {}).get("local_total"))
+
+
 def status_view(order: Order) -> StatusView:
     today = clock.now().date()
     shipments = []
@@ -90,5 +96,6 @@ def status_view(order: Order) -> StatusView:
         shipments=tuple(shipments),
         moving=any(s.moving for s in shipments),
         notices=notices,
+        local_total=order_local_total(order),
         actions=tuple(actions),
     )

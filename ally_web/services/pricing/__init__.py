@@ -2,18 +2,22 @@
 shipping options (``shipping``), duties and taxes abroad (``landed_cost``) and who
 may pay in installments (``installments``)."""
 
-from ally_web.services.pricing import calendar, installments, landed_cost, shipping
+from ally_web.services.pricing import calendar, currency, installments, landed_cost, shipping
+from ally_web.services.pricing.currency import LocalEstimate, local_estimate
 from ally_web.services.pricing.installments import InstallmentOffer, installment_offer
 from ally_web.services.pricing.shipping import ShippingOption, country_choices, shipping_option, shipping_options
 
 __all__ = [
     "InstallmentOffer",
     "ShippingOption",
+    "LocalEstimate",
     "calendar",
+    "currency",
     "country_choices",
     "installment_offer",
     "installments",
     "landed_cost",
+    "local_estimate",
     "shipping",
     "shipping_option",
     "shipping_options",
