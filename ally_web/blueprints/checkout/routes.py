@@ -71,8 +71,9 @@ def _page(form: CheckoutForm, status: int = 200, errors: dict[str, str] | None =
         field = getattr(form, name, None)
         if field is not None and message != "other":
             field.errors = [message]
-    return render("checkout/checkout.html", block=block, status=status,
-                  form=form, cart=cart, quote=quote, errors=errors)
+    country = (form.country.data or "US")[:10]
+    return render("checkout/checkout.html", block=block, status=status, form=form, cart=cart, quote=quote,
+                  errors=errors, regions=checkout_service.region_choices(country), country=country)
 
 
 @bp.get("/checkout")
@@ -87,6 +88,16 @@ def summary():
     if not is_partial():
         return _page(form)
     return _page(form, block="summary")
+
+
+@bp.post("/checkout/address")
+def address():
+    """htmx: the whole form again when the country changes (the state or province
+    field follows the country), with everything typed so far."""
+    form = CheckoutForm()
+    if not is_partial():
+        return _page(form)
+    return _page(form, block="checkout_form")
 
 
 def _input_from(form: CheckoutForm) -> checkout_service.CheckoutInput:

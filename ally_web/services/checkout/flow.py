@@ -64,7 +64,7 @@ from ally_web.models import (
 )
 from ally_web.services.cart import Cart
 from ally_web.services.catalog import MadeToOrderPlan, made_to_order_plan, put_back, take_stock, upcoming_notices
-from ally_web.services.checkout.addresses import Address, check_address, normalized
+from ally_web.services.checkout.addresses import Address, check_address, normalized, region_code
 from ally_web.services.checkout.states import CHECKOUT
 from ally_web.services.lifecycle import record_event, transition
 from ally_web.services.notifications import enqueue_email
@@ -129,7 +129,7 @@ def quote_checkout(cart: Cart, country: str, region: str = "", method: str | Non
     subtotal = cart.subtotal_cents
     options = tuple(shipping.shipping_options(country, subtotal, at))
     option = next((o for o in options if o.code == method), options[0])
-    landed = landed_cost.quote(country, subtotal, option.price_cents, region or None)
+    landed = landed_cost.quote(country, subtotal, option.price_cents, region_code(country, region) or region or None)
     total = subtotal + option.price_cents + landed.charged_at_checkout_cents
     plan = None
     if cart.has_made_to_order:
