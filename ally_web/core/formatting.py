@@ -53,7 +53,8 @@ def long_day(value: date) -> str:
 
 
 def moment(value: datetime) -> str:
-    """Dec 2, 2026, 3:05 PM (store time)."""
+    """Dec 2, 2026, 3:05 PM EST: store time, always with its zone (EST or EDT), so
+    nobody reads it as their own."""
     return format_datetime(
-        clock.to_store_time(value), "MMM d, y, h:mm a", tzinfo=clock.store_tz(), locale=LOCALE
+        clock.to_store_time(value), "MMM d, y, h:mm a z", tzinfo=clock.store_tz(), locale=LOCALE
     )
