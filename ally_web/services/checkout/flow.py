@@ -68,7 +68,7 @@ from ally_web.services.checkout.addresses import Address, check_address, normali
 from ally_web.services.checkout.states import CHECKOUT
 from ally_web.services.lifecycle import record_event, transition
 from ally_web.services.notifications import enqueue_email
-from ally_web.services.orders import new_order_number, order_local_total, status_url
+from ally_web.services.orders import new_order_number, order_installments, order_local_total, status_url
 from ally_web.services.orders.states import MADE_TO_ORDER
 from ally_web.services.pricing import LocalEstimate, installment_offer, landed_cost, local_estimate, shipping
 from ally_web.services.pricing.installments import InstallmentOffer
@@ -409,7 +409,7 @@ def _place_order(checkout: Checkout, result, option: ShippingOption, actor: Acto
 
     enqueue_email(to=order.email, subject=f"Your ALLY order #{order.number}", template="order_confirmation",
                   kind="order_confirmation", order_id=order.id, order=order, status_url=status_url(order),
-                  local_total=order_local_total(order))
+                  local_total=order_local_total(order), installments=order_installments(order))
     return order
 
 

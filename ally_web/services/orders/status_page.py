@@ -9,11 +9,12 @@ from ally_web import policy
 from ally_web.core import clock
 from ally_web.core.formatting import long_day
 from ally_web.gateways.carriers import get_carrier
-from ally_web.models import MadeToOrderPath, Order, Shipment
+from ally_web.models import MadeToOrderPath, Order, PaymentMode, Shipment
 from ally_web.services.catalog import NoticeCard, made_to_order_plan, upcoming_notices
 from ally_web.services.orders import tracking
 from ally_web.services.orders.status import OrderStatus, order_status
 from ally_web.services.pricing import LocalEstimate, calendar
+from ally_web.services.pricing.installments import Installment, installment_schedule
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,7 @@ class StatusView:
     moving: bool
     notices: tuple[NoticeCard, ...]  # the lead-time notices counted in this order's made-to-order dates
     actions: tuple[Action, ...]
+    installments: tuple[Installment, ...] = ()  # paid in installments: first one paid, then the rest
     local_total: LocalEstimate | None = None  # the total in the shopper's currency, as estimated at checkout
 
 
@@ -70,6 +72,16 @@ def _fit_action(order: Order) -> Action | None:
                   "Then send the fitting pair back with the prepaid label.", True)
 
 
+def order_installments(order: Order) -> tuple[Installment, ...]:
+    """For an order paid in installments, the provider's schedule from the day it was
+    placed: the first payment was taken with the order, the provider collects the
+    others on their dates. Empty for an order paid in full."""
+    if order.payment_mode is not PaymentMode.INSTALLMENTS:
+        return ()
+    placed_on = clock.to_store_time(order.placed_at).date()
+    return tuple(installment_schedule(order.total_cents, placed_on))
+
+
 def order_local_total(order: Order) -> LocalEstimate | None:
     """The estimate in the shopper's currency that checkout showed (kept with the quote)."""
     return LocalEstimate.from_dict((order.quote or {}).get("local_total"))
@@ -97,5 +109,6 @@ def status_view(order: Order) -> StatusView:
         moving=any(s.moving for s in shipments),
         notices=notices,
         local_total=order_local_total(order),
+        installments=order_installments(order),
         actions=tuple(actions),
     )
