@@ -3,7 +3,7 @@ American English, in New York time. Pages, emails and timelines share these."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 from decimal import Decimal
 from functools import lru_cache
 
@@ -50,6 +50,13 @@ def day(value: date) -> str:
 def long_day(value: date) -> str:
     """Wednesday, December 2, 2026."""
     return format_date(value, "EEEE, MMMM d, y", locale=LOCALE)
+
+
+def clock_time(value: time) -> str:
+    """2 PM, or 2:30 PM when the minutes matter (a time of day, e.g. the order cut-off)."""
+    hour = value.hour % 12 or 12
+    suffix = "AM" if value.hour < 12 else "PM"
+    return f"{hour}:{value.minute:02d} {suffix}" if value.minute else f"{hour} {suffix}"
 
 
 def moment(value: datetime) -> str:

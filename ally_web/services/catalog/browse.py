@@ -200,6 +200,7 @@ class Availability:
     stock: int
     promise: Promise | None = None  # in stock
     made_to_order: MadeToOrderPlan | None = None  # no stock
+    counts_from: date | None = None  # the order day, for an order placed now
 
 
 def availability(variant: Variant, at: datetime | None = None,
@@ -212,12 +213,14 @@ def availability(variant: Variant, at: datetime | None = None,
     """
     at = at or clock.now()
     if variant.stock > 0:
-        return Availability(True, variant.stock, promise=calendar.in_stock_promise(at))
+        return Availability(True, variant.stock, promise=calendar.in_stock_promise(at),
+                            counts_from=calendar.order_day(at))
     if notices is None:
         notices = ()
     elif isinstance(notices, (NoticeCard, LeadTimeNotice)):
         notices = (notices,)
-    return Availability(False, 0, made_to_order=made_to_order_plan(at, notices))
+    return Availability(False, 0, made_to_order=made_to_order_plan(at, notices),
+                        counts_from=calendar.order_day(at))
 
 
 @dataclass(frozen=True)
