@@ -70,7 +70,14 @@ from ally_web.services.lifecycle import record_event, transition
 from ally_web.services.notifications import enqueue_email
 from ally_web.services.orders import new_order_number, order_installments, order_local_total, status_url
 from ally_web.services.orders.states import MADE_TO_ORDER
-from ally_web.services.pricing import LocalEstimate, installment_offer, landed_cost, local_estimate, shipping
+from ally_web.services.pricing import (
+    LocalEstimate,
+    installment_offer,
+    international_returns_note,
+    landed_cost,
+    local_estimate,
+    shipping,
+)
 from ally_web.services.pricing.installments import InstallmentOffer
 from ally_web.services.pricing.landed_cost import LandedCostQuote
 from ally_web.services.pricing.shipping import ShippingOption
@@ -106,6 +113,11 @@ class CheckoutQuote:
     @property
     def charged_now_cents(self) -> int:
         return self.subtotal_cents + self.option.price_cents + self.landed.charged_at_checkout_cents
+
+    @property
+    def returns_note(self) -> str | None:
+        """For shoppers abroad: who pays to send a pair back, and the tracking it needs."""
+        return international_returns_note(self.country)
 
     @property
     def local_total(self) -> LocalEstimate | None:

@@ -13,7 +13,7 @@ from ally_web.models import MadeToOrderPath, Order, PaymentMode, Shipment
 from ally_web.services.catalog import NoticeCard, made_to_order_plan, upcoming_notices
 from ally_web.services.orders import tracking
 from ally_web.services.orders.status import OrderStatus, order_status
-from ally_web.services.pricing import LocalEstimate, calendar
+from ally_web.services.pricing import LocalEstimate, calendar, international_returns_note
 from ally_web.services.pricing.installments import Installment, installment_schedule
 
 
@@ -41,6 +41,7 @@ class StatusView:
     moving: bool
     notices: tuple[NoticeCard, ...]  # the lead-time notices counted in this order's made-to-order dates
     actions: tuple[Action, ...]
+    returns_note: str | None = None  # abroad: return shipping is the customer's, with tracking
     installments: tuple[Installment, ...] = ()  # paid in installments: first one paid, then the rest
     local_total: LocalEstimate | None = None  # the total in the shopper's currency, as estimated at checkout
 
@@ -110,5 +111,6 @@ def status_view(order: Order) -> StatusView:
         notices=notices,
         local_total=order_local_total(order),
         installments=order_installments(order),
+        returns_note=international_returns_note(order.country),
         actions=tuple(actions),
     )

@@ -5,7 +5,13 @@ may pay in installments (``installments``)."""
 from ally_web.services.pricing import calendar, currency, installments, landed_cost, shipping
 from ally_web.services.pricing.currency import LocalEstimate, local_estimate
 from ally_web.services.pricing.installments import InstallmentOffer, installment_offer
-from ally_web.services.pricing.shipping import ShippingOption, country_choices, shipping_option, shipping_options
+from ally_web.services.pricing.shipping import (
+    ShippingOption,
+    country_choices,
+    international_returns_note,
+    shipping_option,
+    shipping_options,
+)
 
 __all__ = [
     "InstallmentOffer",
@@ -16,6 +22,7 @@ __all__ = [
     "country_choices",
     "installment_offer",
     "installments",
+    "international_returns_note",
     "landed_cost",
     "local_estimate",
     "shipping",
