@@ -215,7 +215,8 @@ def test_a_refresh_or_replay_of_the_return_makes_one_order_and_one_charge(client
     second = client.get(back.headers["Location"])
     assert first.headers["Location"] == second.headers["Location"]
     assert db.session.scalar(select(func.count(Order.id))) == 1
-    assert db.session.scalar(select(SandboxPayment)).captured_cents == 29500
+    order = db.session.scalar(select(Order))
+    assert db.session.scalar(select(SandboxPayment)).captured_cents == order.total_cents == 29500 + order.sales_tax_cents
 
 
 def test_signed_webhook_places_the_order_once(client, app):

@@ -80,6 +80,8 @@ from ally_web.services.pricing import (
 )
 from ally_web.services.pricing.installments import InstallmentOffer
 from ally_web.services.pricing.landed_cost import LandedCostQuote
+from ally_web.services.pricing.sales_tax import SalesTaxQuote
+from ally_web.services.pricing.sales_tax import sales_tax as us_sales_tax
 from ally_web.services.pricing.shipping import ShippingOption
 
 log = logging.getLogger(__name__)
@@ -109,10 +111,16 @@ class CheckoutQuote:
     subtotal_cents: int
     installments: InstallmentOffer
     made_to_order: MadeToOrderPlan | None = None  # both paths' dates with this shipping option
+    sales_tax: SalesTaxQuote | None = None  # US sales tax, line by line (None: none due)
+
+    @property
+    def sales_tax_cents(self) -> int:
+        return self.sales_tax.total_cents if self.sales_tax else 0
 
     @property
     def charged_now_cents(self) -> int:
-        return self.subtotal_cents + self.option.price_cents + self.landed.charged_at_checkout_cents
+        return (self.subtotal_cents + self.option.price_cents + self.landed.charged_at_checkout_cents
+                + self.sales_tax_cents)
 
     @property
     def returns_note(self) -> str | None:
@@ -142,12 +150,15 @@ def quote_checkout(cart: Cart, country: str, region: str = "", method: str | Non
     options = tuple(shipping.shipping_options(country, subtotal, at))
     option = next((o for o in options if o.code == method), options[0])
     landed = landed_cost.quote(country, subtotal, option.price_cents, region_code(country, region) or region or None)
-    total = subtotal + option.price_cents + landed.charged_at_checkout_cents
+    taxed = us_sales_tax(country, region_code(country, region),
+                         [(line.style.price_cents, line.quantity) for line in cart.lines])
+    total = subtotal + option.price_cents + landed.charged_at_checkout_cents + taxed.total_cents
     plan = None
     if cart.has_made_to_order:
         plan = made_to_order_plan(at, upcoming_notices(at.date()), transit=option.business_days)
     return CheckoutQuote(country, options, option, landed, subtotal,
-                         installment_offer(country, cart.has_made_to_order, total, at.date()), plan)
+                         installment_offer(country, cart.has_made_to_order, total, at.date()), plan,
+                         taxed if taxed.state else None)
 
 
 # --- Starting a checkout ---------------------------------------------------------------------
@@ -163,11 +174,13 @@ class CheckoutInput:
     confirms_us_residence: bool = False
 
 
-def _cart_snapshot(cart: Cart) -> list[dict[str, Any]]:
+def _cart_snapshot(cart: Cart, quote: CheckoutQuote) -> list[dict[str, Any]]:
+    taxes = quote.sales_tax.line_cents if quote.sales_tax else tuple(0 for _ in cart.lines)
     return [
         {"variant_id": line.variant.id, "quantity": line.quantity,
-         "unit_price_cents": line.style.price_cents, "made_to_order": line.made_to_order}
-        for line in cart.lines
+         "unit_price_cents": line.style.price_cents, "made_to_order": line.made_to_order,
+         "sales_tax_cents": tax}
+        for line, tax in zip(cart.lines, taxes, strict=True)
     ]
 
 
@@ -221,14 +234,16 @@ def start_checkout(cart: Cart, data: CheckoutInput, gateway: PaymentGateway,
         setattr(checkout, field, getattr(address, field))
     checkout.shipping_method = quote.option.code
     checkout.payment_mode = PaymentMode(data.payment_mode)
-    checkout.lines = _cart_snapshot(cart)
+    checkout.lines = _cart_snapshot(cart, quote)
     checkout.subtotal_cents = quote.subtotal_cents
     checkout.shipping_cents = quote.option.price_cents
     checkout.duties_cents = quote.duties_cents
     checkout.taxes_cents = quote.taxes_cents
+    checkout.sales_tax_cents = quote.sales_tax_cents
     checkout.total_cents = quote.charged_now_cents
     local = quote.local_total
-    checkout.quote = {**quote.landed.to_dict(), "local_total": local.to_dict() if local else None}
+    checkout.quote = {**quote.landed.to_dict(), "local_total": local.to_dict() if local else None,
+                      "sales_tax": quote.sales_tax.to_dict() if quote.sales_tax else None}
     transition(checkout, CHECKOUT, CheckoutStatus.PAYING, actor=CUSTOMER)
     checkout.failure_message = None
     checkout.updated_at = moment
@@ -280,7 +295,7 @@ def _order_line(snapshot: dict[str, Any], variant: Variant, customer: Customer,
         variant_id=variant.id, sku=variant.sku, style_name=variant.colour.style.name,
         colour_name=variant.colour.name, size_halves=variant.size_halves, width=variant.width,
         unit_price_cents=snapshot["unit_price_cents"], quantity=snapshot["quantity"],
-        made_to_order=snapshot["made_to_order"],
+        made_to_order=snapshot["made_to_order"], sales_tax_cents=int(snapshot.get("sales_tax_cents", 0)),
     )
     if not line.made_to_order:
         promise = option.promise
@@ -405,7 +420,7 @@ def _place_order(checkout: Checkout, result, option: ShippingOption, actor: Acto
         card_last4=result.card_last4 or "", card_funding=result.card_funding or "", placed_at=moment,
         subtotal_cents=checkout.subtotal_cents, shipping_cents=checkout.shipping_cents,
         duties_cents=checkout.duties_cents, taxes_cents=checkout.taxes_cents,
-        total_cents=checkout.total_cents, quote=checkout.quote,
+        sales_tax_cents=checkout.sales_tax_cents, total_cents=checkout.total_cents, quote=checkout.quote,
     )
     db.session.add(order)
     for field in ("name", "phone", "line1", "line2", "city", "region", "postal_code", "country"):
