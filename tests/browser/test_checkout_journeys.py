@@ -22,7 +22,7 @@ from ally_web.extensions import db
 from ally_web.models import Colour, Order, Shipment, Style, Variant
 from ally_web.seed import DEMO_TRACKING
 from ally_web.services import catalog
-from ally_web.services.pricing import shipping
+from ally_web.services.pricing import sales_tax, shipping
 from ally_web.core.formatting import money_in
 from ally_web.templating import day, money
 from tests.browser.helpers import assert_same_document, mark_document
@@ -39,6 +39,7 @@ SIZE_NEW_YORK = 20  # half sizes: US 10
 SIZE_LONDON = 21  # US 10½
 SIZE_DECLINED = 19  # US 9½
 SIZE_STAFF = 18  # US 9
+SIZE_MADE_TO_ORDER = 22  # US 11, never on the shelf in its journey
 
 
 # --- The pair a journey owns ---------------------------------------------------------------
@@ -89,6 +90,12 @@ def in_stock_arrival(live_server, pair: OwnedPair) -> str:
         promise = catalog.availability(variant, now, catalog.active_notice(now.date())).promise
     assert promise is not None, "the pair is not in stock"
     return f"{day(promise.arrives_from)} – {day(promise.arrives_by)}"
+
+
+def new_york_total(pair: OwnedPair) -> tuple[int, int]:
+    """(sales tax, total) for one pair shipped to New York, from the rates table."""
+    tax = sales_tax.sales_tax("US", "NY", [(pair.price_cents, 1)]).total_cents
+    return tax, pair.price_cents + tax
 
 
 def us_shipping_arrival() -> str:
@@ -227,6 +234,7 @@ def test_new_york_shopper_buys_a_pair(page: Page, is_js: bool, audit, live_serve
     expect(page.get_by_role("heading", level=1, name="Checkout")).to_be_visible()
 
     fill_address(page, is_js, NEW_YORK)
+    update_totals(page, is_js)  # the state decides the sales tax
     country = page.get_by_label("Country")
     expect(country).to_have_value("US")
     expect(country.locator("option:checked")).to_have_text("United States")
@@ -245,12 +253,14 @@ def test_new_york_shopper_buys_a_pair(page: Page, is_js: bool, audit, live_serve
         assert_same_document(page)
 
     amounts = totals(summary(page), "Total to pay now")
-    assert amounts == {"Subtotal": pair.price_cents, "Shipping": 0, "Total to pay now": pair.price_cents}
+    tax, total = new_york_total(pair)
+    assert amounts == {"Subtotal": pair.price_cents, "Shipping": 0, "Sales tax (New York, 8.875%)": tax,
+                       "Total to pay now": total}
     audit("(checkout, New York)")
 
-    continue_to_payment(page, pair.price_cents)
+    continue_to_payment(page, total)
     audit("(Sandbox Pay)")
-    pay_on_sandbox(page, pair.price_cents)
+    pay_on_sandbox(page, total)
 
     number = expect_thank_you(page)
     main = page.get_by_role("main")
@@ -339,8 +349,10 @@ def test_declined_card_comes_back_to_a_filled_form_then_pays(page: Page, is_js: 
     pair = own_pair(live_server, SIZE_DECLINED, stock=1)
     add_to_cart_and_check_out(page, is_js, pair)
     fill_address(page, is_js, NEW_YORK)
-    continue_to_payment(page, pair.price_cents)
-    pay_on_sandbox(page, pair.price_cents, card=DECLINED_CARD)
+    update_totals(page, is_js)  # the state decides the sales tax
+    _, total = new_york_total(pair)
+    continue_to_payment(page, total)
+    pay_on_sandbox(page, total, card=DECLINED_CARD)
 
     # Back at the checkout: why, and nothing typed is lost.
     expect(page).to_have_url(re.compile(r"/checkout$"))
@@ -355,14 +367,59 @@ def test_declined_card_comes_back_to_a_filled_form_then_pays(page: Page, is_js: 
     with live_server.app.app_context():
         assert db.session.get(Variant, pair.variant_id).stock == 1  # nothing held
 
-    continue_to_payment(page, pair.price_cents)
-    pay_on_sandbox(page, pair.price_cents)
+    continue_to_payment(page, total)
+    pay_on_sandbox(page, total)
     expect_thank_you(page)
     expect(page.get_by_role("main")).not_to_contain_text(DECLINED)
     expect(cart_count(page)).to_contain_text("0 pairs")
 
 
-# --- 4. Staff ship the order -----------------------------------------------------------------
+# --- 4. A made-to-order pair: the same dates on every page --------------------------------------
+
+
+def test_made_to_order_pair_shows_the_same_dates_from_product_page_to_order(
+        page: Page, is_js: bool, audit, live_server) -> None:
+    pair = own_pair(live_server, SIZE_MADE_TO_ORDER, stock=0)
+    with live_server.app.app_context():
+        now = clock.now()
+        plan = catalog.made_to_order_plan(now, catalog.upcoming_notices(now.date()))
+        fitting, known = (" ".join(story.text.split()) for story in plan.stories)
+
+    # The product page: both paths, with their dates.
+    page.goto(pair.product_path)
+    panel = page.get_by_role("region", name="Availability and delivery")
+    expect(panel).to_contain_text("Made to order")
+    expect(panel).to_contain_text(fitting)
+    expect(panel).to_contain_text(known)
+    audit("(product page, made to order)")
+
+    page.get_by_role("button", name="Add to cart, made to order").click()
+    cart = page.get_by_role("complementary", name="My Cart") if is_js else page.get_by_role("main")
+    expect(cart).to_contain_text(fitting)
+    cart.get_by_role("link", name="Check out").click()
+    expect(page.get_by_role("heading", level=1, name="Checkout")).to_be_visible()
+
+    # Checkout: the same two paths and dates, before anyone knows whose size is on file.
+    expect(summary(page)).to_contain_text(fitting)
+    expect(summary(page)).to_contain_text(known)
+    fill_address(page, is_js, {**NEW_YORK, "email": "first.pair@example.com"})
+    update_totals(page, is_js)
+    expect(summary(page)).to_contain_text(fitting)
+    audit("(checkout, made to order)")
+    _, total = new_york_total(pair)
+    continue_to_payment(page, total)
+    pay_on_sandbox(page, total)
+
+    # The order: a first pair from us goes the fitting-pair way, with the same dates.
+    expect_thank_you(page)
+    main = page.get_by_role("main")
+    expect(main).to_contain_text("Made to order, fitting pair first")
+    expect(main).to_contain_text(fitting)
+    with live_server.app.app_context():
+        assert db.session.get(Variant, pair.variant_id).stock == 0
+
+
+# --- 5. Staff ship the order -----------------------------------------------------------------
 
 
 def place_new_york_order(live_server, pair: OwnedPair) -> tuple[int, str]:
