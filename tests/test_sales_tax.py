@@ -96,3 +96,18 @@ def test_cancelling_refunds_the_sales_tax_with_the_order(client, app):
     refunded = [e for e in order.events if e.kind is EventKind.REFUNDED]
     assert refunded[0].params["amount_cents"] == order.total_cents == order.subtotal_cents + order.sales_tax_cents
     assert sum(line.sales_tax_cents for line in order.lines) == order.sales_tax_cents
+
+
+def test_paying_a_total_the_page_did_not_show_comes_back_with_the_new_total(client, app):
+    """Without JavaScript the shopper may press Pay before "Update": the page showed the
+    total without the state's sales tax, so it comes back with the right one instead."""
+    v = variant(stock=3)
+    price = v.colour.style.price_cents
+    add_to_cart(client, v)
+    response = client.post("/checkout", data={**NEW_YORK, "action": "pay", "shown_total_cents": str(price)})
+    assert response.status_code == 422
+    tax = st.sales_tax("US", "NY", [(price, 1)]).total_cents
+    assert f"With this address your total is ${(price + tax) / 100:.2f}" in text_of(response)
+    assert db.session.scalar(select(Order)) is None
+    again = client.post("/checkout", data={**NEW_YORK, "action": "pay", "shown_total_cents": str(price + tax)})
+    assert again.status_code == 303

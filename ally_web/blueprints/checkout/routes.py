@@ -108,7 +108,14 @@ def _input_from(form: CheckoutForm) -> checkout_service.CheckoutInput:
         email=form.email.data or "", address=address,
         shipping_method=clean(form.shipping_method.data, 20), payment_mode=clean(form.payment_mode.data, 20),
         confirms_age=bool(form.confirms_age.data), confirms_us_residence=bool(form.confirms_us_residence.data),
+        shown_total_cents=_shown_total(),
     )
+
+
+def _shown_total() -> int | None:
+    """The total the pressed button showed (a hidden field beside it), if it is readable."""
+    raw = request.form.get("shown_total_cents", "")[:12]
+    return int(raw) if raw.isdigit() else None
 
 
 @bp.post("/checkout")

@@ -47,6 +47,7 @@ from ally_web.core import clock
 from ally_web.core.actors import CUSTOMER, SYSTEM, Actor
 from ally_web.core.emails import canonical_email, normalize_email
 from ally_web.core.errors import DomainError, NotFound
+from ally_web.core.formatting import money_in
 from ally_web.core.lifecycle import ChangedMeanwhile, IllegalTransition
 from ally_web.extensions import db
 from ally_web.gateways.payments import FAILURE_MESSAGES, PaymentError, PaymentGateway
@@ -172,6 +173,7 @@ class CheckoutInput:
     payment_mode: str  # card or installments
     confirms_age: bool = False
     confirms_us_residence: bool = False
+    shown_total_cents: int | None = None  # the total on the button pressed, when the page sent it
 
 
 def _cart_snapshot(cart: Cart, quote: CheckoutQuote) -> list[dict[str, Any]]:
@@ -218,6 +220,12 @@ def start_checkout(cart: Cart, data: CheckoutInput, gateway: PaymentGateway,
                 errors["confirms_age"] = f"Installments need you to be {policy.INSTALLMENT_MIN_AGE} or older."
             if not data.confirms_us_residence:
                 errors["confirms_us_residence"] = "Installments need you to live in the United States."
+    if (not errors and quote is not None and data.shown_total_cents is not None
+            and data.shown_total_cents != quote.charged_now_cents):
+        # Without JavaScript the totals follow the address only on "Update": never send
+        # the shopper to pay an amount the page did not show them.
+        errors["form"] = (f"With this address your total is {money_in(quote.charged_now_cents, quote.country)}. "
+                          "Please check it below, then continue to payment.")
     if errors:
         raise CheckoutInvalid(errors)
     assert quote is not None  # no quote means a country error above
