@@ -93,6 +93,11 @@ INTERNATIONAL_EXPRESS = DayRange(1, 5)  # business days, customs not included
 INTERNATIONAL_STANDARD = DayRange(6, 14)
 INTERNATIONAL_RETURNS_PAID_BY_CUSTOMER = True
 
+# --- US sales tax (brand setting) ------------------------------------------------
+# The states where the brand collects destination sales tax; their rates and
+# exemptions are in data/us_sales_tax.json, for the brand to confirm.
+SALES_TAX_STATES: tuple[str, ...] = ("NY",)  # brand setting
+
 # --- Payments and rewards ------------------------------------------------------
 
 INSTALLMENT_COUNT = 4

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask
 
 from ally_web import policy
-from ally_web.core.formatting import day, long_day, moment, money
+from ally_web.core.formatting import clock_time, day, long_day, moment, money, money_in
 from ally_web.event_text import event_detail, event_text, event_title
 
 HTMX_VERSION = "4.0.1"
@@ -18,9 +18,11 @@ def country(code: str) -> str:
 
 def register_template_helpers(app: Flask) -> None:
     app.add_template_filter(money)
+    app.add_template_filter(money_in)
     app.add_template_filter(day)
     app.add_template_filter(long_day)
     app.add_template_filter(moment)
+    app.add_template_filter(clock_time)
     app.add_template_filter(country)
     app.add_template_filter(event_text)
     app.add_template_filter(event_title)
@@ -28,5 +30,7 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals.update(policy=policy, htmx_path=f"vendor/htmx-{HTMX_VERSION}.min.js")
 
     from ally_web.services.cart import cart_count
+    from ally_web.services.catalog import line_story
 
     app.add_template_global(cart_count)
+    app.add_template_filter(line_story, "mto_story")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -139,7 +140,58 @@ def test_monkeypatched_cutoff_changes_order_day(monkeypatch):
 
 def test_made_to_order_ships_by():
     assert cal.made_to_order_ships_by(date(2026, 12, 1)) == date(2026, 12, 15)
-    assert cal.made_to_order_ships_by(date(2026, 12, 1), 10) == date(2026, 12, 25)
+    # Dec 1 + 14 + 10 = Fri Dec 25, Christmas: it ships the next business day.
+    assert cal.made_to_order_ships_by(date(2026, 12, 1), 10) == date(2026, 12, 28)
+
+
+def test_made_to_order_ships_by_moves_off_a_holiday_worked_example():
+    # Ordered Fri 2026-12-11 10:00, size known: Dec 11 + 14 = Fri Dec 25 → Mon Dec 28.
+    start = cal.order_day(ny(2026, 12, 11, 10, 0))
+    assert start == date(2026, 12, 11)
+    assert cal.made_to_order_ships_by(start) == date(2026, 12, 28)
+    assert cal.made_to_order_promise(start).ships_by == date(2026, 12, 28)
+
+
+def test_made_to_order_ships_by_moves_off_a_weekend():
+    # Nov 28 + 14 = Sat Dec 12 → Mon Dec 14; Nov 29 + 14 = Sun Dec 13 → Mon Dec 14.
+    assert cal.made_to_order_ships_by(date(2026, 11, 28)) == date(2026, 12, 14)
+    assert cal.made_to_order_ships_by(date(2026, 11, 29)) == date(2026, 12, 14)
+
+
+@dataclass(frozen=True)
+class Notice:
+    starts_on: date
+    ends_on: date
+    extra_days: int
+
+
+LUNAR_NEW_YEAR = Notice(date(2027, 1, 25), date(2027, 2, 20), 10)
+
+
+def test_notice_counts_when_it_overlaps_the_production_period_worked_example():
+    # Ordered Wed 2027-01-20 10:00: production Jan 20 – Feb 3 overlaps Jan 25 – Feb 20,
+    # so + 10 days = Sat Feb 13, which moves past Presidents' Day (Mon Feb 15) to Tue Feb 16.
+    start = cal.order_day(ny(2027, 1, 20, 10, 0))
+    counted = cal.made_to_order_notices(start, [LUNAR_NEW_YEAR])
+    assert counted == (LUNAR_NEW_YEAR,)
+    assert cal.made_to_order_ships_by(start, sum(n.extra_days for n in counted)) == date(2027, 2, 16)
+
+
+def test_notice_outside_the_production_period_does_not_count():
+    assert cal.made_to_order_notices(date(2027, 1, 5), [LUNAR_NEW_YEAR]) == ()  # ends Jan 19
+    assert cal.made_to_order_notices(date(2027, 2, 21), [LUNAR_NEW_YEAR]) == ()  # after it ended
+    assert cal.made_to_order_notices(date(2027, 1, 11), [LUNAR_NEW_YEAR]) == (LUNAR_NEW_YEAR,)  # ends Jan 25
+
+
+def test_a_notice_inside_the_lengthened_period_counts_too():
+    first = Notice(date(2027, 3, 1), date(2027, 3, 5), 10)
+    second = Notice(date(2027, 3, 20), date(2027, 3, 25), 3)  # after day 14, inside day 24
+    assert cal.made_to_order_notices(date(2027, 3, 1), [second, first]) == (first, second)
+
+
+def test_next_business_day():
+    assert cal.next_business_day(date(2026, 12, 24)) == date(2026, 12, 24)
+    assert cal.next_business_day(date(2026, 12, 25)) == date(2026, 12, 28)
 
 
 def test_made_to_order_promise():
@@ -147,11 +199,11 @@ def test_made_to_order_promise():
     assert promise.ships_from == promise.ships_by == date(2026, 12, 15)
     assert promise.arrives_from == date(2026, 12, 18)  # Tue 15 + 3
     assert promise.arrives_by == date(2026, 12, 22)  # Tue 15 + 5
-    # Ships on Christmas: transit skips Christmas and the weekend.
+    # Would ship on Christmas: ships Mon Dec 28 instead, and transit skips Jan 1.
     late = cal.made_to_order_promise(date(2026, 12, 1), notice_extra_days=10)
-    assert late.ships_from == late.ships_by == date(2026, 12, 25)
-    assert late.arrives_from == date(2026, 12, 30)
-    assert late.arrives_by == date(2027, 1, 4)  # Jan 1 is a holiday
+    assert late.ships_from == late.ships_by == date(2026, 12, 28)
+    assert late.arrives_from == date(2026, 12, 31)
+    assert late.arrives_by == date(2027, 1, 5)  # Jan 1 is a holiday
 
 
 # --- Windows ----------------------------------------------------------------------

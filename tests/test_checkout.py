@@ -215,7 +215,8 @@ def test_a_refresh_or_replay_of_the_return_makes_one_order_and_one_charge(client
     second = client.get(back.headers["Location"])
     assert first.headers["Location"] == second.headers["Location"]
     assert db.session.scalar(select(func.count(Order.id))) == 1
-    assert db.session.scalar(select(SandboxPayment)).captured_cents == 29500
+    order = db.session.scalar(select(Order))
+    assert db.session.scalar(select(SandboxPayment)).captured_cents == order.total_cents == 29500 + order.sales_tax_cents
 
 
 def test_signed_webhook_places_the_order_once(client, app):
@@ -258,7 +259,7 @@ def test_made_to_order_path_depends_on_a_known_size_revealed_only_after_paying(c
     db.session.commit()
     add_to_cart(client, v)
     form = client.get("/checkout").get_data(as_text=True)
-    assert "If we already have your ALLY size on file" in form  # both paths, no reveal
+    assert "If your ALLY size is already on file" in form and "If this is your first pair from us" in form  # both paths, no reveal
     html = buy(client, email="grace@example.com").get_data(as_text=True)
     assert "Made to order in your confirmed size" in html
     line = db.session.scalar(select(Order)).lines[0]

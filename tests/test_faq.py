@@ -57,3 +57,44 @@ def test_every_internal_link_leads_somewhere(client, page):
     for link in links:
         status = client.get(link.replace("&amp;", "&")).status_code
         assert status in (200, 303), (page, link, status)
+
+
+def _text(response) -> str:
+    import html as htmllib
+
+    return " ".join(htmllib.unescape(re.sub(r"<[^>]+>", " ", response.get_data(as_text=True))).split())
+
+
+def test_faq_explains_the_cutoff_with_todays_dates(client):
+    # The clock is frozen at Wed Nov 25, 2026, 10:00 AM New York time.
+    page = _text(client.get("/faq"))
+    assert "you order before 2 PM New York time" in page
+    assert "An order placed at 2 PM New York time or later, or on a weekend or holiday, counts from the next business day" in page
+    assert "An order placed now (Nov 25, 2026, 10:00 AM EST) counts from Wednesday, November 25, 2026." in page
+    assert "A pair ordered now ships between Fri, Nov 27 and Mon, Nov 30 and arrives Wed, Dec 2 – Mon, Dec 7." in page
+
+
+def test_faq_cutoff_words_follow_the_rule(client, monkeypatch):
+    from datetime import time
+
+    monkeypatch.setattr(policy, "ORDER_DAY_CUTOFF", time(9, 30))
+    page = _text(client.get("/faq"))
+    assert "you order before 9:30 AM New York time" in page
+    assert "counts from Friday, November 27, 2026" in page  # 10 AM is past 9:30; Thanksgiving is skipped
+
+
+def test_product_page_says_the_dates_and_the_cutoff(client):
+    from sqlalchemy import select
+
+    from ally_web.extensions import db
+    from ally_web.models import Colour, Style, Variant
+
+    variant = db.session.scalar(select(Variant).join(Colour).join(Style).where(
+        Style.slug == "classic-pump", Colour.slug == "black", Variant.size_halves == 16, Variant.width == "M"))
+    variant.stock = 3
+    db.session.commit()
+    page = _text(client.get("/products/classic-pump?colour=black&size=8&width=M"))
+    assert ("Ordered now, it leaves our New York studio between Fri, Nov 27 and Mon, Nov 30 "
+            "(1–2 business days after Wed, Nov 25, the day your order counts from)") in page
+    assert "placed before 2 PM New York time" in page
+    assert "Orders placed at 2 PM or later, on a weekend or on a holiday count from the next business day." in page

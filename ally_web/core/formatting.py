@@ -3,11 +3,12 @@ American English, in New York time. Pages, emails and timelines share these."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time
+from decimal import Decimal
 from functools import lru_cache
 
 from babel.dates import format_date, format_datetime
-from babel.numbers import format_currency
+from babel.numbers import format_currency, get_currency_symbol
 
 from ally_web.core import clock
 
@@ -24,6 +25,23 @@ def money(cents: int) -> str:
     return format_currency(amount, CURRENCY, locale=LOCALE)
 
 
+HOME_COUNTRY = "US"
+
+
+def money_in(cents: int, country: str | None) -> str:
+    """Money as a shopper in ``country`` should read it: $295 at home, US$295 abroad
+    (the amount is charged in US dollars either way)."""
+    text = money(cents)
+    return text if not country or country == HOME_COUNTRY else f"US{text}"
+
+
+def local_money(amount: Decimal, currency: str) -> str:
+    """A whole amount of a foreign currency: £232, CA$410, CHF 265."""
+    symbol = get_currency_symbol(currency, locale=LOCALE)
+    number = format_currency(amount, currency, format="#,##0", locale=LOCALE, currency_digits=False)
+    return f"{symbol} {number}" if symbol.isalpha() else f"{symbol}{number}"
+
+
 def day(value: date) -> str:
     """Wed, Dec 2."""
     return format_date(value, "EEE, MMM d", locale=LOCALE)
@@ -34,10 +52,18 @@ def long_day(value: date) -> str:
     return format_date(value, "EEEE, MMMM d, y", locale=LOCALE)
 
 
+def clock_time(value: time) -> str:
+    """2 PM, or 2:30 PM when the minutes matter (a time of day, e.g. the order cut-off)."""
+    hour = value.hour % 12 or 12
+    suffix = "AM" if value.hour < 12 else "PM"
+    return f"{hour}:{value.minute:02d} {suffix}" if value.minute else f"{hour} {suffix}"
+
+
 def moment(value: datetime) -> str:
-    """Dec 2, 2026, 3:05 PM (store time)."""
+    """Dec 2, 2026, 3:05 PM EST: store time, always with its zone (EST or EDT), so
+    nobody reads it as their own."""
     return format_datetime(
-        clock.to_store_time(value), "MMM d, y, h:mm a", tzinfo=clock.store_tz(), locale=LOCALE
+        clock.to_store_time(value), "MMM d, y, h:mm a z", tzinfo=clock.store_tz(), locale=LOCALE
     )
 
 

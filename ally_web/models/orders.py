@@ -126,6 +126,7 @@ class MoneyMixin:
     shipping_cents: Mapped[int] = mapped_column(default=0)
     duties_cents: Mapped[int] = mapped_column(default=0)
     taxes_cents: Mapped[int] = mapped_column(default=0)
+    sales_tax_cents: Mapped[int] = mapped_column(default=0)  # US sales tax (services/pricing/sales_tax.py)
     total_cents: Mapped[int] = mapped_column(default=0)
     # The landed-cost quote line by line, exactly as shown before paying.
     quote: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
@@ -219,6 +220,8 @@ class OrderLine(Model):
     width: Mapped[str] = mapped_column(String(1))
     unit_price_cents: Mapped[int]
     quantity: Mapped[int]
+    # US sales tax charged on this line: refunded with the pairs it belongs to.
+    sales_tax_cents: Mapped[int] = mapped_column(default=0)
     made_to_order: Mapped[bool] = mapped_column(default=False)
     mto_path: Mapped[MadeToOrderPath | None] = mapped_column(enum_column(MadeToOrderPath, "mto_path"))
     # Where a made-to-order pair is on its way (services/orders/states.py); None in stock.

@@ -18,11 +18,12 @@ from playwright.sync_api import Locator, Page, expect
 from sqlalchemy import select
 
 from ally_web.core import clock
+from ally_web.core.formatting import money_in
 from ally_web.extensions import db
 from ally_web.models import Colour, Order, Shipment, Style, Variant
 from ally_web.seed import DEMO_TRACKING
 from ally_web.services import catalog
-from ally_web.services.pricing import shipping
+from ally_web.services.pricing import sales_tax, shipping
 from ally_web.templating import day, money
 from tests.browser.helpers import assert_same_document, mark_document
 from tests.checkout_flow import GOOD_CARD, LONDON, NEW_YORK
@@ -38,6 +39,7 @@ SIZE_NEW_YORK = 20  # half sizes: US 10
 SIZE_LONDON = 21  # US 10½
 SIZE_DECLINED = 19  # US 9½
 SIZE_STAFF = 18  # US 9
+SIZE_MADE_TO_ORDER = 22  # US 11, never on the shelf in its journey
 
 
 # --- The pair a journey owns ---------------------------------------------------------------
@@ -90,6 +92,12 @@ def in_stock_arrival(live_server, pair: OwnedPair) -> str:
     return f"{day(promise.arrives_from)} – {day(promise.arrives_by)}"
 
 
+def new_york_total(pair: OwnedPair) -> tuple[int, int]:
+    """(sales tax, total) for one pair shipped to New York, from the rates table."""
+    tax = sales_tax.sales_tax("US", "NY", [(pair.price_cents, 1)]).total_cents
+    return tax, pair.price_cents + tax
+
+
 def us_shipping_arrival() -> str:
     """The arrival window of the (only) US shipping option, for an order placed now."""
     option = shipping.shipping_options("US", 0, clock.now())[0]
@@ -104,7 +112,7 @@ def cents(text: str) -> int:
     text = " ".join(text.split())
     if text == "Free":
         return 0
-    found = re.fullmatch(r"\$([0-9][0-9,]*)(?:\.([0-9]{2}))?(?: \(estimate\))?", text)
+    found = re.fullmatch(r"(?:US)?\$([0-9][0-9,]*)(?:\.([0-9]{2}))?(?: \(estimate\))?", text)
     assert found, f"not an amount of money: {text!r}"
     return int(found.group(1).replace(",", "")) * 100 + int(found.group(2) or 0)
 
@@ -168,8 +176,8 @@ def update_totals(page: Page, is_js: bool) -> None:
         expect(page.get_by_role("heading", level=1, name="Checkout")).to_be_visible()
 
 
-def continue_to_payment(page: Page, amount_cents: int) -> None:
-    page.get_by_role("button", name=f"Continue to secure payment · {money(amount_cents)}").click()
+def continue_to_payment(page: Page, amount_cents: int, country: str = "US") -> None:
+    page.get_by_role("button", name=f"Continue to secure payment · {money_in(amount_cents, country)}").click()
     expect(page).to_have_url(re.compile(r"/sandbox-pay/"))
     expect(page.get_by_role("heading", level=1, name=f"Pay {money(amount_cents)}")).to_be_visible()
 
@@ -226,6 +234,7 @@ def test_new_york_shopper_buys_a_pair(page: Page, is_js: bool, audit, live_serve
     expect(page.get_by_role("heading", level=1, name="Checkout")).to_be_visible()
 
     fill_address(page, is_js, NEW_YORK)
+    update_totals(page, is_js)  # the state decides the sales tax
     country = page.get_by_label("Country")
     expect(country).to_have_value("US")
     expect(country.locator("option:checked")).to_have_text("United States")
@@ -244,12 +253,14 @@ def test_new_york_shopper_buys_a_pair(page: Page, is_js: bool, audit, live_serve
         assert_same_document(page)
 
     amounts = totals(summary(page), "Total to pay now")
-    assert amounts == {"Subtotal": pair.price_cents, "Shipping": 0, "Total to pay now": pair.price_cents}
+    tax, total = new_york_total(pair)
+    assert amounts == {"Subtotal": pair.price_cents, "Shipping": 0, "Sales tax (New York, 8.875%)": tax,
+                       "Total to pay now": total}
     audit("(checkout, New York)")
 
-    continue_to_payment(page, pair.price_cents)
+    continue_to_payment(page, total)
     audit("(Sandbox Pay)")
-    pay_on_sandbox(page, pair.price_cents)
+    pay_on_sandbox(page, total)
 
     number = expect_thank_you(page)
     main = page.get_by_role("main")
@@ -304,7 +315,7 @@ def test_london_shopper_pays_duties_and_vat_up_front(page: Page, is_js: bool, au
     update_totals(page, is_js)
     expect(summary(page).get_by_role("radio", name=re.compile(r"^International Express"))).to_be_checked()
     expect(summary(page).get_by_role("button", name=re.compile(r"^Continue to secure payment"))).not_to_have_accessible_name(
-        f"Continue to secure payment · {money(standard_total)}"
+        f"Continue to secure payment · {money_in(standard_total, 'GB')}"
     )
     if is_js:
         assert_same_document(page)
@@ -318,7 +329,8 @@ def test_london_shopper_pays_duties_and_vat_up_front(page: Page, is_js: bool, au
     assert total == pair.price_cents + amounts["Shipping"] + duty + vat, amounts
     audit("(checkout, London, International Express)")
 
-    continue_to_payment(page, total)
+    expect(summary(page)).to_contain_text("an estimate at the exchange rates of")
+    continue_to_payment(page, total, "GB")
     pay_on_sandbox(page, total, name="Amelia Hart")
 
     number = expect_thank_you(page)
@@ -337,8 +349,10 @@ def test_declined_card_comes_back_to_a_filled_form_then_pays(page: Page, is_js: 
     pair = own_pair(live_server, SIZE_DECLINED, stock=1)
     add_to_cart_and_check_out(page, is_js, pair)
     fill_address(page, is_js, NEW_YORK)
-    continue_to_payment(page, pair.price_cents)
-    pay_on_sandbox(page, pair.price_cents, card=DECLINED_CARD)
+    update_totals(page, is_js)  # the state decides the sales tax
+    _, total = new_york_total(pair)
+    continue_to_payment(page, total)
+    pay_on_sandbox(page, total, card=DECLINED_CARD)
 
     # Back at the checkout: why, and nothing typed is lost.
     expect(page).to_have_url(re.compile(r"/checkout$"))
@@ -353,14 +367,59 @@ def test_declined_card_comes_back_to_a_filled_form_then_pays(page: Page, is_js: 
     with live_server.app.app_context():
         assert db.session.get(Variant, pair.variant_id).stock == 1  # nothing held
 
-    continue_to_payment(page, pair.price_cents)
-    pay_on_sandbox(page, pair.price_cents)
+    continue_to_payment(page, total)
+    pay_on_sandbox(page, total)
     expect_thank_you(page)
     expect(page.get_by_role("main")).not_to_contain_text(DECLINED)
     expect(cart_count(page)).to_contain_text("0 pairs")
 
 
-# --- 4. Staff ship the order -----------------------------------------------------------------
+# --- 4. A made-to-order pair: the same dates on every page --------------------------------------
+
+
+def test_made_to_order_pair_shows_the_same_dates_from_product_page_to_order(
+        page: Page, is_js: bool, audit, live_server) -> None:
+    pair = own_pair(live_server, SIZE_MADE_TO_ORDER, stock=0)
+    with live_server.app.app_context():
+        now = clock.now()
+        plan = catalog.made_to_order_plan(now, catalog.upcoming_notices(now.date()))
+        fitting, known = (" ".join(story.text.split()) for story in plan.stories)
+
+    # The product page: both paths, with their dates.
+    page.goto(pair.product_path)
+    panel = page.get_by_role("region", name="Availability and delivery")
+    expect(panel).to_contain_text("Made to order")
+    expect(panel).to_contain_text(fitting)
+    expect(panel).to_contain_text(known)
+    audit("(product page, made to order)")
+
+    page.get_by_role("button", name="Add to cart, made to order").click()
+    cart = page.get_by_role("complementary", name="My Cart") if is_js else page.get_by_role("main")
+    expect(cart).to_contain_text(fitting)
+    cart.get_by_role("link", name="Check out").click()
+    expect(page.get_by_role("heading", level=1, name="Checkout")).to_be_visible()
+
+    # Checkout: the same two paths and dates, before anyone knows whose size is on file.
+    expect(summary(page)).to_contain_text(fitting)
+    expect(summary(page)).to_contain_text(known)
+    fill_address(page, is_js, {**NEW_YORK, "email": "first.pair@example.com"})
+    update_totals(page, is_js)
+    expect(summary(page)).to_contain_text(fitting)
+    audit("(checkout, made to order)")
+    _, total = new_york_total(pair)
+    continue_to_payment(page, total)
+    pay_on_sandbox(page, total)
+
+    # The order: a first pair from us goes the fitting-pair way, with the same dates.
+    expect_thank_you(page)
+    main = page.get_by_role("main")
+    expect(main).to_contain_text("Made to order, fitting pair first")
+    expect(main).to_contain_text(fitting)
+    with live_server.app.app_context():
+        assert db.session.get(Variant, pair.variant_id).stock == 0
+
+
+# --- 5. Staff ship the order -----------------------------------------------------------------
 
 
 def place_new_york_order(live_server, pair: OwnedPair) -> tuple[int, str]:

@@ -77,8 +77,9 @@ def _page(form: CheckoutForm, status: int = 200, errors: dict[str, str] | None =
         field = getattr(form, name, None)
         if field is not None and message != "other":
             field.errors = [message]
-    return render("checkout/checkout.html", block=block, status=status,
-                  form=form, cart=cart, quote=quote, errors=errors)
+    country = (form.country.data or "US")[:10]
+    return render("checkout/checkout.html", block=block, status=status, form=form, cart=cart, quote=quote,
+                  errors=errors, regions=checkout_service.region_choices(country), country=country)
 
 
 @bp.get("/checkout")
@@ -95,6 +96,16 @@ def summary():
     return _page(form, block="summary")
 
 
+@bp.post("/checkout/address")
+def address():
+    """htmx: the whole form again when the country changes (the state or province
+    field follows the country), with everything typed so far."""
+    form = CheckoutForm()
+    if not is_partial():
+        return _page(form)
+    return _page(form, block="checkout_form")
+
+
 def _input_from(form: CheckoutForm) -> checkout_service.CheckoutInput:
     address = Address(**{f: clean(getattr(form, f).data, 200) for f in
                          ("name", "phone", "line1", "line2", "city", "region", "postal_code")},
@@ -103,7 +114,14 @@ def _input_from(form: CheckoutForm) -> checkout_service.CheckoutInput:
         email=form.email.data or "", address=address,
         shipping_method=clean(form.shipping_method.data, 20), payment_mode=clean(form.payment_mode.data, 20),
         confirms_age=bool(form.confirms_age.data), confirms_us_residence=bool(form.confirms_us_residence.data),
+        shown_total_cents=_shown_total(),
     )
+
+
+def _shown_total() -> int | None:
+    """The total the pressed button showed (a hidden field beside it), if it is readable."""
+    raw = request.form.get("shown_total_cents", "")[:12]
+    return int(raw) if raw.isdigit() else None
 
 
 @bp.post("/checkout")

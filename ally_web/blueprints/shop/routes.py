@@ -29,15 +29,14 @@ def product_context(slug: str, args, form: AddToCartForm | None = None) -> dict:
         style, args.get("colour"), args.get("size"), args.get("width")
     )
     today = clock.now()
-    notice = catalog.todays_notice(today.date())
-    avail = catalog.availability(choice.variant, today, notice) if choice.variant else None
+    notices = catalog.upcoming_notices(today.date())
+    avail = catalog.availability(choice.variant, today, notices) if choice.variant else None
     if form is None:
         form = AddToCartForm(formdata=None, variant_id=choice.variant.id if choice.variant else None)
     return dict(
         style=style,
         choice=choice,
         availability=avail,
-        notice=notice,
         form=form,
         sizes=[(int(s * 2), f"{s:g}", f"{s:g}".replace(".5", "½")) for s in policy.SIZES],
     )

@@ -16,9 +16,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from ally_web import policy
+from ally_web.core import clock
 from ally_web.core.errors import DomainError, NotFound
 from ally_web.extensions import db
 from ally_web.models import Colour, Variant
+from ally_web.services.catalog import MadeToOrderPlan, made_to_order_plan, upcoming_notices
 
 SESSION_KEY = "cart"
 MAX_LINES = 20  # keeps the cookie well under browsers' 4 KB limit
@@ -45,6 +47,7 @@ class CartLine:
 class Cart:
     lines: list[CartLine] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
+    made_to_order: MadeToOrderPlan | None = None  # both paths' dates, when a pair is made to order
 
     @property
     def count(self) -> int:
@@ -57,6 +60,10 @@ class Cart:
     @property
     def has_made_to_order(self) -> bool:
         return any(line.made_to_order for line in self.lines)
+
+    @property
+    def has_in_stock(self) -> bool:
+        return any(not line.made_to_order for line in self.lines)
 
 
 def _valid_line(key: object, value: object) -> bool:
@@ -190,6 +197,9 @@ def load_cart(store: Store | None = None) -> Cart:
         cart.lines.append(CartLine(variant, quantity, made_to_order))
     if changed:
         _save(store, raw)
+    if cart.has_made_to_order:
+        now = clock.now()
+        cart.made_to_order = made_to_order_plan(now, upcoming_notices(now.date()))
     return cart
 
 

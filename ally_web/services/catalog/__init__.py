@@ -18,7 +18,9 @@ from ally_web.services.catalog.browse import (
     stock_summary,
     style_cards,
     todays_notice,
+    upcoming_notices,
 )
+from ally_web.services.catalog.made_to_order import PathStory, line_story, made_to_order_plan, path_story
 from ally_web.services.catalog.stock import put_back, take_stock
 
 __all__ = [
@@ -27,17 +29,22 @@ __all__ = [
     "ColourCard",
     "MadeToOrderPlan",
     "NoticeCard",
+    "PathStory",
     "StockRow",
     "StyleCard",
     "active_notice",
     "availability",
     "choose_variant",
     "get_style",
+    "line_story",
     "list_styles",
+    "made_to_order_plan",
     "parse_size",
+    "path_story",
     "put_back",
     "stock_summary",
     "style_cards",
     "take_stock",
     "todays_notice",
+    "upcoming_notices",
 ]

@@ -4,6 +4,7 @@ its price, whether it is in stock, and when it would arrive."""
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -15,6 +16,12 @@ from ally_web import policy
 from ally_web.core import clock
 from ally_web.extensions import db
 from ally_web.models import Colour, LeadTimeNotice, Style, Variant
+from ally_web.services.catalog.made_to_order import (
+    MadeToOrderPlan,
+    NoticeCard,
+    made_to_order_plan,
+    notice_card,
+)
 from ally_web.services.pricing import calendar
 from ally_web.services.pricing.calendar import Promise
 
@@ -88,16 +95,27 @@ def todays_notice(today: date) -> NoticeCard | None:
     if ttl and cache.get("day") == today and cache.get("until", 0) > now:
         return cache["notice"]
     found = active_notice(today)
-    notice = NoticeCard(found.title, found.message, found.extra_days) if found else None
+    notice = notice_card(found) if found else None
     cache.update(day=today, notice=notice, until=now + ttl)
     return notice
 
 
-@dataclass(frozen=True)
-class NoticeCard:
-    title: str
-    message: str
-    extra_days: int
+def upcoming_notices(today: date) -> tuple[NoticeCard, ...]:
+    """Every lead-time notice that has not ended by ``today`` (made-to-order dates
+    look ahead), kept CATALOG_CACHE_SECONDS per process like the style list."""
+    ttl = current_app.config["CATALOG_CACHE_SECONDS"]
+    cache = current_app.extensions.setdefault("ally_upcoming_notices", {})
+    now = time.monotonic()
+    if ttl and cache.get("day") == today and cache.get("until", 0) > now:
+        return cache["notices"]
+    notices = tuple(
+        notice_card(n) for n in db.session.scalars(
+            select(LeadTimeNotice).where(LeadTimeNotice.ends_on >= today)
+            .order_by(LeadTimeNotice.starts_on, LeadTimeNotice.id)
+        )
+    )
+    cache.update(day=today, notices=notices, until=now + ttl)
+    return notices
 
 
 def active_notice(on: date) -> LeadTimeNotice | None:
@@ -177,49 +195,32 @@ def choose_variant(style: StyleCard, colour: str | None, size: str | None, width
 
 
 @dataclass(frozen=True)
-class MadeToOrderPlan:
-    """The two made-to-order paths, with dates as if ordered now."""
-
-    fitting_pair_ships: Promise  # size not yet known: fitting pair goes first
-    production_days: int
-    notice: NoticeCard | LeadTimeNotice | None
-    size_known_ships_by: date  # size already on file: production starts now
-    size_known_arrives_by: date
-
-    @property
-    def extra_days(self) -> int:
-        return self.notice.extra_days if self.notice else 0
-
-
-@dataclass(frozen=True)
 class Availability:
     in_stock: bool
     stock: int
     promise: Promise | None = None  # in stock
     made_to_order: MadeToOrderPlan | None = None  # no stock
+    counts_from: date | None = None  # the order day, for an order placed now
 
 
 def availability(variant: Variant, at: datetime | None = None,
-                 notice: NoticeCard | LeadTimeNotice | None = None) -> Availability:
+                 notices: NoticeCard | LeadTimeNotice | Sequence[NoticeCard | LeadTimeNotice] | None = None,
+                 ) -> Availability:
     """Price aside, everything the shopper needs to decide on this pair now.
 
-    `notice` is the lead-time notice active today (pass it in when you already
-    have it, to keep the page's query count fixed).
+    `notices` are the lead-time notices to count (``upcoming_notices``; pass them in
+    when you already have them, to keep the page's query count fixed).
     """
     at = at or clock.now()
     if variant.stock > 0:
-        return Availability(True, variant.stock, promise=calendar.in_stock_promise(at))
-    start = calendar.order_day(at)
-    extra = notice.extra_days if notice else 0
-    size_known = calendar.made_to_order_promise(start, extra)
-    plan = MadeToOrderPlan(
-        fitting_pair_ships=calendar.in_stock_promise(at, ships=policy.FITTING_PAIR_SHIPS),
-        production_days=policy.MADE_TO_ORDER_PRODUCTION_DAYS,
-        notice=notice,
-        size_known_ships_by=size_known.ships_by,
-        size_known_arrives_by=size_known.arrives_by,
-    )
-    return Availability(False, 0, made_to_order=plan)
+        return Availability(True, variant.stock, promise=calendar.in_stock_promise(at),
+                            counts_from=calendar.order_day(at))
+    if notices is None:
+        notices = ()
+    elif isinstance(notices, (NoticeCard, LeadTimeNotice)):
+        notices = (notices,)
+    return Availability(False, 0, made_to_order=made_to_order_plan(at, notices),
+                        counts_from=calendar.order_day(at))
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 at the top of ``flow.py``), the address rules, and the checkout's lifecycle
 (``states.py``)."""
 
-from ally_web.services.checkout.addresses import Address, clean
+from ally_web.services.checkout.addresses import Address, clean, region_choices, region_code
 from ally_web.services.checkout.flow import (
     CheckoutInput,
     CheckoutInvalid,
@@ -27,6 +27,8 @@ __all__ = [
     "find_checkout",
     "quote_checkout",
     "refund_after_failed_commit",
+    "region_choices",
+    "region_code",
     "return_shows_order",
     "start_checkout",
 ]

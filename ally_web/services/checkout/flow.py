@@ -49,6 +49,7 @@ from ally_web.core import clock
 from ally_web.core.actors import CUSTOMER, SYSTEM, Actor
 from ally_web.core.emails import canonical_email, normalize_email
 from ally_web.core.errors import DomainError, NotFound
+from ally_web.core.formatting import money_in
 from ally_web.core.lifecycle import ChangedMeanwhile, IllegalTransition
 from ally_web.extensions import db
 from ally_web.gateways.payments import FAILURE_MESSAGES, PaymentError, PaymentGateway
@@ -65,16 +66,25 @@ from ally_web.models import (
     Variant,
 )
 from ally_web.services.cart import Cart
-from ally_web.services.catalog import active_notice, put_back, take_stock
-from ally_web.services.checkout.addresses import Address, check_address, normalized
+from ally_web.services.catalog import MadeToOrderPlan, made_to_order_plan, put_back, take_stock, upcoming_notices
+from ally_web.services.checkout.addresses import Address, check_address, normalized, region_code
 from ally_web.services.checkout.states import CHECKOUT
 from ally_web.services.lifecycle import record_event, transition
 from ally_web.services.notifications import enqueue_email
-from ally_web.services.orders import new_order_number, status_url
+from ally_web.services.orders import new_order_number, order_installments, order_local_total, status_url
 from ally_web.services.orders.states import MADE_TO_ORDER
-from ally_web.services.pricing import calendar, installment_offer, landed_cost, shipping
+from ally_web.services.pricing import (
+    LocalEstimate,
+    installment_offer,
+    international_returns_note,
+    landed_cost,
+    local_estimate,
+    shipping,
+)
 from ally_web.services.pricing.installments import InstallmentOffer
 from ally_web.services.pricing.landed_cost import LandedCostQuote
+from ally_web.services.pricing.sales_tax import SalesTaxQuote
+from ally_web.services.pricing.sales_tax import sales_tax as us_sales_tax
 from ally_web.services.pricing.shipping import ShippingOption
 
 log = logging.getLogger(__name__)
@@ -103,10 +113,27 @@ class CheckoutQuote:
     landed: LandedCostQuote
     subtotal_cents: int
     installments: InstallmentOffer
+    made_to_order: MadeToOrderPlan | None = None  # both paths' dates with this shipping option
+    sales_tax: SalesTaxQuote | None = None  # US sales tax, line by line (None: none due)
+
+    @property
+    def sales_tax_cents(self) -> int:
+        return self.sales_tax.total_cents if self.sales_tax else 0
 
     @property
     def charged_now_cents(self) -> int:
-        return self.subtotal_cents + self.option.price_cents + self.landed.charged_at_checkout_cents
+        return (self.subtotal_cents + self.option.price_cents + self.landed.charged_at_checkout_cents
+                + self.sales_tax_cents)
+
+    @property
+    def returns_note(self) -> str | None:
+        """For shoppers abroad: who pays to send a pair back, and the tracking it needs."""
+        return international_returns_note(self.country)
+
+    @property
+    def local_total(self) -> LocalEstimate | None:
+        """About what the total comes to in the shopper's currency (None at home)."""
+        return local_estimate(self.country, self.charged_now_cents)
 
     @property
     def duties_cents(self) -> int:
@@ -125,10 +152,16 @@ def quote_checkout(cart: Cart, country: str, region: str = "", method: str | Non
     subtotal = cart.subtotal_cents
     options = tuple(shipping.shipping_options(country, subtotal, at))
     option = next((o for o in options if o.code == method), options[0])
-    landed = landed_cost.quote(country, subtotal, option.price_cents, region or None)
-    total = subtotal + option.price_cents + landed.charged_at_checkout_cents
+    landed = landed_cost.quote(country, subtotal, option.price_cents, region_code(country, region) or region or None)
+    taxed = us_sales_tax(country, region_code(country, region),
+                         [(line.style.price_cents, line.quantity) for line in cart.lines])
+    total = subtotal + option.price_cents + landed.charged_at_checkout_cents + taxed.total_cents
+    plan = None
+    if cart.has_made_to_order:
+        plan = made_to_order_plan(at, upcoming_notices(at.date()), transit=option.business_days)
     return CheckoutQuote(country, options, option, landed, subtotal,
-                         installment_offer(country, cart.has_made_to_order, total, at.date()))
+                         installment_offer(country, cart.has_made_to_order, total, at.date()), plan,
+                         taxed if taxed.state else None)
 
 
 # --- Starting a checkout ---------------------------------------------------------------------
@@ -142,13 +175,16 @@ class CheckoutInput:
     payment_mode: str  # card or installments
     confirms_age: bool = False
     confirms_us_residence: bool = False
+    shown_total_cents: int | None = None  # the total on the button pressed, when the page sent it
 
 
-def _cart_snapshot(cart: Cart) -> list[dict[str, Any]]:
+def _cart_snapshot(cart: Cart, quote: CheckoutQuote) -> list[dict[str, Any]]:
+    taxes = quote.sales_tax.line_cents if quote.sales_tax else tuple(0 for _ in cart.lines)
     return [
         {"variant_id": line.variant.id, "quantity": line.quantity,
-         "unit_price_cents": line.style.price_cents, "made_to_order": line.made_to_order}
-        for line in cart.lines
+         "unit_price_cents": line.style.price_cents, "made_to_order": line.made_to_order,
+         "sales_tax_cents": tax}
+        for line, tax in zip(cart.lines, taxes, strict=True)
     ]
 
 
@@ -186,6 +222,12 @@ def start_checkout(cart: Cart, data: CheckoutInput, gateway: PaymentGateway,
                 errors["confirms_age"] = f"Installments need you to be {policy.INSTALLMENT_MIN_AGE} or older."
             if not data.confirms_us_residence:
                 errors["confirms_us_residence"] = "Installments need you to live in the United States."
+    if (not errors and quote is not None and data.shown_total_cents is not None
+            and data.shown_total_cents != quote.charged_now_cents):
+        # Without JavaScript the totals follow the address only on "Update": never send
+        # the shopper to pay an amount the page did not show them.
+        errors["form"] = (f"With this address your total is {money_in(quote.charged_now_cents, quote.country)}. "
+                          "Please check it below, then continue to payment.")
     if errors:
         raise CheckoutInvalid(errors)
     assert quote is not None  # no quote means a country error above
@@ -209,13 +251,16 @@ def start_checkout(cart: Cart, data: CheckoutInput, gateway: PaymentGateway,
         setattr(checkout, field, getattr(address, field))
     checkout.shipping_method = quote.option.code
     checkout.payment_mode = PaymentMode(data.payment_mode)
-    checkout.lines = _cart_snapshot(cart)
+    checkout.lines = _cart_snapshot(cart, quote)
     checkout.subtotal_cents = quote.subtotal_cents
     checkout.shipping_cents = quote.option.price_cents
     checkout.duties_cents = quote.duties_cents
     checkout.taxes_cents = quote.taxes_cents
+    checkout.sales_tax_cents = quote.sales_tax_cents
     checkout.total_cents = quote.charged_now_cents
-    checkout.quote = quote.landed.to_dict()
+    local = quote.local_total
+    checkout.quote = {**quote.landed.to_dict(), "local_total": local.to_dict() if local else None,
+                      "sales_tax": quote.sales_tax.to_dict() if quote.sales_tax else None}
     checkout.failure_message = None
     checkout.updated_at = moment
     db.session.add(checkout)
@@ -266,26 +311,27 @@ def _order_line(snapshot: dict[str, Any], variant: Variant, customer: Customer,
         variant_id=variant.id, sku=variant.sku, style_name=variant.colour.style.name,
         colour_name=variant.colour.name, size_halves=variant.size_halves, width=variant.width,
         unit_price_cents=snapshot["unit_price_cents"], quantity=snapshot["quantity"],
-        made_to_order=snapshot["made_to_order"],
+        made_to_order=snapshot["made_to_order"], sales_tax_cents=int(snapshot.get("sales_tax_cents", 0)),
     )
     if not line.made_to_order:
         promise = option.promise
         line.ships_from, line.ships_by = promise.ships_from, promise.ships_by
         line.arrives_from, line.arrives_by = promise.arrives_from, promise.arrives_by
         return line
-    start = calendar.order_day(placed_at)
-    notice = active_notice(start)
-    line.notice_title = notice.title if notice else None
-    line.notice_extra_days = notice.extra_days if notice else 0
+    # The same plan the product page, cart and checkout showed; now one path applies.
+    plan = made_to_order_plan(placed_at, upcoming_notices(clock.to_store_time(placed_at).date()),
+                              transit=option.business_days)
+    line.notice_title = plan.notice_title
+    line.notice_extra_days = plan.extra_days
     if customer.size_known:
         line.mto_path = MadeToOrderPath.SIZE_KNOWN
         transition(line, MADE_TO_ORDER, MadeToOrderState.IN_PRODUCTION, actor=SYSTEM)
-        promise = calendar.made_to_order_promise(start, line.notice_extra_days, transit=option.business_days)
+        promise = plan.size_known
         line.ships_by, line.arrives_from, line.arrives_by = promise.ships_by, promise.arrives_from, promise.arrives_by
     else:
         line.mto_path = MadeToOrderPath.FITTING_FIRST
         transition(line, MADE_TO_ORDER, MadeToOrderState.AWAITING_FITTING_PAIR, actor=SYSTEM)
-        fitting = calendar.in_stock_promise(placed_at, ships=policy.FITTING_PAIR_SHIPS)
+        fitting = plan.fitting_pair_ships
         line.fitting_ships_from, line.fitting_ships_by = fitting.ships_from, fitting.ships_by
     return line
 
@@ -393,7 +439,7 @@ def _place_order(checkout: Checkout, result, option: ShippingOption, actor: Acto
         card_last4=result.card_last4 or "", card_funding=result.card_funding or "", placed_at=moment,
         subtotal_cents=checkout.subtotal_cents, shipping_cents=checkout.shipping_cents,
         duties_cents=checkout.duties_cents, taxes_cents=checkout.taxes_cents,
-        total_cents=checkout.total_cents, quote=checkout.quote,
+        sales_tax_cents=checkout.sales_tax_cents, total_cents=checkout.total_cents, quote=checkout.quote,
     )
     db.session.add(order)
     for field in ("name", "phone", "line1", "line2", "city", "region", "postal_code", "country"):
@@ -408,7 +454,8 @@ def _place_order(checkout: Checkout, result, option: ShippingOption, actor: Acto
     db.session.refresh(checkout, ["order"])
 
     enqueue_email(to=order.email, subject=f"Your ALLY order #{order.number}", template="order_confirmation",
-                  kind="order_confirmation", order_id=order.id, order=order, status_url=status_url(order))
+                  kind="order_confirmation", order_id=order.id, order=order, status_url=status_url(order),
+                  local_total=order_local_total(order), installments=order_installments(order))
     return order
 
 

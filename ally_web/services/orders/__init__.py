@@ -40,7 +40,7 @@ from ally_web.services.orders.status import (
     order_status,
     parse_status,
 )
-from ally_web.services.orders.status_page import status_view
+from ally_web.services.orders.status_page import order_installments, order_local_total, status_view
 from ally_web.services.orders.tracking import (
     SCAN_KINDS,
     find_shipment,
@@ -75,6 +75,8 @@ __all__ = [
     "new_order_number",
     "normalize_order_number",
     "order_from_link",
+    "order_installments",
+    "order_local_total",
     "order_page_url",
     "order_status",
     "parse_event",

@@ -9,11 +9,12 @@ from ally_web import policy
 from ally_web.core import clock
 from ally_web.core.formatting import long_day
 from ally_web.gateways.carriers import get_carrier
-from ally_web.models import MadeToOrderPath, Order, Shipment
-from ally_web.services.catalog import active_notice
+from ally_web.models import MadeToOrderPath, Order, PaymentMode, Shipment
+from ally_web.services.catalog import NoticeCard, made_to_order_plan, upcoming_notices
 from ally_web.services.orders import tracking
 from ally_web.services.orders.status import OrderStatus, order_status
-from ally_web.services.pricing import calendar
+from ally_web.services.pricing import LocalEstimate, calendar, international_returns_note
+from ally_web.services.pricing.installments import Installment, installment_schedule
 
 
 @dataclass(frozen=True)
@@ -38,8 +39,11 @@ class StatusView:
     state: OrderStatus
     shipments: tuple[ShipmentView, ...]
     moving: bool
-    notice: object | None  # the lead-time notice active today, if any
+    notices: tuple[NoticeCard, ...]  # the lead-time notices counted in this order's made-to-order dates
     actions: tuple[Action, ...]
+    returns_note: str | None = None  # abroad: return shipping is the customer's, with tracking
+    installments: tuple[Installment, ...] = ()  # paid in installments: first one paid, then the rest
+    local_total: LocalEstimate | None = None  # the total in the shopper's currency, as estimated at checkout
 
 
 def _return_action(order: Order, today) -> Action:
@@ -69,6 +73,21 @@ def _fit_action(order: Order) -> Action | None:
                   "Then send the fitting pair back with the prepaid label.", True)
 
 
+def order_installments(order: Order) -> tuple[Installment, ...]:
+    """For an order paid in installments, the provider's schedule from the day it was
+    placed: the first payment was taken with the order, the provider collects the
+    others on their dates. Empty for an order paid in full."""
+    if order.payment_mode is not PaymentMode.INSTALLMENTS:
+        return ()
+    placed_on = clock.to_store_time(order.placed_at).date()
+    return tuple(installment_schedule(order.total_cents, placed_on))
+
+
+def order_local_total(order: Order) -> LocalEstimate | None:
+    """The estimate in the shopper's currency that checkout showed (kept with the quote)."""
+    return LocalEstimate.from_dict((order.quote or {}).get("local_total"))
+
+
 def status_view(order: Order) -> StatusView:
     today = clock.now().date()
     shipments = []
@@ -80,11 +99,18 @@ def status_view(order: Order) -> StatusView:
     fit = _fit_action(order)
     if fit:
         actions.append(fit)
-    has_mto = any(line.made_to_order for line in order.lines)
+    notices: tuple[NoticeCard, ...] = ()
+    if any(line.made_to_order for line in order.lines):
+        # The notices the order's dates counted: those overlapping the production period.
+        start = calendar.order_day(order.placed_at)
+        notices = made_to_order_plan(order.placed_at, upcoming_notices(start)).notices
     return StatusView(
         state=order_status(order),
         shipments=tuple(shipments),
         moving=any(s.moving for s in shipments),
-        notice=active_notice(today) if has_mto else None,
+        notices=notices,
+        local_total=order_local_total(order),
+        installments=order_installments(order),
+        returns_note=international_returns_note(order.country),
         actions=tuple(actions),
     )

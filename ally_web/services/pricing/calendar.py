@@ -8,9 +8,11 @@ monkeypatch) takes effect everywhere at once.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
+from typing import Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
 import holidays
@@ -25,7 +27,9 @@ __all__ = [
     "in_stock_promise",
     "is_business_day",
     "made_to_order_promise",
+    "made_to_order_notices",
     "made_to_order_ships_by",
+    "next_business_day",
     "order_day",
     "return_window_closes_at",
     "trial_size_exchange_closes_at",
@@ -122,15 +126,64 @@ def in_stock_promise(
     )
 
 
+def next_business_day(d: date) -> date:
+    """``d`` itself when it is a business day, else the first business day after it."""
+    if isinstance(d, datetime):
+        d = d.date()
+    return d if is_business_day(d) else add_business_days(d, 1)
+
+
 def made_to_order_ships_by(fit_confirmed_on: date, notice_extra_days: int = 0) -> date:
     """The ship date for a made-to-order pair.
 
     Production runs ``policy.MADE_TO_ORDER_PRODUCTION_DAYS`` calendar days (the
     workshop does not stop for weekends) plus any extra days we have given notice of.
+    Parcels only leave on business days, so a date on a weekend or US federal
+    holiday moves to the next business day.
     """
-    return fit_confirmed_on + timedelta(
+    finished = fit_confirmed_on + timedelta(
         days=policy.MADE_TO_ORDER_PRODUCTION_DAYS + notice_extra_days
     )
+    return next_business_day(finished)
+
+
+class NoticeDates(Protocol):
+    """A lead-time notice as the calendar sees it: its dates and its extra days."""
+
+    @property
+    def starts_on(self) -> date | None: ...
+    @property
+    def ends_on(self) -> date | None: ...
+    @property
+    def extra_days(self) -> int: ...
+
+
+N = TypeVar("N", bound=NoticeDates)
+
+
+def made_to_order_notices(production_starts: date, notices: Iterable[N]) -> tuple[N, ...]:
+    """The lead-time notices that count for a pair whose production starts on
+    ``production_starts``: every notice whose dates overlap the production period.
+
+    The period runs ``policy.MADE_TO_ORDER_PRODUCTION_DAYS`` calendar days from the
+    start, lengthened by the extra days of the notices counted so far, so a notice
+    that begins inside a lengthened period counts too. Each notice counts once. A
+    notice without dates counts always.
+    """
+    pending = list(notices)
+    counted: list[N] = []
+    while True:
+        extra = sum(n.extra_days for n in counted)
+        ends = production_starts + timedelta(days=policy.MADE_TO_ORDER_PRODUCTION_DAYS + extra)
+        found = [
+            n for n in pending
+            if (n.starts_on is None or n.starts_on <= ends)
+            and (n.ends_on is None or n.ends_on >= production_starts)
+        ]
+        if not found:
+            return tuple(counted)
+        counted.extend(found)
+        pending = [n for n in pending if n not in found]
 
 
 def made_to_order_promise(

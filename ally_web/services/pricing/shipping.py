@@ -31,6 +31,7 @@ __all__ = [
     "ShippingOption",
     "country_choices",
     "country_name",
+    "international_returns_note",
     "is_supported_country",
     "shipping_option",
     "shipping_options",
@@ -145,3 +146,14 @@ def shipping_option(
         if option.code == wanted:
             return option
     raise DomainError("Please choose a shipping method we offer to your country.", field="shipping_method")
+
+
+def international_returns_note(country: str) -> str | None:
+    """What a shopper abroad needs to know about sending a pair back, or None in the US
+    (where returns are free) and when the brand pays international returns."""
+    code = _normalize(country)
+    if code == HOME_COUNTRY or not policy.INTERNATIONAL_RETURNS_PAID_BY_CUSTOMER:
+        return None
+    return (f"Returns from outside the US: the same {policy.RETURN_WINDOW_DAYS}-day rules apply, but you pay "
+            "for the return shipping yourself. Choose a service with tracking and send us the tracking link, "
+            "so we can look out for your parcel.")
