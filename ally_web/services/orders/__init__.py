@@ -8,7 +8,6 @@ The lifecycles of an order, its parcels and its made-to-order pairs are in
 from ally_web.services.orders.cancellation import MAX_REASON_LENGTH, cancel_order
 from ally_web.services.orders.fulfilment import (
     fulfil_in_stock_lines,
-    is_cancelled,
     label_pdf,
     lines_to_fulfil,
     mark_delivered,
@@ -68,7 +67,6 @@ __all__ = [
     "fulfil_in_stock_lines",
     "get_order",
     "get_shipment",
-    "is_cancelled",
     "label_pdf",
     "lines_to_fulfil",
     "mark_delivered",

@@ -30,13 +30,9 @@ def order_page_url(order: Order) -> str:
     return links.status_url(order, links.EMAIL)
 
 
-def is_cancelled(order: Order) -> bool:
-    return order.cancelled
-
-
 def lines_to_fulfil(order: Order) -> list[OrderLine]:
     """In-stock lines not yet in a box (made-to-order pairs follow their own path)."""
-    if is_cancelled(order):
+    if order.cancelled:
         return []
     return [line for line in order.lines if not line.made_to_order and line.shipment_id is None]
 
@@ -72,7 +68,7 @@ def fulfil_in_stock_lines(order: Order, carrier_name: str, tracking_number: str,
     ("carrier"), a number that is not the carrier's format or already used
     ("tracking_number").
     """
-    if is_cancelled(order):
+    if order.cancelled:
         raise DomainError("This order was cancelled: nothing ships.")
     lines = lines_to_fulfil(order)
     if not lines:
