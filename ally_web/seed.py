@@ -244,7 +244,7 @@ def seed_orders() -> int:
         added += 1
         if outcome in ("shipped", "delivered"):
             carrier, number = DEMO_TRACKING[email]
-            shipment = orders.fulfil_in_stock_lines(order, carrier, number, packer)
+            shipment = orders.ship_ready_pairs(order, carrier, number, packer)
             if outcome == "delivered":
                 orders.mark_delivered(shipment, packer)
     return added

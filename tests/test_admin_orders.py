@@ -78,7 +78,7 @@ def order_link_works(body: str, order) -> bool:
 def test_every_endpoint_sends_anonymous_visitors_to_sign_in(client):
     order = make_order()
     with current_app.test_request_context():
-        shipment = order_service.fulfil_in_stock_lines(order, "UPS", UPS, Actor.staff(None, "Sam Rivera"))
+        shipment = order_service.ship_ready_pairs(order, "UPS", UPS, Actor.staff(None, "Sam Rivera"))
     db.session.commit()
     base = f"/admin/orders/{order.id}"
     for method, url in [
@@ -135,7 +135,8 @@ def _orders_in_every_state():
     mto = sold_out_variant(offset=3)
     made = {
         "preparing": make_order(email="preparing@example.com"),
-        "made_to_order": make_order(email="mto@example.com", lines=[(mto, 1, True)]),
+        "fitting": make_order(email="fitting@example.com", lines=[(mto, 1, True)]),
+        "made_to_order": make_order(email="mto@example.com", lines=[(mto, 1, True)], size_known=True),
         "partly": make_order(email="partly@example.com", lines=[(in_stock_variant(), 1, False), (mto, 1, True)]),
         "shipped": make_order(email="shipped@example.com"),
         "delivered": make_order(email="delivered@example.com"),
@@ -143,9 +144,9 @@ def _orders_in_every_state():
     }
     actor = Actor.staff(None, "Sam Rivera")
     with current_app.test_request_context():
-        order_service.fulfil_in_stock_lines(made["partly"], "UPS", "1Z999AA10000000001", actor)
-        order_service.fulfil_in_stock_lines(made["shipped"], "FedEx", "111111111111", actor)
-        delivered = order_service.fulfil_in_stock_lines(made["delivered"], "FedEx", "222222222222", actor)
+        order_service.ship_ready_pairs(made["partly"], "UPS", "1Z999AA10000000001", actor)
+        order_service.ship_ready_pairs(made["shipped"], "FedEx", "111111111111", actor)
+        delivered = order_service.ship_ready_pairs(made["delivered"], "FedEx", "222222222222", actor)
         order_service.mark_delivered(delivered, actor)
         order_service.cancel_order(made["cancelled"], actor, "Customer asked us to.")
     db.session.commit()
@@ -155,7 +156,7 @@ def _orders_in_every_state():
 def test_status_filters_in_sql_agree_with_the_derived_status(app):
     _orders_in_every_state()
     everything = order_service.search_orders("", None, 1).items
-    assert len(everything) == 6
+    assert len(everything) == 7
     for code in order_service.STATUS_FILTERS:
         found = {o.email for o in order_service.search_orders("", code, 1).items}
         if code == "to_fulfil":
@@ -164,6 +165,8 @@ def test_status_filters_in_sql_agree_with_the_derived_status(app):
             expected = {o.email for o in everything if order_status(o).code == code}
         assert found == expected, code
     assert {o.email for o in order_service.search_orders("", "made_to_order", 1).items} == {"mto@example.com"}
+    # A pair waiting for its fitting pair is never "being made".
+    assert {o.email for o in order_service.search_orders("", "fitting", 1).items} == {"fitting@example.com"}
 
 
 def test_status_select_filters_the_list(stylist):
@@ -176,7 +179,7 @@ def test_status_select_filters_the_list(stylist):
     page = html(stylist.get("/admin/orders", query_string={"status": "to_fulfil", "q": "partly"}))
     assert "0 orders" in page
     # An unknown status is simply "all orders".
-    assert "6 orders" in html(stylist.get("/admin/orders", query_string={"status": "bogus"}))
+    assert "7 orders" in html(stylist.get("/admin/orders", query_string={"status": "bogus"}))
 
 
 def test_pages_are_clamped_and_never_fail(app):
@@ -406,7 +409,7 @@ def test_mark_delivered_once(stylist):
 
 def test_services_work_outside_a_request_and_delivery_is_recorded_once(app):
     order = make_order()
-    shipment = order_service.fulfil_in_stock_lines(order, "UPS", UPS, Actor.staff(None, "Sam Rivera"))  # e.g. `flask ally seed`
+    shipment = order_service.ship_ready_pairs(order, "UPS", UPS, Actor.staff(None, "Sam Rivera"))  # e.g. `flask ally seed`
     [email] = outbox("order_shipped")
     assert order_link_works(email.text_body, order)
     with app.test_request_context():

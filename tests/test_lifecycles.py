@@ -75,7 +75,7 @@ def test_an_illegal_move_is_refused_naming_both_states(lifecycle, source, target
 
 def test_a_shipment_moves_forward_through_its_table_and_the_timeline_says_so(app):
     order = make_order()
-    shipment = orders.fulfil_in_stock_lines(order, "UPS", UPS, PACKER)
+    shipment = orders.ship_ready_pairs(order, "UPS", UPS, PACKER)
     assert shipment.state is ShipmentState.SHIPPED
     assert orders.record_scan(shipment, "in_transit", clock.now(), CARRIER, "Newark, NJ") is True
     assert orders.record_scan(shipment, "delivered", clock.now(), CARRIER) is True
@@ -153,7 +153,7 @@ def test_a_made_to_order_pair_starts_where_its_path_begins(app):
 
 def test_a_newer_delivery_scan_is_recorded_and_keeps_the_first_delivery_date(app):
     order = make_order()
-    shipment = orders.fulfil_in_stock_lines(order, "UPS", UPS, PACKER)
+    shipment = orders.ship_ready_pairs(order, "UPS", UPS, PACKER)
     first = clock.now()
     assert orders.record_scan(shipment, "delivered", first, CARRIER, "Front door") is True
     later = first.replace(hour=first.hour + 1)

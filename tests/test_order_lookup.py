@@ -132,7 +132,7 @@ def test_lookup_links_expire_sooner_than_email_links(client, order, app):
 def ship(order, carrier="UPS", number="1Z999AA10123456784"):
     from ally_web.services import orders as order_service
 
-    shipment = order_service.fulfil_in_stock_lines(order, carrier, number, Actor.staff(None, "Sam Rivera"))
+    shipment = order_service.ship_ready_pairs(order, carrier, number, Actor.staff(None, "Sam Rivera"))
     db.session.commit()
     return shipment
 
@@ -182,7 +182,8 @@ def test_made_to_order_fitting_first_shows_the_fit_action(app):
     client = app.test_client()
     add_to_cart(client, variant(stock=0))
     page = buy(client).get_data(as_text=True)
-    assert "Confirm your fit" in page and "Status: Being made for you" in page
+    assert "Confirm your fit" in page and "Status: Fitting first" in page
+    assert "Being made" not in page  # nothing is made before the fit is confirmed
 
 
 # --- the tracking webhook -------------------------------------------------------------------
@@ -264,7 +265,7 @@ def test_status_text_for_every_state(client, app, steps, code, text):
     else:
         the_order = make_order(email="state@example.com")
     if "ship" in steps:
-        shipment = order_service.fulfil_in_stock_lines(the_order, "UPS", "1Z999AA10123456784", Actor.staff(None, "Sam"))
+        shipment = order_service.ship_ready_pairs(the_order, "UPS", "1Z999AA10123456784", Actor.staff(None, "Sam"))
         for step, kind in (("held", "held_at_customs"), ("exception", "exception"), ("deliver", "delivered")):
             if step in steps:
                 order_service.record_scan(shipment, kind, clock.now(), CARRIER)

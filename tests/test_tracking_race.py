@@ -34,7 +34,7 @@ def test_ten_copies_of_one_event_at_once_answer_200_and_move_the_parcel_once(rac
 
     app = race_app
     order = make_order(email="race@example.com")
-    order_service.fulfil_in_stock_lines(order, "UPS", "1Z999AA10123456784", Actor.staff(None, "Sam Rivera"))
+    order_service.ship_ready_pairs(order, "UPS", "1Z999AA10123456784", Actor.staff(None, "Sam Rivera"))
     db.session.commit()
     order_id = order.id
     body = json.dumps({"event_id": "evt-race-1", "carrier": "UPS", "tracking_number": "1Z999AA10123456784",

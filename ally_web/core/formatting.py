@@ -71,3 +71,11 @@ def card(brand: str | None, last4: str | None) -> str:
     """How a card is named in a sentence: "Visa ending 4242", "card ending 4242"."""
     name = (brand or "").capitalize() or "card"
     return f"{name} ending {last4}" if last4 else name
+
+
+def size(halves: int | None) -> str:
+    """A US shoe size from half sizes: 17 → "8½"."""
+    if halves is None:
+        return ""
+    whole, half = divmod(halves, 2)
+    return f"{whole}½" if half else str(whole)

@@ -2,6 +2,7 @@
 
 from ally_web.models.catalog import Colour, LeadTimeNotice, Style, Variant
 from ally_web.models.customers import Customer
+from ally_web.models.fit import FitResult
 from ally_web.models.orders import (
     Checkout,
     CheckoutStatus,
@@ -15,6 +16,7 @@ from ally_web.models.orders import (
     PaymentMode,
     ScanKind,
     Shipment,
+    ShipmentPurpose,
     ShipmentScan,
     ShipmentState,
 )
@@ -34,6 +36,7 @@ __all__ = [
     "ShipmentState",
     "Colour",
     "Customer",
+    "FitResult",
     "LeadTimeNotice",
     "Order",
     "OutboxMessage",
@@ -44,6 +47,7 @@ __all__ = [
     "SandboxPayment",
     "SandboxPaymentMethod",
     "Shipment",
+    "ShipmentPurpose",
     "ShipmentScan",
     "Staff",
     "StaffRole",

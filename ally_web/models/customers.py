@@ -21,6 +21,7 @@ class Customer(Model):
     # The confirmed ALLY size, null until a fit is confirmed; it serves every style.
     size_halves: Mapped[int | None]
     width: Mapped[str | None] = mapped_column(String(1))
+    size_confirmed_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
 
     @property

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import enum
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -16,6 +16,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ally_web.core.actors import Actor, ActorKind
 from ally_web.db_types import enum_column
 from ally_web.extensions import Model
+
+if TYPE_CHECKING:
+    from ally_web.models.fit import FitResult
 
 
 class CheckoutStatus(enum.StrEnum):
@@ -47,8 +50,18 @@ class MadeToOrderState(enum.StrEnum):
     FIT_SUBMITTED = "fit_submitted"
     FIT_CONFIRMED = "fit_confirmed"
     IN_PRODUCTION = "in_production"
+    MADE = "made"  # finished in the workshop, waiting for its box
     SHIPPED = "shipped"
     DELIVERED = "delivered"
+
+
+class ShipmentPurpose(enum.StrEnum):
+    """What a parcel carries: the customer's pairs, or a fitting pair on loan and
+    its way back to the studio."""
+
+    PAIRS = "pairs"
+    FITTING_PAIR = "fitting_pair"
+    FITTING_RETURN = "fitting_return"
 
 
 class ShipmentState(enum.StrEnum):
@@ -90,6 +103,10 @@ class EventKind(enum.StrEnum):
     FIT_SUBMITTED = "fit_submitted"
     FIT_CONFIRMED = "fit_confirmed"
     PRODUCTION_STARTED = "production_started"
+    PAIR_MADE = "pair_made"
+    DUE_DATE_MOVED = "due_date_moved"  # a lead-time notice moved a pair in production
+    FITTING_PAIR_RETURNED = "fitting_pair_returned"  # the loaner is back at the studio
+    REMINDER_SENT = "reminder_sent"  # params: about = fit_result | fitting_return
 
 
 class ActorMixin:
@@ -186,8 +203,14 @@ class Order(AddressMixin, MoneyMixin, Model):
         back_populates="order", order_by="OrderLine.id", cascade="all, delete-orphan")
     events: Mapped[list[OrderEvent]] = relationship(
         back_populates="order", order_by="(OrderEvent.at, OrderEvent.id)", cascade="all, delete-orphan")
+    # Every parcel: the pairs bought, and fitting pairs on loan with their way back.
     shipments: Mapped[list[Shipment]] = relationship(
         back_populates="order", order_by="Shipment.id", cascade="all, delete-orphan")
+
+    @property
+    def parcels(self) -> list[Shipment]:
+        """The parcels carrying the pairs bought (not the fitting pairs on loan)."""
+        return [s for s in self.shipments if s.purpose is ShipmentPurpose.PAIRS]
 
     @property
     def international(self) -> bool:
@@ -212,6 +235,10 @@ class OrderLine(Model):
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
     variant_id: Mapped[int] = mapped_column(ForeignKey("variants.id"), index=True)
     shipment_id: Mapped[int | None] = mapped_column(ForeignKey("shipments.id"), index=True)
+    # A made-to-order pair whose size is not known yet: the fitting pair on loan, and
+    # the prepaid return parcel whose label travels in its box.
+    fitting_shipment_id: Mapped[int | None] = mapped_column(ForeignKey("shipments.id"))
+    fitting_return_id: Mapped[int | None] = mapped_column(ForeignKey("shipments.id"))
     # What was bought, as it was called then.
     sku: Mapped[str] = mapped_column(String(40))
     style_name: Mapped[str] = mapped_column(String(120))
@@ -236,9 +263,18 @@ class OrderLine(Model):
     ships_by: Mapped[date | None]
     arrives_from: Mapped[date | None]
     arrives_by: Mapped[date | None]
+    # The day the workshop started the pair: the fit confirmation (or the order day
+    # when the size was known). Its due date is ships_by.
+    production_started_on: Mapped[date | None]
+    # Reminders sent, each at most once (a job claims it by setting the time).
+    fit_reminder_sent_at: Mapped[datetime | None]
+    return_reminder_sent_at: Mapped[datetime | None]
 
     order: Mapped[Order] = relationship(back_populates="lines")
-    shipment: Mapped[Shipment | None] = relationship(back_populates="lines")
+    shipment: Mapped[Shipment | None] = relationship(back_populates="lines", foreign_keys=[shipment_id])
+    fitting_shipment: Mapped[Shipment | None] = relationship(foreign_keys=[fitting_shipment_id])
+    fitting_return: Mapped[Shipment | None] = relationship(foreign_keys=[fitting_return_id])
+    fit_result: Mapped[FitResult | None] = relationship(back_populates="line")
 
     __table_args__ = (CheckConstraint("quantity > 0", name="quantity_positive"),)
 
@@ -259,6 +295,10 @@ class Shipment(Model):
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
     carrier: Mapped[str] = mapped_column(String(10))  # FedEx, UPS
     tracking_number: Mapped[str] = mapped_column(String(40))
+    purpose: Mapped[ShipmentPurpose] = mapped_column(enum_column(ShipmentPurpose, "shipment_purpose"),
+                                                     default=ShipmentPurpose.PAIRS)
+    # When it left; for a fitting pair's return parcel, when its label was made (the
+    # customer sends it later: its scans say when it moved).
     shipped_at: Mapped[datetime]
     delivered_at: Mapped[datetime | None]
     # The most advanced carrier scan so far (services/orders/tracking.py).
@@ -266,7 +306,7 @@ class Shipment(Model):
                                                  default=ShipmentState.SHIPPED)
 
     order: Mapped[Order] = relationship(back_populates="shipments")
-    lines: Mapped[list[OrderLine]] = relationship(back_populates="shipment")
+    lines: Mapped[list[OrderLine]] = relationship(back_populates="shipment", foreign_keys="OrderLine.shipment_id")
     scans: Mapped[list[ShipmentScan]] = relationship(
         back_populates="shipment", order_by="(ShipmentScan.at, ShipmentScan.id)", cascade="all, delete-orphan"
     )

@@ -85,7 +85,7 @@ def place_order(live_server, label: str, *, ship: bool = False) -> PlacedOrder:
         if not ship:
             return PlacedOrder(email, order.number)
         number = unique_ups_number()
-        order_service.fulfil_in_stock_lines(order, "UPS", number, Actor.staff(None, "Sam Rivera"))
+        order_service.ship_ready_pairs(order, "UPS", number, Actor.staff(None, "Sam Rivera"))
         db.session.commit()
         line = order.lines[0]
         expected = f"Expected {day(line.arrives_from)} – {day(line.arrives_by)}"

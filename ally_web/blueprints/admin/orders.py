@@ -104,7 +104,7 @@ def order_fulfil(order_id: int):
     if not form.validate_on_submit():
         return _detail(order_id, 422, fulfil_form=form)
     try:
-        shipment = orders.fulfil_in_stock_lines(order, form.carrier.data, form.tracking_number.data, _actor())
+        shipment = orders.ship_ready_pairs(order, form.carrier.data, form.tracking_number.data, _actor())
     except DomainError as error:
         message = _refused(error, form)
         return _detail(order_id, 422, fulfil_form=form, errors={"fulfil": message} if message else None)

@@ -7,7 +7,7 @@ The lifecycles of an order, its parcels and its made-to-order pairs are in
 
 from ally_web.services.orders.cancellation import MAX_REASON_LENGTH, cancel_order
 from ally_web.services.orders.fulfilment import (
-    fulfil_in_stock_lines,
+    ship_ready_pairs,
     label_pdf,
     lines_to_fulfil,
     mark_delivered,
@@ -64,7 +64,7 @@ __all__ = [
     "find_by_token",
     "find_order",
     "find_shipment",
-    "fulfil_in_stock_lines",
+    "ship_ready_pairs",
     "get_order",
     "get_shipment",
     "label_pdf",

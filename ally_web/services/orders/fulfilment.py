@@ -1,4 +1,5 @@
-"""Staff ship the in-stock pairs of an order, print its labels and record deliveries.
+"""Staff ship the pairs of an order that are ready (in stock, or made to order and
+finished in the workshop), print their labels and record deliveries.
 
 Every function takes the actor explicitly, appends to the order's timeline, flushes
 and never commits: the view commits once. Rules that refuse a request raise
@@ -14,11 +15,21 @@ from ally_web.core import clock
 from ally_web.core.actors import Actor
 from ally_web.core.errors import DomainError
 from ally_web.extensions import db
-from ally_web.gateways.carriers import Address, LabelRequest, get_carrier
-from ally_web.models import EventKind, Order, OrderLine, OrderState, ScanKind, Shipment
-from ally_web.services.lifecycle import record_event
+from ally_web.gateways.carriers import ALLY_STUDIO, Address, LabelRequest, get_carrier
+from ally_web.models import (
+    EventKind,
+    MadeToOrderState,
+    Order,
+    OrderLine,
+    OrderState,
+    ScanKind,
+    Shipment,
+    ShipmentPurpose,
+)
+from ally_web.services.lifecycle import record_event, transition
 from ally_web.services.notifications import enqueue_email
 from ally_web.services.orders import links, tracking
+from ally_web.services.orders.states import MADE_TO_ORDER
 
 # Label service names for the order's shipping method.
 _SERVICES = {"us-standard": "Ground", "standard": "International Standard", "express": "International Express"}
@@ -30,11 +41,18 @@ def order_page_url(order: Order) -> str:
     return links.status_url(order, links.EMAIL)
 
 
+def ready_to_ship(line: OrderLine) -> bool:
+    """In stock, or made to order and finished; and not yet in a box."""
+    if line.shipment_id is not None:
+        return False
+    return not line.made_to_order or line.mto_state is MadeToOrderState.MADE
+
+
 def lines_to_fulfil(order: Order) -> list[OrderLine]:
-    """In-stock lines not yet in a box (made-to-order pairs follow their own path)."""
+    """The pairs ready for a box: in stock, or made to order and finished."""
     if order.cancelled:
         return []
-    return [line for line in order.lines if not line.made_to_order and line.shipment_id is None]
+    return [line for line in order.lines if ready_to_ship(line)]
 
 
 def tracking_url(shipment: Shipment) -> str | None:
@@ -60,9 +78,27 @@ def _hold_uncancelled(order: Order) -> None:
         raise DomainError("This order was cancelled meanwhile; nothing was changed.")
 
 
-def fulfil_in_stock_lines(order: Order, carrier_name: str, tracking_number: str, actor: Actor) -> Shipment:
-    """Box the in-stock pairs waiting to ship, under one tracking number, and tell the
-    customer (tracking link and order page link).
+def unused_tracking_number(carrier_name: str, tracking_number: str, field: str = "tracking_number") -> tuple[str, str]:
+    """(carrier, number), checked: a carrier we ship with, the carrier's format, and
+    not on any parcel yet. Raises DomainError naming ``field``."""
+    carrier = get_carrier(carrier_name or "")
+    try:
+        number = carrier.validate_tracking_number(tracking_number or "")
+    except DomainError as error:
+        raise DomainError(error.message, field=field) from None
+    used = db.session.scalar(
+        select(Order.number).join(Shipment, Shipment.order_id == Order.id)
+        .where(Shipment.carrier == carrier.name, Shipment.tracking_number == number)
+    )
+    if used is not None:
+        raise DomainError(f"That {carrier.name} tracking number is already used on order #{used}.", field=field)
+    return carrier.name, number
+
+
+def ship_ready_pairs(order: Order, carrier_name: str, tracking_number: str, actor: Actor) -> Shipment:
+    """Box the pairs ready to ship (``lines_to_fulfil``) under one tracking number,
+    and tell the customer (tracking link and order page link). Made-to-order pairs
+    move from made to shipped.
 
     Raises DomainError: cancelled order or nothing to ship (no field), unknown carrier
     ("carrier"), a number that is not the carrier's format or already used
@@ -72,22 +108,18 @@ def fulfil_in_stock_lines(order: Order, carrier_name: str, tracking_number: str,
         raise DomainError("This order was cancelled: nothing ships.")
     lines = lines_to_fulfil(order)
     if not lines:
-        raise DomainError("Every in-stock pair of this order has already shipped.")
-    carrier = get_carrier(carrier_name or "")
-    number = carrier.validate_tracking_number(tracking_number or "")
-    used = db.session.scalar(
-        select(Order.number).join(Shipment, Shipment.order_id == Order.id)
-        .where(Shipment.carrier == carrier.name, Shipment.tracking_number == number)
-    )
-    if used is not None:
-        raise DomainError(f"That {carrier.name} tracking number is already used on order #{used}.",
-                          field="tracking_number")
+        raise DomainError("No pair of this order is waiting for a box: the in-stock pairs have already shipped, "
+                          "and a made-to-order pair ships once the workshop marks it made.")
+    carrier_name, number = unused_tracking_number(carrier_name, tracking_number)
+    carrier = get_carrier(carrier_name)
 
     _hold_uncancelled(order)
     moment = clock.now()
     shipment = Shipment(order=order, carrier=carrier.name, tracking_number=number, shipped_at=moment)
     for line in lines:
         line.shipment = shipment
+        if line.made_to_order:
+            transition(line, MADE_TO_ORDER, MadeToOrderState.SHIPPED, actor=actor, order=order)
     pairs = _pairs(lines)
     record_event(order, EventKind.SHIPPED, actor, moment, pairs=pairs, carrier=carrier.name, tracking_number=number)
     db.session.flush()
@@ -99,26 +131,35 @@ def fulfil_in_stock_lines(order: Order, carrier_name: str, tracking_number: str,
         tracking_number=number, tracking_url=link,
         status_url=order_page_url(order),
         still_to_come=[line for line in order.lines if line.shipment_id is None],
+        made_to_order=any(line.made_to_order for line in lines),
     )
     return shipment
 
 
 def label_pdf(shipment: Shipment) -> bytes:
-    """The 4×6 label for `shipment`, addressed to the order's shipping address."""
+    """The 4×6 label for ``shipment``: to the customer, or, for a fitting pair's
+    prepaid return parcel, from the customer back to the studio."""
     order = shipment.order
     carrier = get_carrier(shipment.carrier)
+    customer = Address(
+        name=order.name, lines=tuple(line for line in (order.line1, order.line2) if line),
+        city=order.city, region=order.region, postal_code=order.postal_code,
+        country_code=order.country, phone=order.phone,
+    )
+    service = _SERVICES.get(order.shipping_method, order.shipping_method or "Ground")
+    if shipment.purpose is ShipmentPurpose.FITTING_RETURN:
+        return carrier.make_label(LabelRequest(
+            carrier=carrier.name, tracking_number=shipment.tracking_number, service=service,
+            ship_to=ALLY_STUDIO, ship_from=customer, order_number=order.number,
+            reference="Fitting pair return (prepaid)",
+        ))
     pairs = _pairs(shipment.lines)
+    reference = f"{pairs} pair{'s' if pairs != 1 else ''}" if pairs else ""
+    if shipment.purpose is ShipmentPurpose.FITTING_PAIR:
+        reference = "Fitting pair + measurement kit"
     return carrier.make_label(LabelRequest(
-        carrier=carrier.name,
-        tracking_number=shipment.tracking_number,
-        service=_SERVICES.get(order.shipping_method, order.shipping_method or "Ground"),
-        ship_to=Address(
-            name=order.name, lines=tuple(line for line in (order.line1, order.line2) if line),
-            city=order.city, region=order.region, postal_code=order.postal_code,
-            country_code=order.country, phone=order.phone,
-        ),
-        order_number=order.number,
-        reference=f"{pairs} pair{'s' if pairs != 1 else ''}" if pairs else "",
+        carrier=carrier.name, tracking_number=shipment.tracking_number, service=service,
+        ship_to=customer, order_number=order.number, reference=reference,
     ))
 
 

@@ -53,15 +53,16 @@ def make_link(order: Order, kind: str = EMAIL) -> str:
     return _serializer().dumps({"o": order.token, "k": kind})
 
 
-def status_url(order: Order, kind: str = EMAIL, external: bool = True) -> str:
-    """The status page's address. Outside a request (the seed, jobs, a delivery scan
-    from the webhook worker) the host comes from PUBLIC_BASE_URL."""
+def status_url(order: Order, kind: str = EMAIL, external: bool = True, endpoint: str = "orders.show") -> str:
+    """The status page's address (or another page opened by the same link, such as
+    the fit result form). Outside a request (the seed, jobs, a delivery scan from the
+    webhook worker) the host comes from PUBLIC_BASE_URL."""
     link = make_link(order, kind)
     if has_request_context():
-        return url_for("orders.show", link=link, _external=external)
+        return url_for(endpoint, link=link, _external=external)
     base = urlsplit(current_app.config["PUBLIC_BASE_URL"])
     adapter = current_app.url_map.bind(base.netloc, script_name=base.path or "/", url_scheme=base.scheme or "http")
-    return adapter.build("orders.show", {"link": link}, force_external=external)
+    return adapter.build(endpoint, {"link": link}, force_external=external)
 
 
 class LinkExpired(Exception):

@@ -8,13 +8,14 @@ each other (and repeat, with a newer scan); nothing moves a parcel back from out
 delivery, and nothing leaves "delivered" (a newer delivery scan is recorded again,
 and the delivery date stays the first one's).
 
-Made-to-order pairs: today an order sets only the two starting states; the moves
-after them are the fitting-pair and production work still to be built, which will
-go through this table.
-
 Made-to-order pairs: a pair whose size is not known yet starts by waiting for its
 fitting pair; one with a confirmed size goes straight into production. The fitting
-pair, the fit result and production follow in that order, none skipped.
+pair ships, arrives (its delivery scan), the customer sends the fit result (and may
+send it again until staff confirm it), staff confirm the size, which starts
+production with its due date; the workshop marks the pair made, and it ships and
+arrives like any parcel. None of it is skipped or done twice. The services of
+``ally_web.services.made_to_order`` make these moves, and the parcels' own scans
+make the ones a carrier reports (``fulfilment.py``, ``tracking.py``).
 """
 
 from __future__ import annotations
@@ -60,8 +61,9 @@ MADE_TO_ORDER = Lifecycle(
         (M.FIT_SUBMITTED, M.FIT_SUBMITTED, E.FIT_SUBMITTED),  # answers changed before staff confirm
         (M.FIT_SUBMITTED, M.FIT_CONFIRMED, E.FIT_CONFIRMED),
         (M.FIT_CONFIRMED, M.IN_PRODUCTION, E.PRODUCTION_STARTED),
+        (M.IN_PRODUCTION, M.MADE, E.PAIR_MADE),
         # The parcel's own events ("shipped", "delivered") tell these two.
-        (M.IN_PRODUCTION, M.SHIPPED, None),
+        (M.MADE, M.SHIPPED, None),
         (M.SHIPPED, M.DELIVERED, None),
     ]),
 )

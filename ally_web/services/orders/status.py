@@ -6,10 +6,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, exists, not_
+from sqlalchemy import and_, exists, not_, or_
 from sqlalchemy.sql.elements import ColumnElement
 
-from ally_web.models import Order, OrderLine, OrderState, Shipment
+from ally_web.models import MadeToOrderState, Order, OrderLine, OrderState, Shipment, ShipmentPurpose
+
+# A made-to-order pair in one of these states is not being made yet: its fit comes first.
+BEFORE_PRODUCTION = (
+    MadeToOrderState.AWAITING_FITTING_PAIR,
+    MadeToOrderState.FITTING_PAIR_SHIPPED,
+    MadeToOrderState.FITTING_PAIR_DELIVERED,
+    MadeToOrderState.FIT_SUBMITTED,
+    MadeToOrderState.FIT_CONFIRMED,
+)
 
 
 @dataclass(frozen=True)
@@ -20,10 +29,11 @@ class OrderStatus:
 
 
 def order_status(order: Order) -> OrderStatus:
-    """What the order's lines and events add up to, in plain words."""
+    """What the order's lines and parcels add up to, in plain words. Fitting pairs on
+    loan are not the order's parcels: they never make an order "shipped"."""
     if order.cancelled:
         return OrderStatus("cancelled", "Cancelled", "This order was cancelled and refunded.")
-    shipments = order.shipments
+    shipments = order.parcels
     if shipments and all(s.delivered_at for s in shipments) and all(l.shipment_id for l in order.lines):
         return OrderStatus("delivered", "Delivered", "Everything in this order has been delivered.")
     if shipments:
@@ -32,17 +42,25 @@ def order_status(order: Order) -> OrderStatus:
             return OrderStatus("partly_shipped", "Partly shipped", "Some pairs are on their way; the rest follow.")
         return OrderStatus("shipped", "On its way", "Your order has shipped.")
     if all(l.made_to_order for l in order.lines):
+        if any(l.mto_state in BEFORE_PRODUCTION for l in order.lines):
+            return OrderStatus("fitting", "Fitting first",
+                               "We confirm your fit with a fitting pair before we make your pair.")
         return OrderStatus("made_to_order", "Being made for you", "Your made-to-order pairs are under way.")
     return OrderStatus("preparing", "Preparing to ship", "We're packing your order.")
 
 
 
 def _has_shipment() -> ColumnElement[bool]:
-    return exists().where(Shipment.order_id == Order.id)
+    return exists().where(Shipment.order_id == Order.id, Shipment.purpose == ShipmentPurpose.PAIRS)
 
 
 def _has_undelivered_shipment() -> ColumnElement[bool]:
-    return exists().where(Shipment.order_id == Order.id, Shipment.delivered_at.is_(None))
+    return exists().where(Shipment.order_id == Order.id, Shipment.purpose == ShipmentPurpose.PAIRS,
+                          Shipment.delivered_at.is_(None))
+
+
+def _has_line_before_production() -> ColumnElement[bool]:
+    return exists().where(OrderLine.order_id == Order.id, OrderLine.mto_state.in_(BEFORE_PRODUCTION))
 
 
 def _has_unshipped_line() -> ColumnElement[bool]:
@@ -53,9 +71,11 @@ def _has_in_stock_line() -> ColumnElement[bool]:
     return exists().where(OrderLine.order_id == Order.id, OrderLine.made_to_order.is_(False))
 
 
-def _has_in_stock_line_to_ship() -> ColumnElement[bool]:
+def _has_line_ready_to_ship() -> ColumnElement[bool]:
+    """In stock, or made to order and finished; not yet in a box (``fulfilment.ready_to_ship``)."""
     return exists().where(
-        OrderLine.order_id == Order.id, OrderLine.made_to_order.is_(False), OrderLine.shipment_id.is_(None)
+        OrderLine.order_id == Order.id, OrderLine.shipment_id.is_(None),
+        or_(OrderLine.made_to_order.is_(False), OrderLine.mto_state == MadeToOrderState.MADE),
     )
 
 
@@ -65,16 +85,18 @@ def status_condition(code: str) -> ColumnElement[bool]:
     live = Order.state != OrderState.CANCELLED
     if code == "cancelled":
         return cancelled
-    if code == "to_fulfil":  # a work queue: in-stock pairs waiting for a box
-        return and_(live, _has_in_stock_line_to_ship())
+    if code == "to_fulfil":  # a work queue: pairs waiting for a box
+        return and_(live, _has_line_ready_to_ship())
     if code == "delivered":
         return and_(live, _has_shipment(), not_(_has_undelivered_shipment()), not_(_has_unshipped_line()))
     if code == "partly_shipped":
         return and_(live, _has_shipment(), _has_unshipped_line())
     if code == "shipped":
         return and_(live, _has_shipment(), not_(_has_unshipped_line()), _has_undelivered_shipment())
+    if code == "fitting":
+        return and_(live, not_(_has_shipment()), not_(_has_in_stock_line()), _has_line_before_production())
     if code == "made_to_order":
-        return and_(live, not_(_has_shipment()), not_(_has_in_stock_line()))
+        return and_(live, not_(_has_shipment()), not_(_has_in_stock_line()), not_(_has_line_before_production()))
     if code == "preparing":
         return and_(live, not_(_has_shipment()), _has_in_stock_line())
     raise ValueError(f"unknown status filter {code!r}")
@@ -83,8 +105,9 @@ def status_condition(code: str) -> ColumnElement[bool]:
 # What the status select offers: value → label. "to_fulfil" is a queue, the others
 # are the derived statuses of services.orders.order_status.
 STATUS_FILTERS: dict[str, str] = {
-    "to_fulfil": "To fulfil (in-stock pairs waiting)",
+    "to_fulfil": "To fulfil (pairs waiting for a box)",
     "preparing": "Preparing to ship",
+    "fitting": "Fitting first",
     "made_to_order": "Being made",
     "partly_shipped": "Partly shipped",
     "shipped": "On its way",

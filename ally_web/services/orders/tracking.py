@@ -7,6 +7,10 @@ scan becomes the most advanced one, the shipment moves through its lifecycle
 (``states.SHIPMENT``) and the order's timeline records it. The delivery scan sets the
 delivery date, which opens the return window (and, later, the trial window), and
 emails the customer.
+
+A parcel's delivery also moves what it carried: made-to-order pairs in it become
+delivered; a fitting pair on loan becomes delivered (its fit result is due next);
+a fitting pair's return parcel reaching the studio records that the loaner is back.
 """
 
 from __future__ import annotations
@@ -22,11 +26,20 @@ from ally_web.core.errors import DomainError
 from ally_web.core.lifecycle import ChangedMeanwhile
 from ally_web.extensions import db
 from ally_web.gateways.carriers import get_carrier
-from ally_web.models import ScanKind, Shipment, ShipmentScan, ShipmentState
-from ally_web.services.lifecycle import transition
+from ally_web.models import (
+    EventKind,
+    MadeToOrderState,
+    OrderLine,
+    ScanKind,
+    Shipment,
+    ShipmentPurpose,
+    ShipmentScan,
+    ShipmentState,
+)
+from ally_web.services.lifecycle import record_event, transition
 from ally_web.services.notifications import enqueue_email
 from ally_web.services.orders.links import status_url
-from ally_web.services.orders.states import SHIPMENT
+from ally_web.services.orders.states import MADE_TO_ORDER, SHIPMENT
 
 STATE_LABELS = {
     ShipmentState.SHIPPED: "Shipped",
@@ -88,7 +101,8 @@ def record_scan(shipment: Shipment, kind: str, at: datetime, actor: Actor, locat
             return False  # late, or not further along than what we know
         try:
             transition(shipment, SHIPMENT, ShipmentState(scan_kind), actor=actor, order=shipment.order,
-                       carrier=shipment.carrier, tracking_number=shipment.tracking_number, location=scan.location)
+                       carrier=shipment.carrier, tracking_number=shipment.tracking_number, location=scan.location,
+                       **_parcel_param(shipment))
             break
         except ChangedMeanwhile:
             # Another scan of this parcel moved it first: look again with its scan in.
@@ -97,9 +111,32 @@ def record_scan(shipment: Shipment, kind: str, at: datetime, actor: Actor, locat
         raise ChangedMeanwhile("This parcel keeps changing; please try again.")
     if scan_kind is ScanKind.DELIVERED and shipment.delivered_at is None:
         shipment.delivered_at = at
-        _email_delivered(shipment)
+        _delivered(shipment, actor, at)
     db.session.flush()
     return True
+
+
+def _parcel_param(shipment: Shipment) -> dict[str, str]:
+    """Timeline events of a fitting pair's parcels say which parcel they are about."""
+    return {} if shipment.purpose is ShipmentPurpose.PAIRS else {"parcel": str(shipment.purpose)}
+
+
+def _delivered(shipment: Shipment, actor: Actor, at: datetime) -> None:
+    order = shipment.order
+    if shipment.purpose is ShipmentPurpose.PAIRS:
+        for line in shipment.lines:
+            if line.mto_state is MadeToOrderState.SHIPPED:
+                transition(line, MADE_TO_ORDER, MadeToOrderState.DELIVERED, actor=actor, order=order)
+        _email_delivered(shipment)
+    elif shipment.purpose is ShipmentPurpose.FITTING_PAIR:
+        for line in db.session.scalars(select(OrderLine).where(OrderLine.fitting_shipment_id == shipment.id)):
+            # The customer may have sent the fit result first (saying it had arrived).
+            if line.mto_state is MadeToOrderState.FITTING_PAIR_SHIPPED:
+                transition(line, MADE_TO_ORDER, MadeToOrderState.FITTING_PAIR_DELIVERED, actor=actor, order=order,
+                           at=at, line_id=line.id)
+    else:
+        record_event(order, EventKind.FITTING_PAIR_RETURNED, actor, at, carrier=shipment.carrier,
+                     tracking_number=shipment.tracking_number)
 
 
 def scan_event_known(event_id: str) -> bool:
