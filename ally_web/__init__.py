@@ -66,6 +66,7 @@ def register_blueprints(app: Flask) -> None:
     from ally_web.blueprints.auth import bp as auth_bp
     from ally_web.blueprints.cart import bp as cart_bp
     from ally_web.blueprints.checkout import bp as checkout_bp
+    from ally_web.blueprints.fit import bp as fit_bp
     from ally_web.blueprints.orders import bp as orders_bp
     from ally_web.blueprints.pages import bp as pages_bp
     from ally_web.blueprints.sandbox import bp as sandbox_bp
@@ -75,6 +76,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(cart_bp)
     app.register_blueprint(checkout_bp)
     app.register_blueprint(orders_bp)
+    app.register_blueprint(fit_bp)
     app.register_blueprint(pages_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp)

@@ -13,7 +13,7 @@ from datetime import date
 from typing import Any
 
 from ally_web import policy
-from ally_web.core.formatting import card, long_day, money
+from ally_web.core.formatting import card, long_day, money, size
 from ally_web.models import EventKind, OrderEvent
 
 Params = Mapping[str, Any]
@@ -40,9 +40,49 @@ def _shipped(params: Params) -> str:
     return f"{pairs} by {params.get('carrier')}, tracking {params.get('tracking_number')}."
 
 
+# Scans of a fitting pair's parcels say which parcel (params["parcel"]).
+_PARCELS = {"fitting_pair": "Fitting pair", "fitting_return": "Fitting pair on its way back"}
+
+
 def _scan(params: Params) -> str:
     where = f", {params['location']}" if params.get("location") else ""
-    return f"{params.get('carrier')} {params.get('tracking_number')}{where}"
+    parcel = f"{_PARCELS[params['parcel']]}: " if params.get("parcel") in _PARCELS else ""
+    return f"{parcel}{params.get('carrier')} {params.get('tracking_number')}{where}"
+
+
+def _size(params: Params) -> str:
+    halves, width = params.get("size_halves"), params.get("width")
+    if not isinstance(halves, int):
+        return ""
+    return f"US {size(halves)} {policy.WIDTHS.get(str(width), '')}".rstrip()
+
+
+def _fit_submitted(params: Params) -> str:
+    asked = _size(params)
+    sent = "Fit result changed" if params.get("changed") else "Fit result sent"
+    return f"{sent}: asked for {asked}." if asked else f"{sent}."
+
+
+def _fit_confirmed(params: Params) -> str:
+    confirmed = _size(params)
+    ordered = _size({"size_halves": params.get("ordered_size_halves"), "width": params.get("ordered_width")})
+    if not confirmed:
+        return ""
+    if ordered and ordered != confirmed:
+        return f"Made in {confirmed} (ordered in {ordered})."
+    return f"Made in {confirmed}."
+
+
+def _due_date_moved(params: Params) -> str:
+    due, previous = params.get("ships_by"), params.get("previous")
+    because = f" because of {params['notice']}" if params.get("notice") else ""
+    was = f" (was {long_day(_date(previous))})" if previous else ""
+    return f"Now ships by {long_day(_date(due))}{was}{because}." if due else ""
+
+
+def _reminder(params: Params) -> str:
+    return {"fit_result": "We asked how the fitting pair fits.",
+            "fitting_return": "We asked for the fitting pair back."}.get(str(params.get("about")), "")
 
 
 def _refunded(params: Params) -> str:
@@ -71,13 +111,26 @@ _DETAILS: dict[EventKind, Callable[[Params], str]] = {
     EventKind.CANCELLED: lambda params: str(params.get("reason", "")),
     EventKind.REFUNDED: _refunded,
     EventKind.FITTING_PAIR_SHIPPED: _scan,
+    EventKind.FITTING_PAIR_RETURNED: _scan,
+    EventKind.FIT_SUBMITTED: _fit_submitted,
+    EventKind.FIT_CONFIRMED: _fit_confirmed,
     EventKind.PRODUCTION_STARTED: _production,
+    EventKind.DUE_DATE_MOVED: _due_date_moved,
+    EventKind.REMINDER_SENT: _reminder,
+}
+
+_TITLES = {
+    EventKind.FITTING_PAIR_RETURNED: "Fitting pair back at the studio",
+    EventKind.PAIR_MADE: "Pair made, waiting for its box",
+    EventKind.DUE_DATE_MOVED: "New ship-by date",
+    EventKind.REMINDER_SENT: "Reminder sent",
+    EventKind.PRODUCTION_STARTED: "In production",
 }
 
 
 def event_title(event: OrderEvent) -> str:
     """"Out for delivery", "Fitting pair shipped"…"""
-    return str(event.kind).replace("_", " ").capitalize()
+    return _TITLES.get(event.kind) or str(event.kind).replace("_", " ").capitalize()
 
 
 def event_detail(event: OrderEvent) -> str:

@@ -35,6 +35,7 @@ from ally_web.core import clock
 from ally_web.extensions import db
 from ally_web.gateways.mail import Mailer, get_mailer
 from ally_web.models.outbox import OutboxMessage
+from ally_web.services import made_to_order
 from ally_web.services.notifications import max_attempts as configured_max_attempts
 from ally_web.services.notifications import new_message_id
 
@@ -165,6 +166,11 @@ def register_job(name: str, job: Job) -> Job:
         raise ValueError(f"A job named {name!r} is already registered.")
     JOBS.append((name, job))
     return job
+
+
+# Made-to-order: each reminder goes once (claimed on its line), so runs may overlap.
+register_job("fit result reminders", made_to_order.send_fit_reminders)
+register_job("fitting pair return reminders", made_to_order.send_fitting_return_reminders)
 
 
 @dataclass

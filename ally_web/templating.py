@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask
 
 from ally_web import policy
-from ally_web.core.formatting import clock_time, day, long_day, moment, money, money_in
+from ally_web.core.formatting import clock_time, day, long_day, moment, money, money_in, size
 from ally_web.event_text import event_detail, event_text, event_title
 
 HTMX_VERSION = "4.0.1"
@@ -23,6 +23,7 @@ def register_template_helpers(app: Flask) -> None:
     app.add_template_filter(long_day)
     app.add_template_filter(moment)
     app.add_template_filter(clock_time)
+    app.add_template_filter(size)
     app.add_template_filter(country)
     app.add_template_filter(event_text)
     app.add_template_filter(event_title)

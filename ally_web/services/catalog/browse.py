@@ -118,6 +118,13 @@ def upcoming_notices(today: date) -> tuple[NoticeCard, ...]:
     return notices
 
 
+def forget_notices() -> None:
+    """Drop this process's cached notices (a notice was just saved). Other processes
+    read the change within CATALOG_CACHE_SECONDS."""
+    current_app.extensions.pop("ally_todays_notice", None)
+    current_app.extensions.pop("ally_upcoming_notices", None)
+
+
 def active_notice(on: date) -> LeadTimeNotice | None:
     """The lead-time notice in force on `on`; the longest one if several overlap."""
     return db.session.scalar(

@@ -75,6 +75,7 @@ from ally_web.services.orders import new_order_number, order_installments, order
 from ally_web.services.orders.states import MADE_TO_ORDER
 from ally_web.services.pricing import (
     LocalEstimate,
+    calendar,
     installment_offer,
     international_returns_note,
     landed_cost,
@@ -326,6 +327,7 @@ def _order_line(snapshot: dict[str, Any], variant: Variant, customer: Customer,
     if customer.size_known:
         line.mto_path = MadeToOrderPath.SIZE_KNOWN
         transition(line, MADE_TO_ORDER, MadeToOrderState.IN_PRODUCTION, actor=SYSTEM)
+        line.production_started_on = calendar.order_day(placed_at)
         promise = plan.size_known
         line.ships_by, line.arrives_from, line.arrives_by = promise.ships_by, promise.arrives_from, promise.arrives_by
     else:

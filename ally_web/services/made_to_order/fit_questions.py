@@ -165,7 +165,8 @@ def _notes(answers: Mapping[str, Mapping[str, str]]) -> list[str]:
     for foot, words in FEET.items():
         given = answers.get(foot) or {}
         if given.get("arch") in ("presses", "gap"):
-            notes.append(f"{words}: {answer_words('arch', given['arch']).lower()} under the arch, noted for your stylist.")
+            arch = answer_words("arch", given["arch"]).lower()
+            notes.append(f"{words}: {arch} under the arch, noted for your stylist.")
         if given.get("comfort") == "painful":
             notes.append(f"{words}: painful after walking; a stylist will look at your answers with you.")
     return notes

@@ -7,12 +7,14 @@ The lifecycles of an order, its parcels and its made-to-order pairs are in
 
 from ally_web.services.orders.cancellation import MAX_REASON_LENGTH, cancel_order
 from ally_web.services.orders.fulfilment import (
-    ship_ready_pairs,
     label_pdf,
     lines_to_fulfil,
     mark_delivered,
     order_page_url,
+    ready_to_ship,
+    ship_ready_pairs,
     tracking_url,
+    unused_tracking_number,
 )
 from ally_web.services.orders.links import (
     EMAIL,
@@ -64,11 +66,13 @@ __all__ = [
     "find_by_token",
     "find_order",
     "find_shipment",
-    "ship_ready_pairs",
     "get_order",
     "get_shipment",
     "label_pdf",
     "lines_to_fulfil",
+    "ready_to_ship",
+    "ship_ready_pairs",
+    "unused_tracking_number",
     "mark_delivered",
     "new_order_number",
     "normalize_order_number",

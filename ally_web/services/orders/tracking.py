@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 
@@ -116,7 +117,7 @@ def record_scan(shipment: Shipment, kind: str, at: datetime, actor: Actor, locat
     return True
 
 
-def _parcel_param(shipment: Shipment) -> dict[str, str]:
+def _parcel_param(shipment: Shipment) -> dict[str, Any]:
     """Timeline events of a fitting pair's parcels say which parcel they are about."""
     return {} if shipment.purpose is ShipmentPurpose.PAIRS else {"parcel": str(shipment.purpose)}
 

@@ -1,0 +1,286 @@
+"""Made-to-order after the order: the fitting pair on loan, the fit result, the
+stylist's confirmation, production and its due date, notices that move it, the
+reminders, and the order's status all along."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+import pytest
+from flask import current_app
+from sqlalchemy import select
+
+from ally_web import policy
+from ally_web.core import clock
+from ally_web.core.actors import CARRIER, CUSTOMER, Actor
+from ally_web.core.errors import DomainError
+from ally_web.core.lifecycle import IllegalTransition
+from ally_web.extensions import db
+from ally_web.jobs import run_jobs
+from ally_web.models import (
+    Customer,
+    EventKind,
+    LeadTimeNotice,
+    MadeToOrderState,
+    Order,
+    OrderLine,
+    OutboxMessage,
+    ScanKind,
+    ShipmentPurpose,
+)
+from ally_web.services import made_to_order as mto
+from ally_web.services import orders as order_service
+from tests.factories import make_order, sold_out_variant
+
+STYLIST = Actor.staff(None, "Sam Rivera")
+FITS = {"toes": "snug", "heel_gap": "none", "width": "right", "toe_box": "right", "heel_slip": "none",
+        "arch": "right", "comfort": "comfortable"}
+
+
+def answers(left=None, right=None, **sizes) -> mto.FitAnswers:
+    return mto.FitAnswers(answers={"left": {**FITS, **(left or {})}, "right": {**FITS, **(right or {})}}, **sizes)
+
+
+def fitting_order(email="fit@example.com") -> tuple[Order, OrderLine]:
+    order = make_order(email=email, lines=[(sold_out_variant(offset=2), 1, True)])
+    return order, order.lines[0]
+
+
+def ship_fitting(line, number="1Z999AA10000000101", back="1Z999AA10000000102"):
+    with current_app.test_request_context():
+        return mto.ship_fitting_pair(line, "UPS", number, back, STYLIST)
+
+
+def deliver(shipment, at=None):
+    with current_app.test_request_context():
+        order_service.record_scan(shipment, ScanKind.DELIVERED, at or clock.now(), CARRIER)
+
+
+def emails(kind) -> list[OutboxMessage]:
+    return list(db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == kind)))
+
+
+def kinds(order) -> list[str]:
+    return [str(e.kind) for e in order.events]
+
+
+# --- The whole path ---------------------------------------------------------------------
+
+
+def test_fitting_pair_fit_result_confirmation_production_and_delivery(app):
+    order, line = fitting_order()
+    assert line.mto_state is MadeToOrderState.AWAITING_FITTING_PAIR
+    assert order_service.order_status(order).code == "fitting"
+
+    outbound = ship_fitting(line)
+    assert line.mto_state is MadeToOrderState.FITTING_PAIR_SHIPPED
+    assert outbound.purpose is ShipmentPurpose.FITTING_PAIR
+    assert line.fitting_return.purpose is ShipmentPurpose.FITTING_RETURN
+    assert order.parcels == []  # a loaner is not the order's parcel
+    shipped = emails("fitting_pair_shipped")
+    assert len(shipped) == 1 and "/fit-result/" in shipped[0].text_body
+    assert "1Z999AA10000000102" in shipped[0].text_body  # the return label's number
+
+    deliver(outbound)
+    assert line.mto_state is MadeToOrderState.FITTING_PAIR_DELIVERED
+    assert emails("order_delivered") == []  # the fitting pair's arrival is not the order's
+
+    result = mto.submit_fit_result(line, answers(left={"toes": "pressed"}), CUSTOMER)
+    assert (result.suggested_size_halves, result.chosen_size_halves) == (line.size_halves + 1,) * 2
+    assert "half a size up" in result.suggestion_reason
+    assert line.mto_state is MadeToOrderState.FIT_SUBMITTED
+    assert order_service.order_status(order).code == "fitting"
+
+    with clock.freeze(datetime(2026, 12, 11, 10, 0)):
+        with current_app.test_request_context():
+            due = mto.confirm_fit(line, result.chosen_size_halves, result.chosen_width, "", STYLIST)
+    # Dec 11 + 14 = Fri Dec 25 (Christmas): ships by Mon Dec 28.
+    assert due.ships_by == date(2026, 12, 28) and line.ships_by == date(2026, 12, 28)
+    assert line.mto_state is MadeToOrderState.IN_PRODUCTION
+    assert line.size_halves == result.chosen_size_halves  # made in the confirmed size
+    customer = db.session.get(Customer, order.customer_id)
+    assert (customer.size_halves, customer.width) == (line.size_halves, line.width)
+    assert order_service.order_status(order).code == "made_to_order"
+    assert len(emails("fit_confirmed")) == 1 and "December 28" in emails("fit_confirmed")[0].text_body
+
+    mto.mark_made(line, STYLIST)
+    assert order_service.lines_to_fulfil(order) == [line]
+    with current_app.test_request_context():
+        parcel = order_service.ship_ready_pairs(order, "FedEx", "123456789012", STYLIST)
+    assert line.mto_state is MadeToOrderState.SHIPPED
+    deliver(parcel)
+    assert line.mto_state is MadeToOrderState.DELIVERED
+    assert order_service.order_status(order).code == "delivered"
+    for kind in ("fitting_pair_shipped", "fitting_pair_delivered", "fit_submitted", "fit_confirmed",
+                 "production_started", "pair_made", "shipped", "delivered"):
+        assert kind in kinds(order), kind
+
+
+def test_no_step_is_skipped_or_repeated(app):
+    order, line = fitting_order()
+    with pytest.raises(DomainError, match="not left the studio"):
+        mto.submit_fit_result(line, answers(), CUSTOMER)
+    with pytest.raises(DomainError, match="not sent a fit result"):
+        mto.confirm_fit(line, line.size_halves, line.width, "", STYLIST)
+    with pytest.raises(IllegalTransition):
+        mto.mark_made(line, STYLIST)
+    ship_fitting(line)
+    with pytest.raises(DomainError, match="already been sent"):
+        ship_fitting(line, "1Z999AA10000000201", "1Z999AA10000000202")
+    with pytest.raises(DomainError, match="not sent a fit result"):
+        mto.confirm_fit(line, line.size_halves, line.width, "", STYLIST)
+    mto.submit_fit_result(line, answers(), CUSTOMER)
+    mto.confirm_fit(line, line.size_halves, line.width, "", STYLIST)
+    with pytest.raises(DomainError, match="already confirmed"):
+        mto.submit_fit_result(line, answers(), CUSTOMER)
+    with pytest.raises(DomainError, match="already confirmed"):
+        mto.confirm_fit(line, line.size_halves, line.width, "", STYLIST)
+    mto.mark_made(line, STYLIST)
+    with pytest.raises(IllegalTransition):
+        mto.mark_made(line, STYLIST)
+
+
+def test_sending_the_fit_result_first_says_the_fitting_pair_arrived(app):
+    order, line = fitting_order()
+    outbound = ship_fitting(line)
+    mto.submit_fit_result(line, answers(), CUSTOMER)
+    assert outbound.delivered_at is not None and line.mto_state is MadeToOrderState.FIT_SUBMITTED
+    assert kinds(order).index("fitting_pair_delivered") < kinds(order).index("fit_submitted")
+    deliver(outbound)  # the carrier's scan, later: nothing moves back
+    assert line.mto_state is MadeToOrderState.FIT_SUBMITTED
+
+
+def test_a_fit_result_can_be_changed_until_confirmed_and_is_kept_once(app):
+    order, line = fitting_order()
+    ship_fitting(line)
+    mto.submit_fit_result(line, answers(), CUSTOMER)
+    mto.submit_fit_result(line, answers(right={"width": "tight"}), CUSTOMER)
+    results = db.session.scalars(select(OrderLine).where(OrderLine.id == line.id)).one().fit_result
+    widths = list(policy.WIDTHS)
+    wider = widths[min(widths.index(line.width) + 1, len(widths) - 1)]
+    assert results.suggested_width == wider and results.answers["right"]["width"] == "tight"
+    events = [e for e in order.events if e.kind is EventKind.FIT_SUBMITTED]
+    assert [e.params["changed"] for e in events] == [False, True]
+
+
+def test_incomplete_answers_and_another_size_without_a_reason_are_refused(app):
+    order, line = fitting_order()
+    ship_fitting(line)
+    partial = mto.FitAnswers(answers={"left": {"toes": "snug"}, "right": {}})
+    with pytest.raises(mto.FitResultInvalid) as refused:
+        mto.submit_fit_result(line, partial, CUSTOMER)
+    assert "left_heel_gap" in refused.value.errors and "left_toes" not in refused.value.errors
+    with pytest.raises(mto.FitResultInvalid) as refused:
+        mto.submit_fit_result(line, answers(chosen_size="11", card_size="huge"), CUSTOMER)
+    assert set(refused.value.errors) == {"chosen_reason", "card_size"}
+    result = mto.submit_fit_result(line, answers(chosen_size="11", chosen_reason="I wear 11 in boots."), CUSTOMER)
+    assert result.chosen_size_halves == 22 and result.suggested_size_halves == line.size_halves
+
+
+def test_a_known_size_skips_the_fitting_pair_on_the_next_order_in_any_style(app):
+    order, line = fitting_order()
+    ship_fitting(line)
+    mto.submit_fit_result(line, answers(), CUSTOMER)
+    mto.confirm_fit(line, line.size_halves, line.width, "", STYLIST)
+    db.session.commit()
+    again = make_order(email="FIT@example.com", lines=[(sold_out_variant(offset=5), 1, True)])
+    assert again.lines[0].mto_state is MadeToOrderState.IN_PRODUCTION
+    assert again.lines[0].production_started_on is not None
+    assert order_service.order_status(again).code == "made_to_order"
+
+
+def test_staff_may_adjust_the_size_only_to_one_the_colour_is_made_in(app):
+    order, line = fitting_order()
+    ship_fitting(line)
+    mto.submit_fit_result(line, answers(), CUSTOMER)
+    with pytest.raises(DomainError) as refused:
+        mto.confirm_fit(line, 99, line.width, "", STYLIST)
+    assert refused.value.field == "size"
+    ordered_sku = line.sku
+    mto.confirm_fit(line, line.size_halves + 1, "W", "Wide forefoot, checked on video.", STYLIST)
+    assert line.sku != ordered_sku and line.width == "W"
+    assert line.fit_result.staff_note == "Wide forefoot, checked on video."
+
+
+# --- Notices move due dates ---------------------------------------------------------------
+
+
+def test_a_new_notice_moves_pairs_in_production_and_tells_their_customers(app):
+    order, line = fitting_order()
+    ship_fitting(line)
+    mto.submit_fit_result(line, answers(), CUSTOMER)
+    with clock.freeze(datetime(2027, 6, 1, 10, 0)):
+        with current_app.test_request_context():
+            mto.confirm_fit(line, line.size_halves, line.width, "", STYLIST)
+            assert line.ships_by == date(2027, 6, 15) and line.notice_title is None  # Jun 1 + 14
+            notice, moved = mto.save_notice(None, mto.NoticeInput(
+                "Summer break", "Our workshop closes for a week in June.", 5, date(2027, 6, 10), date(2027, 6, 20)),
+                Actor.staff(None, "Alex Admin"))
+    # Jun 1 + 14 = Jun 15, overlaps the notice → + 5 = Sun Jun 20 → Mon Jun 21.
+    assert moved == 1 and line.ships_by == date(2027, 6, 21) and line.notice_title == "Summer break"
+    moved_email = emails("due_date_moved")
+    assert len(moved_email) == 1 and "June 21" in moved_email[0].text_body
+    assert "June 15" in moved_email[0].text_body
+    with current_app.test_request_context():
+        _, again = mto.save_notice(notice, mto.NoticeInput(notice.title, notice.message, 5, notice.starts_on,
+                                                            notice.ends_on), Actor.staff(None, "Alex Admin"))
+    assert again == 0 and len(emails("due_date_moved")) == 1  # nothing moved, nobody told twice
+
+
+def test_notice_input_is_checked_field_by_field(app):
+    with pytest.raises(mto.NoticeInvalid) as refused:
+        mto.save_notice(None, mto.NoticeInput("", "", 0, date(2027, 2, 1), date(2027, 1, 1)), STYLIST)
+    assert set(refused.value.errors) == {"title", "message", "extra_days", "ends_on"}
+    assert db.session.scalar(select(LeadTimeNotice).where(LeadTimeNotice.title == "")) is None
+
+
+# --- Loaners and reminders ----------------------------------------------------------------
+
+
+def test_reminders_for_the_fit_result_and_the_loaner_go_once(app):
+    order, line = fitting_order()
+    outbound = ship_fitting(line)
+    delivered = clock.now()
+    deliver(outbound, delivered)
+    db.session.commit()
+    run_jobs(now=delivered + timedelta(days=2))
+    assert emails("fit_result_reminder") == []
+    run_jobs(now=delivered + timedelta(days=3, hours=1))
+    run_jobs(now=delivered + timedelta(days=4))
+    assert len(emails("fit_result_reminder")) == 1
+    assert emails("fitting_return_reminder") == []
+
+    out = mto.fitting_pairs_out(delivered + timedelta(days=11))
+    assert [(l.line.id, l.overdue) for l in out] == [(line.id, True)]
+    run_jobs(now=delivered + timedelta(days=11))
+    run_jobs(now=delivered + timedelta(days=12))
+    assert len(emails("fitting_return_reminder")) == 1
+
+    deliver(line.fitting_return, delivered + timedelta(days=13))
+    assert mto.fitting_pairs_out(delivered + timedelta(days=14)) == []
+    assert "fitting_pair_returned" in kinds(order)
+
+
+def test_no_reminder_once_the_fit_result_is_in(app):
+    order, line = fitting_order()
+    outbound = ship_fitting(line)
+    deliver(outbound)
+    mto.submit_fit_result(line, answers(), CUSTOMER)
+    db.session.commit()
+    run_jobs(now=clock.now() + timedelta(days=5))
+    assert emails("fit_result_reminder") == []
+
+
+def test_staff_lists(app):
+    order, line = fitting_order()
+    assert line in mto.awaiting_fitting_pairs()
+    ship_fitting(line)
+    mto.submit_fit_result(line, answers(), CUSTOMER)
+    assert [r.line for r in mto.fit_queue()] == [line]
+    mto.confirm_fit(line, line.size_halves, line.width, "", STYLIST)
+    assert mto.fit_queue() == []
+    late_day = line.ships_by + timedelta(days=1)
+    rows = mto.production_board(late_day)
+    assert [(r.line, r.late) for r in rows] == [(line, True)]
+    mto.mark_made(line, STYLIST)
+    assert [(r.line, r.late) for r in mto.production_board(late_day)] == [(line, False)]
