@@ -272,7 +272,7 @@ def test_detail_shows_address_lines_money_payment_and_timeline(stylist):
     assert "Duties" in page and money(order.duties_cents) in page and money(order.taxes_cents) in page
     assert "Visa ending 4242 (credit)" in page
     assert "by customer" in page and "by system" in page
-    assert "Fulfil in-stock pairs" in page
+    assert "Ship the pairs that are ready" in page
     assert 'for="tracking_number"' in page and 'id="tracking_number"' in page
     assert '<option value="FedEx">FedEx</option>' in page and '<option value="UPS">UPS</option>' in page
     assert "Cancel and refund" not in page  # stylists do not see it

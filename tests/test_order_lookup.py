@@ -244,7 +244,7 @@ def _mixed_order():
     "steps, code, text",
     [
         ([], "preparing", "Preparing to ship"),
-        (["mto"], "made_to_order", "Being made for you"),
+        (["mto"], "fitting", "Fitting first"),
         (["mixed", "ship"], "partly_shipped", "Partly shipped"),
         (["ship"], "shipped", "On its way"),
         (["ship", "held"], "shipped", "Held at customs"),

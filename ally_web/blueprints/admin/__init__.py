@@ -19,6 +19,7 @@ def require_staff():
 
 
 from ally_web.blueprints.admin import (  # noqa: E402,F401
+    made_to_order,
     orders,
     outbox,
     routes,  # noqa: E402,F401

@@ -22,8 +22,11 @@ from ally_web.core.errors import DomainError
 from ally_web.core.pagination import PER_PAGE
 from ally_web.extensions import db
 from ally_web.htmx import hx_redirect, render
-from ally_web.models import Order, Shipment
+from ally_web.models import Order, Shipment, ShipmentPurpose
 from ally_web.services import orders
+
+
+_PARCEL_WORDS = {ShipmentPurpose.FITTING_PAIR: "Fitting pair: ", ShipmentPurpose.FITTING_RETURN: "Fitting pair return: "}
 
 
 def _actor() -> Actor:
@@ -60,7 +63,8 @@ def _detail(order_id: int, status: int = 200, *, fulfil_form: FulfilForm | None 
             errors: dict[str, str] | None = None):
     order = _load(order_id)
     scan_form = scan_form or ScanForm(formdata=None)
-    scan_form.shipment_id.choices = [SelectChoice(str(s.id), f"{s.carrier} {s.tracking_number}")
+    scan_form.shipment_id.choices = [SelectChoice(str(s.id), f"{_PARCEL_WORDS.get(s.purpose, '')}{s.carrier} "
+                                                             f"{s.tracking_number}")
                                      for s in order.shipments if s.delivered_at is None]
     return render(
         "admin/order.html", status=status,
@@ -68,6 +72,7 @@ def _detail(order_id: int, status: int = 200, *, fulfil_form: FulfilForm | None 
         order_state=orders.order_status(order),
         cancelled=order.cancelled,
         to_fulfil=orders.lines_to_fulfil(order),
+        progress={line.id: orders.line_progress(line) for line in order.lines},
         tracking_links={s.id: orders.tracking_url(s) for s in order.shipments},
         shipment_states={s.id: orders.shipment_progress(s) for s in order.shipments},
         fulfil_form=fulfil_form or FulfilForm(formdata=None),

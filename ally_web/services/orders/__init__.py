@@ -16,6 +16,7 @@ from ally_web.services.orders.fulfilment import (
     tracking_url,
     unused_tracking_number,
 )
+from ally_web.services.orders.line_progress import LineProgress, line_progress
 from ally_web.services.orders.links import (
     EMAIL,
     LOOKUP,
@@ -59,6 +60,7 @@ __all__ = [
     "NOT_FOUND",
     "SCAN_KINDS",
     "STATUS_FILTERS",
+    "LineProgress",
     "LinkExpired",
     "OrderStatus",
     "cancel_order",
@@ -69,6 +71,7 @@ __all__ = [
     "get_order",
     "get_shipment",
     "label_pdf",
+    "line_progress",
     "lines_to_fulfil",
     "ready_to_ship",
     "ship_ready_pairs",

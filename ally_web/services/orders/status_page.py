@@ -3,15 +3,17 @@ do now (or why not), the lead-time notice that concerns them."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ally_web import policy
 from ally_web.core import clock
 from ally_web.core.formatting import long_day
 from ally_web.gateways.carriers import get_carrier
-from ally_web.models import MadeToOrderPath, Order, PaymentMode, Shipment
-from ally_web.services.catalog import NoticeCard, made_to_order_plan, upcoming_notices
+from ally_web.models import MadeToOrderPath, Order, PaymentMode, Shipment, ShipmentPurpose
+from ally_web.models import MadeToOrderState as M
+from ally_web.services.catalog import NoticeCard, upcoming_notices
 from ally_web.services.orders import tracking
+from ally_web.services.orders.line_progress import LineProgress, line_progress
 from ally_web.services.orders.status import OrderStatus, order_status
 from ally_web.services.pricing import LocalEstimate, calendar, international_returns_note
 from ally_web.services.pricing.installments import Installment, installment_schedule
@@ -22,16 +24,25 @@ class ShipmentView:
     shipment: Shipment
     state: tracking.ShipmentProgress
     tracking_url: str
-    moving: bool  # shipped and not yet delivered: the page keeps refreshing
+    moving: bool  # on its way and not yet delivered: the page keeps refreshing
+
+    @property
+    def title(self) -> str:
+        return {ShipmentPurpose.FITTING_PAIR: f"Fitting pair ({self.shipment.carrier})",
+                ShipmentPurpose.FITTING_RETURN: f"Fitting pair's return ({self.shipment.carrier})",
+                }.get(self.shipment.purpose, f"{self.shipment.carrier} parcel")
 
 
 @dataclass(frozen=True)
 class Action:
-    """Something the customer can do about this order now, or why not."""
+    """Something the customer can do about this order now, or why not. ``page`` names
+    the page that does it (opened with the same signed link)."""
 
     title: str
     detail: str
     available: bool
+    page: str | None = None
+    page_words: str = ""
 
 
 @dataclass(frozen=True)
@@ -44,11 +55,12 @@ class StatusView:
     returns_note: str | None = None  # abroad: return shipping is the customer's, with tracking
     installments: tuple[Installment, ...] = ()  # paid in installments: first one paid, then the rest
     local_total: LocalEstimate | None = None  # the total in the shopper's currency, as estimated at checkout
+    progress: dict[int, LineProgress] = field(default_factory=dict)  # order line id → where it is now
 
 
 def _return_action(order: Order, today) -> Action:
     title = "Return or exchange"
-    delivered = [s.delivered_at for s in order.shipments if s.delivered_at]
+    delivered = [s.delivered_at for s in order.parcels if s.delivered_at]
     if not delivered:
         return Action(title, f"Once your order is delivered you have {policy.RETURN_WINDOW_DAYS} days "
                              "to return or exchange unworn pairs.", False)
@@ -66,11 +78,22 @@ def _return_action(order: Order, today) -> Action:
 
 def _fit_action(order: Order) -> Action | None:
     fitting = [line for line in order.lines if line.mto_path is MadeToOrderPath.FITTING_FIRST]
-    if not fitting:
+    if not fitting or order.cancelled:
         return None
-    return Action("Confirm your fit", "When your fitting pair arrives, try it on and tell us how it fits: "
-                  f"email {policy.CONTACT_EMAIL} or text {policy.CONTACT_PHONE} (the online fit form is on its way). "
-                  "Then send the fitting pair back with the prepaid label.", True)
+    title = "Confirm your fit"
+    states = {line.mto_state for line in fitting}
+    if states & {M.FITTING_PAIR_SHIPPED, M.FITTING_PAIR_DELIVERED}:
+        return Action(title, "Try your fitting pair on a carpet and tell us how it fits, foot by foot; we suggest "
+                             "a size from your answers. Then send the pair back with the prepaid label from its box.",
+                      True, "fit.show", "Tell us how it fits")
+    if M.FIT_SUBMITTED in states:
+        return Action(title, "Your fit result is with our stylists. You can still change it until they confirm "
+                             "your size.", True, "fit.show", "See or change your answers")
+    if M.AWAITING_FITTING_PAIR in states:
+        return Action(title, "When your fitting pair arrives, try it on and tell us how it fits; we'll email you "
+                             "the link when it ships.", False)
+    return Action(title, "Your fit is confirmed and your size is on file, so your next made-to-order pair skips "
+                         "the fitting pair.", False, "fit.show", "See your fit")
 
 
 def order_installments(order: Order) -> tuple[Installment, ...]:
@@ -92,6 +115,8 @@ def status_view(order: Order) -> StatusView:
     today = clock.now().date()
     shipments = []
     for shipment in order.shipments:
+        if shipment.purpose is ShipmentPurpose.FITTING_RETURN and not shipment.scans:
+            continue  # a return label still in the box: shown with the fit, not as a parcel
         state = tracking.shipment_progress(shipment)
         url = get_carrier(shipment.carrier).tracking_url(shipment.tracking_number)
         shipments.append(ShipmentView(shipment, state, url, shipment.delivered_at is None))
@@ -101,9 +126,15 @@ def status_view(order: Order) -> StatusView:
         actions.append(fit)
     notices: tuple[NoticeCard, ...] = ()
     if any(line.made_to_order for line in order.lines):
-        # The notices the order's dates counted: those overlapping the production period.
-        start = calendar.order_day(order.placed_at)
-        notices = made_to_order_plan(order.placed_at, upcoming_notices(start)).notices
+        # The notices the pairs' dates counted: those overlapping each production period
+        # (from the order day until production starts).
+        starts = {line.production_started_on or calendar.order_day(order.placed_at)
+                  for line in order.lines if line.made_to_order}
+        seen: dict[str, NoticeCard] = {}
+        for start in sorted(starts):
+            for notice in calendar.made_to_order_notices(start, upcoming_notices(start)):
+                seen.setdefault(notice.title, notice)
+        notices = tuple(seen.values())
     return StatusView(
         state=order_status(order),
         shipments=tuple(shipments),
@@ -113,4 +144,5 @@ def status_view(order: Order) -> StatusView:
         installments=order_installments(order),
         returns_note=international_returns_note(order.country),
         actions=tuple(actions),
+        progress={line.id: line_progress(line) for line in order.lines},
     )
