@@ -25,8 +25,8 @@ from ally_web.htmx import hx_redirect, render
 from ally_web.models import Order, Shipment, ShipmentPurpose
 from ally_web.services import orders
 
-
-_PARCEL_WORDS = {ShipmentPurpose.FITTING_PAIR: "Fitting pair: ", ShipmentPurpose.FITTING_RETURN: "Fitting pair return: "}
+_PARCEL_WORDS = {ShipmentPurpose.FITTING_PAIR: "Fitting pair: ",
+                 ShipmentPurpose.FITTING_RETURN: "Fitting pair return: "}
 
 
 def _actor() -> Actor:
