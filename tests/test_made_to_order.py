@@ -284,3 +284,11 @@ def test_staff_lists(app):
     assert [(r.line, r.late) for r in rows] == [(line, True)]
     mto.mark_made(line, STYLIST)
     assert [(r.line, r.late) for r in mto.production_board(late_day)] == [(line, False)]
+
+
+@pytest.mark.parametrize("typed", ["8 1/2", "8-1/2", "8,5", "8½", " 8.5 "])
+def test_the_card_reading_accepts_how_people_write_half_sizes(app, typed):
+    order, line = fitting_order()
+    ship_fitting(line)
+    result = mto.submit_fit_result(line, answers(card_size=typed), CUSTOMER)
+    assert result.card_size_halves == 17

@@ -3,6 +3,8 @@ its price, whether it is in stock, and when it would arrive."""
 
 from __future__ import annotations
 
+import re
+
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -150,10 +152,11 @@ class Choice:
 
 
 def parse_size(raw: str | None) -> int | None:
-    """'8', '8.5' or '8½' → size in halves (17); None when not a size we make."""
+    """'8', '8.5', '8,5', '8½' or '8 1/2' → size in halves (17); None when not a size
+    we make."""
     if raw is None:
         return None
-    text = raw.strip().replace("½", ".5")
+    text = re.sub(r"\s*-?\s*1\s*/\s*2$", ".5", raw.strip()).replace("½", ".5").replace(",", ".").replace(" ", "")
     if not text or len(text) > 5:
         return None
     try:
