@@ -4,7 +4,6 @@ its price, whether it is in stock, and when it would arrive."""
 from __future__ import annotations
 
 import re
-
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
