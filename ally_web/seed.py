@@ -1,4 +1,5 @@
-"""Demo data: the catalog, a lead-time notice and two staff accounts.
+"""Demo data: the catalog, a lead-time notice, two staff accounts, and demo orders
+(made-to-order pairs at every step among them).
 
 Idempotent: every row is looked up by its natural key first, so running the seed
 twice adds nothing.
@@ -184,7 +185,21 @@ DEMO_ORDERS = [
     ("olivia.brown@example.com", "US", [("slingback", "black", 16, "M", 1, False)], "us-standard", "delivered"),
     ("grace.lee@example.com", "US", [("strap-heel", "silver", 15, "N", 1, True)], "us-standard", "paid"),
     ("maria.garcia@example.com", "US", [("classic-pump", "navy-suede", 22, "W", 1, True)], "us-standard", "paid"),
+    # Made-to-order pairs at every step after the order (see _advance_made_to_order).
+    ("sofia.rossi@example.com", "US", [("classic-pump", "almond", 16, "N", 1, True)], "us-standard",
+     "fitting_shipped"),
+    ("hannah.kim@example.com", "US", [("classic-pump", "cherry", 14, "M", 1, True)], "us-standard",
+     "fitting_delivered"),
+    ("chloe.martin@example.com", "US", [("strap-heel", "almond", 18, "W", 1, True)], "us-standard",
+     "fit_submitted"),
+    ("emma.wilson@example.com", "US", [("classic-pump", "black", 20, "N", 1, True)], "us-standard",
+     "in_production"),
+    ("ava.jones@example.com", "US", [("strap-heel", "black", 13, "M", 1, True)], "us-standard", "made"),
+    ("lily.chen@example.com", "US", [("classic-pump", "navy-suede", 15, "M", 1, True)], "us-standard",
+     "mto_delivered"),
 ]
+MADE_TO_ORDER_STEPS = ("fitting_shipped", "fitting_delivered", "fit_submitted", "in_production", "made",
+                       "mto_delivered")
 # The parcels of the demo orders that have shipped.
 DEMO_TRACKING = {
     "amelia.hart@example.co.uk": ("UPS", "1Z5R89390357567127"),
@@ -247,7 +262,50 @@ def seed_orders() -> int:
             shipment = orders.ship_ready_pairs(order, carrier, number, packer)
             if outcome == "delivered":
                 orders.mark_delivered(shipment, packer)
+        if outcome in MADE_TO_ORDER_STEPS:
+            _advance_made_to_order(order, outcome, packer, serial=added)
     return added
+
+
+def _advance_made_to_order(order, outcome: str, packer, serial: int) -> None:
+    """Walk a fitting-first pair through the real services up to ``outcome``. Hannah's
+    fitting pair arrived twelve days ago, so the board shows an overdue loaner."""
+    from datetime import timedelta
+
+    from ally_web.core.actors import CARRIER, CUSTOMER
+    from ally_web.models import ScanKind
+    from ally_web.services import made_to_order, orders
+
+    line = order.lines[0]
+    reach = MADE_TO_ORDER_STEPS.index(outcome)
+    sent_at = clock.now() - timedelta(days=12 if outcome == "fitting_delivered" else 3)
+    with clock.freeze(sent_at):
+        outbound = made_to_order.ship_fitting_pair(line, "UPS", f"1Z999AA1{serial:04d}000001",
+                                                   f"1Z999AA1{serial:04d}000002", packer)
+    if reach < 1:
+        return
+    with clock.freeze(sent_at + timedelta(days=2)):
+        orders.record_scan(outbound, ScanKind.DELIVERED, clock.now(), CARRIER, "Front door")
+    if reach < 2:
+        return
+    feet = {"toes": "room", "heel_gap": "none", "width": "right", "toe_box": "right", "heel_slip": "slips",
+            "arch": "right", "comfort": "comfortable"}
+    answers = made_to_order.FitAnswers(answers={"left": dict(feet), "right": dict(feet)}, card_size="8 1/2")
+    made_to_order.submit_fit_result(line, answers, CUSTOMER)
+    if reach < 3:
+        return
+    result = line.fit_result
+    made_to_order.confirm_fit(line, result.chosen_size_halves, result.chosen_width, "Demo: confirmed as suggested.",
+                              packer)
+    if reach < 4:
+        return
+    made_to_order.mark_made(line, packer)
+    if reach < 5:
+        return
+    shipment = orders.ship_ready_pairs(order, "FedEx", f"79464479{serial:04d}", packer)
+    orders.mark_delivered(shipment, packer)
+    if line.fitting_return is not None:
+        orders.record_scan(line.fitting_return, ScanKind.DELIVERED, clock.now(), CARRIER, "ALLY studio")
 
 
 def demo_order() -> tuple[str, str] | None:
