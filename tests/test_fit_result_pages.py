@@ -207,6 +207,7 @@ def test_staff_confirm_with_htmx_and_mark_made(client, auth, app, htmx_headers):
     assert db.session.get(OrderLine, line.id).mto_state is MadeToOrderState.IN_PRODUCTION
     board = client.get("/admin/made-to-order").get_data(as_text=True)
     assert "Production board (1)" in board
+    assert "1 in the workshop" in client.get("/admin/").get_data(as_text=True)
     made = client.post(f"/admin/made-to-order/{line.id}/made")
     assert made.status_code == 303 and made.headers["Location"] == f"/admin/orders/{order.id}"
     again = client.post(f"/admin/made-to-order/{line.id}/made")

@@ -108,6 +108,7 @@ def test_fitting_pair_fit_result_confirmation_production_and_delivery(app):
     with current_app.test_request_context():
         parcel = order_service.ship_ready_pairs(order, "FedEx", "123456789012", STYLIST)
     assert line.mto_state is MadeToOrderState.SHIPPED
+    assert "custom pair is finished" in emails("order_shipped")[0].text_body
     deliver(parcel)
     assert line.mto_state is MadeToOrderState.DELIVERED
     assert order_service.order_status(order).code == "delivered"

@@ -3,7 +3,7 @@
 from ally_web.blueprints.admin import bp
 from ally_web.blueprints.auth.forms import LogoutForm
 from ally_web.htmx import render
-from ally_web.services import catalog, orders
+from ally_web.services import catalog, made_to_order, orders
 
 
 @bp.get("/")
@@ -13,4 +13,5 @@ def dashboard():
         logout_form=LogoutForm(),
         stock=catalog.stock_summary(),
         to_fulfil=orders.count_orders("to_fulfil"),
+        made_to_order=made_to_order.queue_counts(),
     )

@@ -50,6 +50,7 @@ from ally_web.services.made_to_order.production import (
     get_line,
     mark_made,
     production_board,
+    queue_counts,
 )
 from ally_web.services.made_to_order.reminders import send_fit_reminders, send_fitting_return_reminders
 
@@ -82,6 +83,7 @@ __all__ = [
     "missing_answers",
     "open_for_result",
     "production_board",
+    "queue_counts",
     "redate_production",
     "save_notice",
     "send_fit_reminders",

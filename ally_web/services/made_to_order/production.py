@@ -203,3 +203,20 @@ def awaiting_fitting_pairs() -> list[OrderLine]:
 def get_line(line_id: int) -> OrderLine | None:
     line = db.session.get(OrderLine, line_id)
     return line if line is not None and line.made_to_order else None
+
+
+@dataclass(frozen=True)
+class Queues:
+    """How much made-to-order work waits, for the staff dashboard."""
+
+    fitting_pairs_to_send: int
+    fit_results_to_confirm: int
+    in_production: int
+    late: int
+
+
+def queue_counts(today: date | None = None) -> Queues:
+    board = production_board(today)
+    return Queues(len(awaiting_fitting_pairs()), len(fit_queue()),
+                  sum(1 for row in board if row.line.mto_state is MadeToOrderState.IN_PRODUCTION),
+                  sum(1 for row in board if row.late))
