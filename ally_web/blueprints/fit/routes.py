@@ -8,9 +8,9 @@ limits and identical answers; ``orders.lookup`` sends a found order here).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import wraps
 
 from flask import abort, flash, make_response, redirect, render_template, request, url_for
-from werkzeug.wrappers import Response
 
 from ally_web.blueprints.fit import bp
 from ally_web.blueprints.fit.forms import FitForm
@@ -36,16 +36,23 @@ class LineFit:
     complete: bool  # every question answered for both feet
 
 
-def _order(link: str) -> Order | Response:
-    try:
-        order = orders.order_from_link(link)
-    except orders.LinkExpired:
-        flash("That link has expired. Please find your order again to confirm your fit.", "notice")
-        return hx_redirect(url_for("fit.start"))
-    if order is None:
-        flash("That link isn't valid. Please find your order with your email and order number.", "notice")
-        return hx_redirect(url_for("fit.start"))
-    return order
+def with_order(view):
+    """Open the order behind the signed link in the URL, or send the customer to the
+    fit lookup with a word on why (expired, or not a link of ours)."""
+
+    @wraps(view)
+    def wrapped(link: str, **kwargs):
+        try:
+            order = orders.order_from_link(link)
+        except orders.LinkExpired:
+            flash("That link has expired. Please find your order again to confirm your fit.", "notice")
+            return hx_redirect(url_for("fit.start"))
+        if order is None:
+            flash("That link isn't valid. Please find your order with your email and order number.", "notice")
+            return hx_redirect(url_for("fit.start"))
+        return view(order, link, **kwargs)
+
+    return wrapped
 
 
 def _entry(line: OrderLine, form: FitForm | None = None) -> LineFit:
@@ -81,18 +88,14 @@ def start():
 
 
 @bp.get("/fit-result/<link>")
-def show(link: str):
-    order = _order(link)
-    if not isinstance(order, Order):
-        return order
+@with_order
+def show(order: Order, link: str):
     return _page(order, link)
 
 
 @bp.post("/fit-result/<link>/<id:line_id>")
-def submit(link: str, line_id: int):
-    order = _order(link)
-    if not isinstance(order, Order):
-        return order
+@with_order
+def submit(order: Order, link: str, line_id: int):
     line = _line(order, line_id)
     form = FitForm(prefix=f"p{line.id}")
     entry = _entry(line, form)
@@ -117,11 +120,9 @@ def submit(link: str, line_id: int):
 
 
 @bp.post("/fit-result/<link>/<id:line_id>/suggestion")
-def suggestion(link: str, line_id: int):
+@with_order
+def suggestion(order: Order, link: str, line_id: int):
     """The suggestion box, worked out again as answers change (htmx)."""
-    order = _order(link)
-    if not isinstance(order, Order):
-        return order
     line = _line(order, line_id)
     if not is_partial():
         return redirect(url_for("fit.show", link=link), 303)
@@ -130,11 +131,9 @@ def suggestion(link: str, line_id: int):
 
 
 @bp.get("/fit-result/<link>/<id:line_id>/return-label.pdf")
-def return_label(link: str, line_id: int):
+@with_order
+def return_label(order: Order, link: str, line_id: int):
     """The fitting pair's prepaid return label, for a customer who lost the one in the box."""
-    order = _order(link)
-    if not isinstance(order, Order):
-        return order
     line = _line(order, line_id)
     if line.fitting_return is None:
         abort(404)

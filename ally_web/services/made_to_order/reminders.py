@@ -36,6 +36,21 @@ def _claim(line: OrderLine, column, now: datetime) -> bool:
     return claimed.rowcount == 1
 
 
+def _remind(lines, column, now: datetime, about: str, template: str, subject: str, **links) -> int:
+    """Claim and send one reminder per line; returns how many went."""
+    sent = 0
+    for line in lines:
+        if not _claim(line, column, now):
+            continue  # another run has it
+        order = line.order
+        record_event(order, EventKind.REMINDER_SENT, SYSTEM, now, about=about, line_id=line.id)
+        enqueue_email(to=order.email, subject=f"{subject} (order #{order.number})", template=template,
+                      kind=template, order_id=order.id, order=order, line=line, status_url=status_url(order),
+                      **{name: make(order) for name, make in links.items()})
+        sent += 1
+    return sent
+
+
 def send_fit_reminders(now: datetime) -> int:
     """Remind customers whose fitting pair arrived a while ago and who sent no fit result."""
     due = now - timedelta(days=policy.FIT_RESULT_REMINDER_DAYS)
@@ -46,19 +61,8 @@ def send_fit_reminders(now: datetime) -> int:
                OrderLine.fit_reminder_sent_at.is_(None), Shipment.delivered_at <= due)
         .options(joinedload(OrderLine.order))
     ).unique().all()
-    sent = 0
-    for line in lines:
-        if not _claim(line, OrderLine.fit_reminder_sent_at, now):
-            continue
-        order = line.order
-        record_event(order, EventKind.REMINDER_SENT, SYSTEM, now, about="fit_result", line_id=line.id)
-        enqueue_email(
-            to=order.email, subject=f"How did your fitting pair fit? (order #{order.number})",
-            template="fit_result_reminder", kind="fit_result_reminder", order_id=order.id,
-            order=order, line=line, fit_url=fit_result_url(order), status_url=status_url(order),
-        )
-        sent += 1
-    return sent
+    return _remind(lines, OrderLine.fit_reminder_sent_at, now, "fit_result", "fit_result_reminder",
+                   "How did your fitting pair fit?", fit_url=fit_result_url)
 
 
 def send_fitting_return_reminders(now: datetime) -> int:
@@ -76,16 +80,5 @@ def send_fitting_return_reminders(now: datetime) -> int:
                outbound.c.delivered_at <= due, back.c.state == ShipmentState.SHIPPED)
         .options(joinedload(OrderLine.order))
     ).unique().all()
-    sent = 0
-    for line in lines:
-        if not _claim(line, OrderLine.return_reminder_sent_at, now):
-            continue
-        order = line.order
-        record_event(order, EventKind.REMINDER_SENT, SYSTEM, now, about="fitting_return", line_id=line.id)
-        enqueue_email(
-            to=order.email, subject=f"Please send back your ALLY fitting pair (order #{order.number})",
-            template="fitting_return_reminder", kind="fitting_return_reminder", order_id=order.id,
-            order=order, line=line, status_url=status_url(order),
-        )
-        sent += 1
-    return sent
+    return _remind(lines, OrderLine.return_reminder_sent_at, now, "fitting_return", "fitting_return_reminder",
+                   "Please send back your ALLY fitting pair")
