@@ -244,3 +244,38 @@ def test_only_admins_edit_notices_and_bad_input_is_kept(client, auth, app):
                                                               "extra_days": "6", "starts_on": "2027-06-10",
                                                               "ends_on": "2027-06-20"})
     assert edited.status_code == 303 and db.session.get(LeadTimeNotice, notice.id).extra_days == 6
+
+
+def test_the_tracking_webhook_moves_the_fitting_pair_and_its_way_back(client, app, shipped):
+    from tests.test_order_lookup import post_scan
+
+    order, line, link = shipped
+    now = clock.now()
+    assert post_scan(client, app, "in_transit", "fp-1", now, number="1Z999AA10000000101").get_json()["moved"]
+    assert post_scan(client, app, "delivered", "fp-2", now, number="1Z999AA10000000101").get_json()["moved"]
+    db.session.expire_all()
+    line = db.session.get(OrderLine, line.id)
+    assert line.mto_state is MadeToOrderState.FITTING_PAIR_DELIVERED
+    status = client.get(f"/orders/{link}").get_data(as_text=True)
+    assert "Fitting pair (UPS): Delivered" in status and "Waiting for your fit result" in status
+    assert post_scan(client, app, "in_transit", "fp-3", now, number="1Z999AA10000000102").get_json()["moved"]
+    assert "Fitting pair&#39;s return (UPS): In transit" in client.get(f"/orders/{link}").get_data(as_text=True)
+    assert post_scan(client, app, "delivered", "fp-4", now, number="1Z999AA10000000102").get_json()["moved"]
+    db.session.expire_all()
+    kinds = [str(e.kind) for e in db.session.get(OrderLine, line.id).order.events]
+    assert "fitting_pair_returned" in kinds
+    assert "back at our studio" in client.get(f"/fit-result/{link}").get_data(as_text=True)
+
+
+def test_a_cancelled_order_has_no_fit_to_send(client, app, shipped):
+    from ally_web.core.actors import Actor
+    from ally_web.services import orders as order_service
+
+    order, line, link = shipped
+    with app.test_request_context():
+        order_service.cancel_order(order, Actor.staff(None, "Alex Admin"), "Customer changed their mind.")
+    db.session.commit()
+    assert "This order was cancelled" in client.get(f"/fit-result/{link}").get_data(as_text=True)
+    refused = client.post(f"/fit-result/{link}/{line.id}", data=fit_form(line))
+    assert refused.status_code == 422 and "cancelled" in refused.get_data(as_text=True)
+    assert mto.awaiting_fitting_pairs() == [] and mto.fit_queue() == []

@@ -11,7 +11,7 @@ from ally_web.core.formatting import card
 from ally_web.core.lifecycle import ChangedMeanwhile
 from ally_web.extensions import db
 from ally_web.gateways.payments import PaymentError, get_gateway
-from ally_web.models import EventKind, Order, OrderState, Shipment
+from ally_web.models import EventKind, Order, OrderState, Shipment, ShipmentPurpose
 from ally_web.services.catalog import put_back
 from ally_web.services.lifecycle import record_event, transition
 from ally_web.services.notifications import enqueue_email
@@ -49,7 +49,8 @@ def cancel_order(order: Order, actor: Actor, reason: str) -> None:
         transition(order, ORDER, OrderState.CANCELLED, actor=actor, order=order, reason=reason)
     except ChangedMeanwhile:
         raise DomainError("This order is already cancelled.") from None
-    if db.session.scalar(select(func.count(Shipment.id)).where(Shipment.order_id == order.id)):
+    if db.session.scalar(select(func.count(Shipment.id)).where(Shipment.order_id == order.id,
+                                                               Shipment.purpose == ShipmentPurpose.PAIRS)):
         raise DomainError("Part of this order shipped meanwhile, so it can no longer be cancelled.")
 
     # Then the refund: if the provider refuses, the view rolls the claim back.
