@@ -60,8 +60,9 @@ def all_lifecycles() -> list[Lifecycle]:
     """Every lifecycle of the store, in the order an order lives them."""
     from ally_web.services.checkout.states import CHECKOUT
     from ally_web.services.orders.states import MADE_TO_ORDER, ORDER, SHIPMENT
+    from ally_web.services.returns.states import RETURN
 
-    return [CHECKOUT, ORDER, SHIPMENT, MADE_TO_ORDER]
+    return [CHECKOUT, ORDER, SHIPMENT, MADE_TO_ORDER, RETURN]
 
 
 def lifecycles_markdown() -> str:

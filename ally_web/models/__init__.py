@@ -22,6 +22,7 @@ from ally_web.models.orders import (
 )
 from ally_web.models.outbox import OutboxMessage, OutboxStatus
 from ally_web.models.payments import SandboxIdempotencyKey, SandboxPayment, SandboxPaymentMethod
+from ally_web.models.returns import ReturnAction, ReturnItem, ReturnReason, ReturnRequest, ReturnState
 from ally_web.models.staff import Staff, StaffRole, StaffSession
 
 __all__ = [
@@ -43,6 +44,11 @@ __all__ = [
     "OutboxStatus",
     "OrderEvent",
     "OrderLine",
+    "ReturnAction",
+    "ReturnItem",
+    "ReturnReason",
+    "ReturnRequest",
+    "ReturnState",
     "SandboxIdempotencyKey",
     "SandboxPayment",
     "SandboxPaymentMethod",

@@ -107,6 +107,16 @@ class EventKind(enum.StrEnum):
     DUE_DATE_MOVED = "due_date_moved"  # a lead-time notice moved a pair in production
     FITTING_PAIR_RETURNED = "fitting_pair_returned"  # the loaner is back at the studio
     REMINDER_SENT = "reminder_sent"  # params: about = fit_result | fitting_return
+    # A return or exchange (services/returns/states.py); params: return_id and more.
+    RETURN_REQUESTED = "return_requested"
+    RETURN_IN_REVIEW = "return_in_review"
+    RETURN_APPROVED = "return_approved"
+    RETURN_REFUSED = "return_refused"
+    RETURN_LABEL_ISSUED = "return_label_issued"
+    RETURN_IN_TRANSIT = "return_in_transit"
+    RETURN_RECEIVED = "return_received"
+    RETURN_INSPECTED = "return_inspected"
+    RETURN_CLOSED = "return_closed"
 
 
 class ActorMixin:
