@@ -15,8 +15,19 @@ from sqlalchemy import select
 
 from ally_web import policy
 from ally_web.core import clock
+from ally_web.core.actors import SYSTEM
 from ally_web.extensions import db
-from ally_web.models import Colour, LeadTimeNotice, Staff, StaffRole, Style, Variant
+from ally_web.models import (
+    CatalogVersion,
+    Colour,
+    LeadTimeNotice,
+    MovementReason,
+    Staff,
+    StaffRole,
+    StockMovement,
+    Style,
+    Variant,
+)
 from ally_web.services import staff as staff_auth
 
 COLOURS = {
@@ -124,10 +135,17 @@ def seed_catalog() -> int:
                 for width in policy.WIDTHS:
                     halves = int(size * 2)
                     sku = f"{spec['slug']}-{slug}-{halves:02d}{width}".upper()
-                    colour.variants.append(
-                        Variant(size_halves=halves, width=width, sku=sku, stock=_demo_stock(sku, width))
-                    )
+                    variant = Variant(size_halves=halves, width=width, sku=sku, stock=_demo_stock(sku, width))
+                    colour.variants.append(variant)
+                    if variant.stock:  # the ledger opens with the demo count
+                        opening = StockMovement(variant=variant, at=clock.now(), change=variant.stock,
+                                                resulting=variant.stock, reason=MovementReason.COUNT_CORRECTION,
+                                                note="Opening count")
+                        opening.actor = SYSTEM
+                        db.session.add(opening)
                     added += 1
+    if db.session.get(CatalogVersion, 1) is None:  # the migrations add it; create_all does not
+        db.session.add(CatalogVersion(id=1, version=0))
     return added
 
 

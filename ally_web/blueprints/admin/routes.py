@@ -8,9 +8,12 @@ from ally_web.services import catalog, orders
 
 @bp.get("/")
 def dashboard():
+    low, low_total = catalog.low_stock()
     return render(
         "admin/dashboard.html",
         logout_form=LogoutForm(),
         stock=catalog.stock_summary(),
+        low=low,
+        low_total=low_total,
         to_fulfil=orders.count_orders("to_fulfil"),
     )

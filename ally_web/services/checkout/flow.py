@@ -154,7 +154,7 @@ def quote_checkout(cart: Cart, country: str, region: str = "", method: str | Non
     option = next((o for o in options if o.code == method), options[0])
     landed = landed_cost.quote(country, subtotal, option.price_cents, region_code(country, region) or region or None)
     taxed = us_sales_tax(country, region_code(country, region),
-                         [(line.style.price_cents, line.quantity) for line in cart.lines])
+                         [(line.unit_price_cents, line.quantity) for line in cart.lines])
     total = subtotal + option.price_cents + landed.charged_at_checkout_cents + taxed.total_cents
     plan = None
     if cart.has_made_to_order:
@@ -182,7 +182,7 @@ def _cart_snapshot(cart: Cart, quote: CheckoutQuote) -> list[dict[str, Any]]:
     taxes = quote.sales_tax.line_cents if quote.sales_tax else tuple(0 for _ in cart.lines)
     return [
         {"variant_id": line.variant.id, "quantity": line.quantity,
-         "unit_price_cents": line.style.price_cents, "made_to_order": line.made_to_order,
+         "unit_price_cents": line.unit_price_cents, "made_to_order": line.made_to_order,
          "sales_tax_cents": tax}
         for line, tax in zip(cart.lines, taxes, strict=True)
     ]
