@@ -315,7 +315,7 @@ def catalog_variant_count(variant_id: int):
         abort(400)
     if form.validate_on_submit():
         try:
-            movement = catalog.count_stock(variant.id, form.counted.data, int(seen), form.note.data or "",
+            movement = catalog.count_stock(variant.id, form.counted.data, int(seen), form.count_note.data or "",
                                            current_user.actor)
         except DomainError as error:
             _put_error(form, error, "counted")

@@ -45,7 +45,7 @@ class CountForm(FlaskForm):
         NumberRange(0, 100_000, "Enter the number of pairs counted, 0 or more."),
     ])
     seen = HiddenField()  # the count the page showed: the correction applies only if it still holds
-    note = StringField("Note (optional)", validators=[Length(max=500)])
+    count_note = StringField("Note on the count (optional)", validators=[Length(max=500)])
 
 
 class StyleForm(FlaskForm):
