@@ -82,6 +82,7 @@ def test_checkout_and_cancellation_write_their_own_movements(app):
     order = make_order(lines=[(variant, 2, False)])
     sold = movements(variant.id)[-1]
     assert (sold.reason, sold.change, sold.resulting) == (MovementReason.SOLD, -2, before - 2)
+    assert sold.note == f"Order #{order.number}" and sold.actor_kind == "customer"
     order_service.cancel_order(order, ADMIN, "Customer changed her mind")
     back = movements(variant.id)[-1]
     assert (back.reason, back.change, back.resulting) == (MovementReason.ORDER_CANCELLED, 2, before)
@@ -264,3 +265,54 @@ def test_low_stock_on_the_dashboard(client, auth, monkeypatch):
     assert "Low stock" in page and f"/admin/catalog/variants/{variant.id}" in page
     total = db.session.scalar(select(func.count(Variant.id)).where(Variant.stock == 0))
     assert f"{total} size" in page
+
+
+def test_a_checkout_already_on_the_payment_page_keeps_the_price_it_quoted(app):
+    from ally_web.gateways.payments import SandboxGateway, sandbox_authorize, sandbox_session
+    from ally_web.services import checkout as checkout_service
+    from ally_web.services.checkout import Address
+    from tests.factories import ADDRESSES, SUCCESS_CARD
+
+    variant = in_stock_variant()
+    style = variant.colour.style
+    quoted = style.price_cents
+    store: dict = {}
+    cart_service.add_to_cart(variant.id, 1, store)
+    gateway = SandboxGateway()
+    data = checkout_service.CheckoutInput(email="quote@example.com", payment_mode="card", shipping_method="us-standard",
+                                          address=Address(name="Jane Doe", country="US", **ADDRESSES["US"]))
+    checkout, _ = checkout_service.start_checkout(cart_service.load_cart(store), data, gateway, "/checkout/return", "/checkout")
+    catalog.change_price(style, quoted + 5000, ADMIN)  # while the shopper is on the payment page
+    db.session.flush()
+    assert sandbox_authorize(sandbox_session(checkout.payment_session), SUCCESS_CARD).status == "authorized"
+    order = checkout_service.complete_checkout(checkout.payment_session, gateway)
+    assert order.lines[0].unit_price_cents == quoted
+    assert order.subtotal_cents == quoted
+
+
+def test_a_refused_picture_is_named_beside_the_field_and_nothing_is_added(client, auth, app, tmp_path, monkeypatch):
+    monkeypatch.setitem(app.config, "MEDIA_DIR", str(tmp_path))
+    auth.login("admin")
+    style = db.session.scalar(select(Style).where(Style.slug == "slingback"))
+    colours = len(style.colours)
+    response = client.post(f"/admin/catalog/styles/{style.id}/colours", content_type="multipart/form-data", data={
+        "name": "Gold", "hex": "#c9a227", "picture": (io.BytesIO(b"MZ\x90\x00 not a picture"), "gold.png")})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert 'id="picture-error"' in html and "not a picture we can read" in html and 'value="Gold"' in html
+    db.session.expire_all()
+    assert len(db.session.get(Style, style.id).colours) == colours
+    bad_hex = client.post(f"/admin/catalog/styles/{style.id}/colours", content_type="multipart/form-data", data={
+        "name": "Gold", "hex": "gold", "picture": (io.BytesIO(b"<svg xmlns='http://www.w3.org/2000/svg'/>"), "g.svg")})
+    assert bad_hex.status_code == 422 and 'id="hex-error"' in bad_hex.get_data(as_text=True)
+
+
+def test_the_audit_log_pages_and_refuses_a_bad_page(client, auth):
+    auth.login("stylist")
+    for n in range(3):
+        catalog.move_stock(in_stock_variant().id, "received", n + 1, "", ADMIN)
+    db.session.commit()
+    page = client.get("/admin/audit").get_data(as_text=True)
+    assert page.count("stock.moved") == 3 and "staff: Alex Admin" in page
+    assert client.get("/admin/audit?page=abc").status_code == 404
+    assert client.get("/admin/audit?page=99999999999999999999").status_code == 200

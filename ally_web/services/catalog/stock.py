@@ -81,7 +81,7 @@ def take_stock(pairs: Pairs, *, actor: Actor = CUSTOMER, note: str = "") -> tupl
     taken: list[tuple[int, int]] = []
     for variant_id, quantity in pairs:
         if _move(variant_id, -quantity, MovementReason.SOLD, actor, note, Variant.stock >= quantity) is None:
-            put_back(taken, actor=actor, note=note)
+            put_back(taken, actor=actor, note=f"{note} (not placed)" if note else "")
             return [], variant_id
         taken.append((variant_id, quantity))
     return taken, None

@@ -377,8 +377,10 @@ def complete_checkout(session_id: str, gateway: PaymentGateway, actor: Actor = C
             return checkout.order
         raise PaymentFailed("This payment is already being processed. Please refresh in a moment.") from None
 
+    number = new_order_number()  # chosen now so the stock ledger can name the order
     taken, sold_out_id = take_stock(
-        (line["variant_id"], line["quantity"]) for line in checkout.lines if not line["made_to_order"]
+        ((line["variant_id"], line["quantity"]) for line in checkout.lines if not line["made_to_order"]),
+        note=f"Order #{number}",
     )
     if sold_out_id is not None:
         sold_out = db.session.get_one(Variant, sold_out_id)
@@ -393,10 +395,10 @@ def complete_checkout(session_id: str, gateway: PaymentGateway, actor: Actor = C
     try:
         gateway.capture(result.payment_ref, checkout.total_cents, idempotency_key=f"{keys}:capture")
     except PaymentError:
-        put_back(taken)
+        put_back(taken, note=f"Order #{number} (not placed)")
         _release(gateway, result.payment_ref, f"{keys}:void")
         return _fail(checkout, "We could not take the payment, so you were not charged. Please try again.")
-    return _place_order(checkout, result, option, actor, gateway.name)
+    return _place_order(checkout, result, option, actor, gateway.name, number)
 
 
 def _fail(checkout: Checkout, message: str):
@@ -421,7 +423,8 @@ def _release(gateway: PaymentGateway, payment_ref: str | None, key: str) -> None
         log.warning("Could not void payment %s; it will lapse.", payment_ref)
 
 
-def _place_order(checkout: Checkout, result, option: ShippingOption, actor: Actor, provider: str) -> Order:
+def _place_order(checkout: Checkout, result, option: ShippingOption, actor: Actor, provider: str,
+                 number: str) -> Order:
     moment = clock.now()
     customer = _customer_for(checkout, moment)
     variants = {
@@ -431,7 +434,7 @@ def _place_order(checkout: Checkout, result, option: ShippingOption, actor: Acto
     }
     landed = LandedCostQuote.from_dict(checkout.quote)
     order = Order(
-        number=new_order_number(), token=secrets.token_urlsafe(32), checkout_id=checkout.id,
+        number=number, token=secrets.token_urlsafe(32), checkout_id=checkout.id,
         customer_id=customer.id, email=checkout.email, email_canonical=canonical_email(checkout.email),
         shipping_method=checkout.shipping_method, duties_collected=landed.collected,
         payment_provider=provider, payment_ref=result.payment_ref,
