@@ -316,3 +316,17 @@ def test_the_audit_log_pages_and_refuses_a_bad_page(client, auth):
     assert page.count("stock.moved") == 3 and "staff: Alex Admin" in page
     assert client.get("/admin/audit?page=abc").status_code == 404
     assert client.get("/admin/audit?page=99999999999999999999").status_code == 200
+
+
+def test_the_demo_seed_leaves_every_count_explained_by_its_ledger(app):
+    from ally_web.seed import DEMO_DELIVERY_NOTE, seed_all
+
+    seed_all()
+    db.session.flush()
+    sums = dict(db.session.execute(select(StockMovement.variant_id, func.sum(StockMovement.change))
+                                   .group_by(StockMovement.variant_id)).all())
+    stock = dict(db.session.execute(select(Variant.id, Variant.stock)).all())
+    assert {vid: n for vid, n in stock.items() if n} == {vid: n for vid, n in sums.items() if n}
+    delivery = db.session.scalar(select(StockMovement).where(StockMovement.note == DEMO_DELIVERY_NOTE))
+    assert delivery.reason == MovementReason.RECEIVED and delivery.actor_name == "Sam Rivera"
+    assert seed_all() == 0
