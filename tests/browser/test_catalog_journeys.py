@@ -54,6 +54,7 @@ def test_receiving_six_pairs_puts_a_sold_out_size_in_stock(page: Page, live_serv
     sign_in(page, live_server)
     page.get_by_role("navigation", name="Staff").get_by_role("link", name="Catalog and stock").click()
     expect(page.get_by_role("heading", level=1, name="Catalog and stock")).to_be_visible()
+    audit("(catalog and stock)")
     page.goto(f"/admin/catalog/variants/{variant_id}")
     audit("(stock ledger)")
     page.get_by_label("Why").select_option(label="Received from the factory")
@@ -95,7 +96,7 @@ def test_a_count_file_with_a_bad_line_is_fixed_and_applied(page: Page, live_serv
     assert stock == {sku_a: 4, sku_b: 2}
 
 
-def test_a_new_price_reaches_the_shop_while_an_earlier_order_keeps_its_own(page: Page, live_server) -> None:
+def test_a_new_price_reaches_the_shop_while_an_earlier_order_keeps_its_own(page: Page, live_server, audit) -> None:
     from tests.factories import make_order
 
     style = own_style(live_server, price_cents=29000)
@@ -109,6 +110,7 @@ def test_a_new_price_reaches_the_shop_while_an_earlier_order_keeps_its_own(page:
 
     sign_in(page, live_server, role="admin")
     page.goto(f"/admin/catalog/styles/{style['id']}")
+    audit("(style, admin)")
     page.get_by_label("New price (US$)").fill("315")
     page.get_by_role("button", name="Change price").click()
     expect(page.get_by_text(re.compile("carts show it at once"))).to_be_visible()
@@ -118,4 +120,10 @@ def test_a_new_price_reaches_the_shop_while_an_earlier_order_keeps_its_own(page:
     page.goto(f"/admin/orders/{order_id}")
     expect(page.locator("main")).to_contain_text(money(29000))
     page.goto("/admin/audit")
-    expect(page.locator("#audit tbody tr").first).to_contain_text("price.changed")
+    changed = page.locator("#audit tbody tr").filter(has_text=style["name"]).filter(has_text="price.changed")
+    expect(changed).to_have_count(1)
+    expect(changed).to_contain_text("staff: Alex Chen")
+    audit("(audit log)")
+    page.get_by_role("link", name="Dashboard").click()
+    expect(page.locator("#low-stock")).to_contain_text("Low stock")
+    audit("(dashboard with low stock)")
