@@ -330,3 +330,18 @@ def test_the_demo_seed_leaves_every_count_explained_by_its_ledger(app):
     delivery = db.session.scalar(select(StockMovement).where(StockMovement.note == DEMO_DELIVERY_NOTE))
     assert delivery.reason == MovementReason.RECEIVED and delivery.actor_name == "Sam Rivera"
     assert seed_all() == 0
+
+
+def test_an_htmx_movement_with_an_error_gets_its_form_back_and_a_good_one_navigates(client, auth, htmx_headers):
+    auth.login("stylist")
+    variant = in_stock_variant()
+    bad = client.post(f"/admin/catalog/variants/{variant.id}/move", data={"reason": "received", "pairs": "0"},
+                      headers=htmx_headers)
+    html = bad.get_data(as_text=True)
+    assert bad.status_code == 422 and html.lstrip().startswith('<form id="move-form"') and 'id="pairs-error"' in html
+    assert "HX-Request" in bad.headers.get("Vary", "")
+    good = client.post(f"/admin/catalog/variants/{variant.id}/move", data={"reason": "received", "pairs": "2"},
+                       headers=htmx_headers)
+    assert good.status_code == 204 and good.headers["HX-Redirect"] == f"/admin/catalog/variants/{variant.id}"
+    full = client.post(f"/admin/catalog/variants/{variant.id}/count", data={"counted": "x", "seen": "0"})
+    assert full.status_code == 422 and "<html" in full.get_data(as_text=True)

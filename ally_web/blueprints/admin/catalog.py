@@ -61,11 +61,11 @@ def catalog_index():
                   widths=policy.WIDTHS)
 
 
-def _style_page(style, status: int = 200, **forms):
+def _style_page(style, status: int = 200, block: str | None = None, **forms):
     forms.setdefault("style_form", StyleForm(formdata=None, obj=style))
     forms.setdefault("price_form", PriceForm(formdata=None))
     forms.setdefault("colour_form", ColourForm(formdata=None))
-    return render("admin/catalog_style.html", status=status, style=style, widths=policy.WIDTHS,
+    return render("admin/catalog_style.html", block=block, status=status, style=style, widths=policy.WIDTHS,
                   visibility_form=VisibilityForm(formdata=None), logout_form=LogoutForm(), **forms)
 
 
@@ -143,7 +143,7 @@ def catalog_style_price(style_id: int):
             flash(f"{style.name} now costs {form.price.data.strip().lstrip('$')} US$; carts show it at once, "
                   "placed orders and checkouts under way keep their price.", "success")
             return hx_redirect(url_for("admin.catalog_style", style_id=style.id))
-    return _style_page(style, 422, price_form=form)
+    return _style_page(style, 422, block="price_form", price_form=form)
 
 
 def _visibility(subject, back: str) -> Response:
@@ -274,9 +274,9 @@ def catalog_colour_visibility(colour_id: int):
 
 
 def _variant_page(variant, status: int = 200, move_form: MoveForm | None = None,
-                  count_form: CountForm | None = None):
+                  count_form: CountForm | None = None, block: str | None = None):
     return render(
-        "admin/catalog_variant.html", status=status, variant=variant, label=catalog.variant_label(variant),
+        "admin/catalog_variant.html", block=block, status=status, variant=variant, label=catalog.variant_label(variant),
         move_form=move_form or MoveForm(formdata=None),
         count_form=count_form or CountForm(formdata=None, seen=str(variant.stock)),
         history=catalog.stock_history(variant.id, _page_number()), reasons=catalog.REASON_LABELS,
@@ -303,7 +303,7 @@ def catalog_variant_move(variant_id: int):
             db.session.commit()
             flash(f"Booked: {movement.change:+d}, {movement.resulting} on the shelf now.", "success")
             return hx_redirect(url_for("admin.catalog_variant", variant_id=variant.id))
-    return _variant_page(variant, 422, move_form=form)
+    return _variant_page(variant, 422, move_form=form, block="move_form")
 
 
 @bp.post("/catalog/variants/<id:variant_id>/count")
@@ -324,7 +324,7 @@ def catalog_variant_count(variant_id: int):
             db.session.commit()
             flash(f"Counted: {movement.resulting} on the shelf ({movement.change:+d}).", "success")
             return hx_redirect(url_for("admin.catalog_variant", variant_id=variant.id))
-    return _variant_page(variant, 422, count_form=form)
+    return _variant_page(variant, 422, count_form=form, block="count_form")
 
 
 # --- Counts by file --------------------------------------------------------------------
