@@ -345,3 +345,48 @@ def test_an_htmx_movement_with_an_error_gets_its_form_back_and_a_good_one_naviga
     assert good.status_code == 204 and good.headers["HX-Redirect"] == f"/admin/catalog/variants/{variant.id}"
     full = client.post(f"/admin/catalog/variants/{variant.id}/count", data={"counted": "x", "seen": "0"})
     assert full.status_code == 422 and "<html" in full.get_data(as_text=True)
+
+
+def test_uploads_sent_as_text_fields_are_refused_not_a_crash(client, auth):
+    auth.login("admin")
+    style = db.session.scalar(select(Style).where(Style.slug == "slingback"))
+    response = client.post(f"/admin/catalog/styles/{style.id}/colours",
+                           data={"name": "Gold", "hex": "#c9a227", "picture": "not a file"})
+    assert response.status_code == 422 and 'id="picture-error"' in response.get_data(as_text=True)
+    preview = client.post("/admin/catalog/counts/preview", data={"file": "sku,stock"})
+    assert preview.status_code == 422 and "empty" in preview.get_data(as_text=True)
+
+
+def test_the_stock_export_never_starts_a_cell_with_a_formula(client, auth):
+    auth.login("stylist")
+    colour = db.session.scalar(select(Colour).order_by(Colour.id))
+    colour.name = "=HYPERLINK(\"http://evil.example\")"
+    db.session.commit()
+    text = client.get("/admin/catalog/stock.csv").get_data(as_text=True)
+    assert ",\"'=HYPERLINK(" in text and ",=HYPERLINK" not in text and ",\"=HYPERLINK" not in text
+
+
+def test_the_migration_opens_the_ledger_with_the_counts_on_the_shelf(real_database_url):
+    from flask_migrate import upgrade
+    from sqlalchemy import text
+
+    from tests.conftest import make_app
+
+    app = make_app(SQLALCHEMY_DATABASE_URI=real_database_url)
+    with app.app_context():
+        upgrade(revision="e5a7c9d1f3b6")
+        with db.engine.begin() as c:
+            c.execute(text("INSERT INTO styles (id, slug, name, tagline, description, price_cents, trial_eligible, "
+                           "material, heel_height_mm, hs_code, origin_country, position) VALUES "
+                           "(1, 'p', 'Pump', 't', 'd', 29500, true, 'Leather', 100, '6403.59', 'CN', 0)"))
+            c.execute(text("INSERT INTO colours (id, style_id, slug, name, hex, image, position) "
+                           "VALUES (1, 1, 'black', 'Black', '#000000', 'x.svg', 0)"))
+            c.execute(text("INSERT INTO variants (id, colour_id, size_halves, width, sku, stock) VALUES "
+                           "(1, 1, 16, 'M', 'P-B-16M', 4), (2, 1, 17, 'M', 'P-B-17M', 0)"))
+        upgrade()
+        rows = db.session.execute(select(StockMovement.variant_id, StockMovement.change, StockMovement.resulting,
+                                         StockMovement.reason)).all()
+        assert rows == [(1, 4, 4, MovementReason.COUNT_CORRECTION)]
+        assert catalog.catalog_version() == 0
+        db.session.remove()
+        db.engine.dispose()

@@ -174,7 +174,7 @@ def _colour_input(form: ColourForm) -> catalog.ColourInput:
 def _uploaded(form: ColourForm, required: bool) -> str | None:
     """Store the uploaded picture (checked and cleaned); None when none was sent."""
     upload = form.picture.data
-    data = upload.read(policy.COLOUR_PICTURE_MAX_BYTES + 1) if upload else b""
+    data = upload.read(policy.COLOUR_PICTURE_MAX_BYTES + 1) if hasattr(upload, "read") else b""
     if not data and not required:
         return None
     if not data:
@@ -351,7 +351,7 @@ def catalog_counts_preview():
     apply_form = None
     if form.validate_on_submit():
         upload = form.file.data
-        data = upload.read(policy.COUNT_FILE_MAX_BYTES + 1) if upload else b""
+        data = upload.read(policy.COUNT_FILE_MAX_BYTES + 1) if hasattr(upload, "read") else b""
         try:
             preview = catalog.preview_count_file(data)
         except DomainError as error:

@@ -30,6 +30,11 @@ EXPORT_COLUMNS = ("sku", "style", "colour", "size", "width", "stock")
 MAX_COUNT = 100_000
 
 
+def _cell(text: str) -> str:
+    """A name as a spreadsheet shows it, never as a formula (=, +, -, @ lead one)."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
 def export_stock_csv() -> str:
     """Every variant (hidden ones too: they may still be on the shelf), one a line."""
     out = io.StringIO()
@@ -40,7 +45,7 @@ def export_stock_csv() -> str:
         .order_by(Variant.colour_id, Variant.size_halves, Variant.width)
     )
     for v in variants:
-        writer.writerow((v.sku, v.colour.style.name, v.colour.name, v.size_label, v.width, v.stock))
+        writer.writerow((v.sku, _cell(v.colour.style.name), _cell(v.colour.name), v.size_label, v.width, v.stock))
     return out.getvalue()
 
 
