@@ -133,8 +133,9 @@ def catalog_style_price(style_id: int):
     form = PriceForm()
     if form.validate_on_submit():
         cents = price_cents(form.price.data)
-        assert cents is not None  # the form checked it
         try:
+            if cents is None:  # only spaces typed
+                raise DomainError("Please enter the new price.", field="price")
             catalog.change_price(style, cents, current_user.actor)
         except DomainError as error:
             _put_error(form, error, "price")
