@@ -62,7 +62,7 @@ def _local_name(tag: str) -> tuple[str, str]:
     return "", tag
 
 
-def _clean_value(name: str, value: str) -> str | None:
+def _clean_value(value: str) -> str | None:
     """Keep a value only if every url(...) in it points inside the file."""
     for target in URL_VALUE.findall(value):
         if not LOCAL_REF.match(target.strip()):
@@ -85,7 +85,7 @@ def _clean_element(source: ET.Element) -> ET.Element | None:
             continue
         if key_ns or key_name not in SVG_ATTRIBUTES:
             continue  # on* handlers, style, foreign attributes…
-        kept = _clean_value(key_name, value)
+        kept = _clean_value(value)
         if kept is not None:
             clean.set(key_name, kept)
     if name in ("title", "desc") and source.text:
@@ -139,7 +139,7 @@ def store_picture(data: bytes) -> str:
         raise PictureRefused(f"The picture is over {policy.COLOUR_PICTURE_MAX_BYTES // 1024} KB. "
                              "Please upload a smaller file.")
     head = data[:512].lstrip()
-    if head.startswith(b"<") :
+    if head.startswith(b"<"):  # text: only an SVG may be text
         body, extension = sanitize_svg(data), "svg"
     else:
         body, extension = _reencode(data)
