@@ -91,6 +91,11 @@ class Config:
 
     # How long a process keeps the style list of the home and shop pages.
     CATALOG_CACHE_SECONDS = int(os.environ.get("CATALOG_CACHE_SECONDS", "60"))
+    # How often a process asks the database whether staff changed the catalog (one
+    # tiny read): a new price or a hidden style shows everywhere within this time.
+    CATALOG_FRESH_SECONDS = float(os.environ.get("CATALOG_FRESH_SECONDS", "2"))
+    # Where uploaded colour pictures are kept (served under /media/).
+    MEDIA_DIR = os.environ.get("MEDIA_DIR", "")
 
     # Where the store is reached; used for links in emails written outside a request.
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")

@@ -117,6 +117,11 @@ WELCOME_DISCOUNT_CENTS = 2500
 SIZES = tuple(s / 2 for s in range(10, 25))  # US 5 to 12, with halves
 WIDTHS = {"N": "Narrow", "M": "Medium", "W": "Wide"}
 CART_MAX_QUANTITY = 10  # brand setting: pairs of one variant per cart line
+LOW_STOCK_PAIRS = 1  # brand setting: the dashboard lists sizes with this many pairs or fewer
+STOCK_MOVEMENT_MAX = 500  # pairs in one stock movement: more is a typing slip
+COLOUR_PICTURE_MAX_BYTES = 768 * 1024  # brand setting: largest colour picture (requests stop at 1 MB)
+COLOUR_PICTURE_MAX_PIXELS = 4000  # longest side of an uploaded PNG or JPEG
+COUNT_FILE_MAX_BYTES = 512 * 1024  # a count file for every variant is far smaller
 
 # --- International shipping tiers (brand settings) --------------------------------
 # Each country belongs to a tier; a tier prices Standard and Express shipping, and

@@ -16,8 +16,19 @@ from sqlalchemy import select
 
 from ally_web import policy
 from ally_web.core import clock
+from ally_web.core.actors import SYSTEM
 from ally_web.extensions import db
-from ally_web.models import Colour, LeadTimeNotice, Staff, StaffRole, Style, Variant
+from ally_web.models import (
+    CatalogVersion,
+    Colour,
+    LeadTimeNotice,
+    MovementReason,
+    Staff,
+    StaffRole,
+    StockMovement,
+    Style,
+    Variant,
+)
 from ally_web.services import staff as staff_auth
 
 COLOURS = {
@@ -125,10 +136,17 @@ def seed_catalog() -> int:
                 for width in policy.WIDTHS:
                     halves = int(size * 2)
                     sku = f"{spec['slug']}-{slug}-{halves:02d}{width}".upper()
-                    colour.variants.append(
-                        Variant(size_halves=halves, width=width, sku=sku, stock=_demo_stock(sku, width))
-                    )
+                    variant = Variant(size_halves=halves, width=width, sku=sku, stock=_demo_stock(sku, width))
+                    colour.variants.append(variant)
+                    if variant.stock:  # the ledger opens with the demo count
+                        opening = StockMovement(variant=variant, at=clock.now(), change=variant.stock,
+                                                resulting=variant.stock, reason=MovementReason.COUNT_CORRECTION,
+                                                note="Opening count")
+                        opening.actor = SYSTEM
+                        db.session.add(opening)
                     added += 1
+    if db.session.get(CatalogVersion, 1) is None:  # the migrations add it; create_all does not
+        db.session.add(CatalogVersion(id=1, version=0))
     return added
 
 
@@ -159,9 +177,30 @@ def seed_staff() -> int:
     return added
 
 
+DEMO_DELIVERY_NOTE = "Demo delivery from the factory"
+
+
+def seed_stock_history() -> int:
+    """A delivery booked by the demo stylist, so the ledger and the audit log show
+    a staff movement next to the opening counts."""
+    from ally_web.core.actors import Actor
+    from ally_web.services import catalog as catalog_service
+
+    if db.session.scalar(select(StockMovement.id).where(StockMovement.note == DEMO_DELIVERY_NOTE)):
+        return 0
+    stylist = db.session.scalar(select(Staff).where(Staff.email == current_app.config["DEMO_STAFF_EMAIL"]))
+    if stylist is None:
+        return 0
+    variant = _demo_variant("classic-pump", "almond", 16, "M")
+    catalog_service.move_stock(variant.id, MovementReason.RECEIVED, 6, DEMO_DELIVERY_NOTE,
+                               Actor.staff(stylist.id, stylist.name))
+    return 1
+
+
 def seed_all() -> int:
     added = seed_catalog() + seed_notices() + seed_staff()
     db.session.flush()
+    added += seed_stock_history()
     base_url = current_app.config.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
     with current_app.test_request_context(base_url=base_url):  # links in the demo emails
         added += seed_orders()
@@ -224,6 +263,7 @@ def seed_orders() -> int:
     from ally_web.gateways.payments.sandbox import SandboxGateway, sandbox_authorize, sandbox_session
     from ally_web.models import Customer, Order
     from ally_web.services import cart as cart_service
+    from ally_web.services import catalog as catalog_service
     from ally_web.services import checkout, orders
     from ally_web.services.checkout import Address
 
@@ -242,7 +282,9 @@ def seed_orders() -> int:
         store: dict = {}
         for style, colour, size, width, quantity, made_to_order in picks:
             variant = _demo_variant(style, colour, size, width)
-            variant.stock = 0 if made_to_order else max(variant.stock, quantity + 1)
+            wanted = 0 if made_to_order else max(variant.stock, quantity + 1)
+            if wanted != variant.stock:  # through the ledger, like every count
+                catalog_service.count_stock(variant.id, wanted, variant.stock, "Demo stock", SYSTEM, audit=False)
             cart_service.add_to_cart(variant.id, quantity, store)
         address = dict(DEMO_ADDRESSES[country])
         if email in DEMO_KNOWN_SIZES:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, url_for
 
 from ally_web import policy
 from ally_web.core.formatting import clock_time, day, long_day, moment, money, money_in, size
@@ -16,8 +16,17 @@ def country(code: str) -> str:
     return "United States" if code == "US" else policy.INTERNATIONAL_COUNTRIES.get(code, code)
 
 
+def picture(image: str) -> str:
+    """The URL of a colour picture: one the site ships (static/), or one staff
+    uploaded (media/<random name>, served by the shop's media route)."""
+    if image.startswith("media/"):
+        return url_for("shop.media", name=image.removeprefix("media/"))
+    return url_for("static", filename=image)
+
+
 def register_template_helpers(app: Flask) -> None:
     app.add_template_filter(money)
+    app.add_template_filter(picture)
     app.add_template_filter(money_in)
     app.add_template_filter(day)
     app.add_template_filter(long_day)

@@ -54,8 +54,11 @@ def in_stock_variant(min_stock: int = 1, offset: int = 0) -> Variant:
 def sold_out_variant(offset: int = 0) -> Variant:
     """A catalog variant with no pair on the shelf: the shop makes it to order.
     (It takes the `offset`-th stocked variant and sells its shelf out.)"""
+    from ally_web.core.actors import SYSTEM
+    from ally_web.services import catalog
+
     variant = in_stock_variant(offset=offset)
-    variant.stock = 0
+    catalog.count_stock(variant.id, 0, variant.stock, "Sold out for a test", SYSTEM, audit=False)  # via the ledger
     db.session.flush()
     return variant
 

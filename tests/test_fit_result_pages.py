@@ -244,6 +244,8 @@ def test_only_admins_edit_notices_and_bad_input_is_kept(client, auth, app):
                                                               "extra_days": "6", "starts_on": "2027-06-10",
                                                               "ends_on": "2027-06-20"})
     assert edited.status_code == 303 and db.session.get(LeadTimeNotice, notice.id).extra_days == 6
+    audit = client.get("/admin/audit").get_data(as_text=True)
+    assert "notice.created" in audit and "notice.changed" in audit
 
 
 def test_the_tracking_webhook_moves_the_fitting_pair_and_its_way_back(client, app, shipped):

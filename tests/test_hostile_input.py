@@ -3,7 +3,7 @@ must answer 4xx (or a normal page), never 5xx, and never echo markup unescaped."
 
 import uuid
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 MARKER = "<x-hostile>"
@@ -115,3 +115,33 @@ def test_staff_forms(app, auth, carrier, number, kind, location, reason, q, stat
     check(client.post(f"/admin/orders/{order.id}/scans", data=form(shipment_id=number, kind=kind, location=location)))
     check(client.post(f"/admin/orders/{order.id}/cancel", data=form(reason=reason)))
     check(client.post("/admin/staff", data=form(name=q, email=location, role=kind, password=reason)))
+
+
+@settings(max_examples=20)  # eleven requests an example: fewer examples keep it quick
+@given(reason=maybe, pairs=maybe, note=maybe, counted=maybe, seen=maybe, price=maybe, name=maybe, hexv=maybe,
+       height=maybe, page=maybe, plan=maybe, body=nasty_text)
+def test_catalog_forms(app, auth, reason, pairs, note, counted, seen, price, name, hexv, height, page, plan, body):
+    import io
+
+    from sqlalchemy import select
+
+    from ally_web.extensions import db
+    from ally_web.models import Colour, Variant
+
+    client = app.test_client()
+    auth.login(role="admin", email=f"admin-{uuid.uuid4().hex}@example.com", client=client)
+    variant = db.session.scalar(select(Variant).order_by(Variant.id))
+    colour = db.session.scalar(select(Colour).order_by(Colour.id))
+    check(client.get(f"/admin/catalog/variants/{variant.id}", query_string=form(page=page)))
+    check(client.get("/admin/audit", query_string=form(page=page)))
+    check(client.post(f"/admin/catalog/variants/{variant.id}/move", data=form(reason=reason, pairs=pairs, note=note)))
+    check(client.post(f"/admin/catalog/variants/{variant.id}/count", data=form(counted=counted, seen=seen, count_note=note)))
+    check(client.post(f"/admin/catalog/styles/{colour.style_id}/price", data=form(price=price)))
+    check(client.post(f"/admin/catalog/styles/{colour.style_id}/visibility", data=form(hidden=reason)))
+    check(client.post(f"/admin/catalog/styles/{colour.style_id}", data=form(
+        name=name, tagline=note, description=note, heel_height_mm=height, material=name, price=price)))
+    check(client.post(f"/admin/catalog/colours/{colour.id}", data=form(name=name, hex=hexv, price=price)))
+    check(client.post(f"/admin/catalog/colours/{colour.id}/sizes", data=form(offered=reason)))
+    check(client.post("/admin/catalog/counts/preview", content_type="multipart/form-data",
+                      data={"file": (io.BytesIO(body.encode("utf-8", "surrogatepass")), "count.csv")}))
+    check(client.post("/admin/catalog/counts/apply", data=form(plan=plan, file_name=name)))

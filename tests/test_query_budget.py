@@ -5,14 +5,14 @@ import pytest
 from sqlalchemy import delete, select
 
 from ally_web.extensions import db
-from ally_web.models import Colour, Style, Variant
+from ally_web.models import Colour, StockMovement, Style, Variant
 from ally_web.seed import seed_catalog
 from tests.support.queries import count_queries
 
 
 def make_catalog(styles: int) -> None:
     """Replace the catalog with `styles` styles of 2 colours and 6 variants each."""
-    for model in (Variant, Colour, Style):
+    for model in (StockMovement, Variant, Colour, Style):
         db.session.execute(delete(model))
     for n in range(styles):
         style = Style(slug=f"style-{n}", name=f"Style {n}", tagline="t", description="d",

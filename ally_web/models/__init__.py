@@ -1,6 +1,15 @@
 """SQLAlchemy models, one module per aggregate."""
 
-from ally_web.models.catalog import Colour, LeadTimeNotice, Style, Variant
+from ally_web.models.audit import AuditEntry
+from ally_web.models.catalog import (
+    CatalogVersion,
+    Colour,
+    LeadTimeNotice,
+    MovementReason,
+    StockMovement,
+    Style,
+    Variant,
+)
 from ally_web.models.customers import Customer
 from ally_web.models.fit import FitResult
 from ally_web.models.orders import (
@@ -26,6 +35,10 @@ from ally_web.models.returns import ReturnAction, ReturnItem, ReturnReason, Retu
 from ally_web.models.staff import Staff, StaffRole, StaffSession
 
 __all__ = [
+    "AuditEntry",
+    "CatalogVersion",
+    "MovementReason",
+    "StockMovement",
     "Checkout",
     "CheckoutStatus",
     "EventKind",

@@ -1,13 +1,21 @@
-"""The catalog: a style comes in colours, a colour in sized variants with stock."""
+"""The catalog: a style comes in colours, a colour in sized variants with stock.
+
+Styles, colours and sizes are hidden, never deleted, so old orders and the stock
+ledger keep their names. Every change of a variant's stock is a row of the ledger
+(``StockMovement``), so each count can be explained.
+"""
 
 from __future__ import annotations
 
-from datetime import date
+import enum
+from datetime import date, datetime
 
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ally_web.db_types import enum_column
 from ally_web.extensions import Model
+from ally_web.models.orders import ActorMixin
 
 
 class Style(Model):
@@ -20,12 +28,15 @@ class Style(Model):
     description: Mapped[str] = mapped_column(Text)
     price_cents: Mapped[int]
     trial_eligible: Mapped[bool] = mapped_column(default=False)
-    material: Mapped[str] = mapped_column(String(80))  # drives the care notes
+    material: Mapped[str] = mapped_column(String(80))
+    care_notes: Mapped[str] = mapped_column(Text, default="")  # how to look after this material
+    facts: Mapped[str] = mapped_column(Text, default="")  # one fact a line, listed on the product page
     heel_height_mm: Mapped[int]
     # Customs data, used to quote duties for international orders.
     hs_code: Mapped[str] = mapped_column(String(12))
     origin_country: Mapped[str] = mapped_column(String(2))
     position: Mapped[int] = mapped_column(default=0)
+    hidden: Mapped[bool] = mapped_column(default=False)  # off the shop, kept for history
 
     colours: Mapped[list[Colour]] = relationship(
         back_populates="style", order_by="Colour.position", cascade="all, delete-orphan"
@@ -42,8 +53,11 @@ class Colour(Model):
     slug: Mapped[str] = mapped_column(String(80))
     name: Mapped[str] = mapped_column(String(80))
     hex: Mapped[str] = mapped_column(String(7))
-    image: Mapped[str] = mapped_column(String(160))  # path under static/
+    image: Mapped[str] = mapped_column(String(160))  # path under static/, or uploads/<random name>
     position: Mapped[int] = mapped_column(default=0)
+    hidden: Mapped[bool] = mapped_column(default=False)
+    # This colour's own price (a rarer leather, say); None: the style's price.
+    price_cents: Mapped[int | None] = mapped_column(default=None)
 
     style: Mapped[Style] = relationship(back_populates="colours")
     variants: Mapped[list[Variant]] = relationship(
@@ -52,7 +66,14 @@ class Colour(Model):
         cascade="all, delete-orphan",
     )
 
-    __table_args__ = (UniqueConstraint("style_id", "slug", name="style_colour"),)
+    __table_args__ = (
+        UniqueConstraint("style_id", "slug", name="style_colour"),
+        CheckConstraint("price_cents IS NULL OR price_cents >= 0", name="colour_price_not_negative"),
+    )
+
+    @property
+    def unit_price_cents(self) -> int:
+        return self.style.price_cents if self.price_cents is None else self.price_cents
 
 
 class Variant(Model):
@@ -67,6 +88,7 @@ class Variant(Model):
     width: Mapped[str] = mapped_column(String(1))
     sku: Mapped[str] = mapped_column(String(40), unique=True)
     stock: Mapped[int] = mapped_column(default=0)
+    hidden: Mapped[bool] = mapped_column(default=False)  # this size/width no longer offered
 
     colour: Mapped[Colour] = relationship(back_populates="variants")
 
@@ -88,6 +110,48 @@ class Variant(Model):
     @property
     def in_stock(self) -> bool:
         return self.stock > 0
+
+
+class MovementReason(enum.StrEnum):
+    """Why a variant's stock changed. Staff choose among the first six."""
+
+    RECEIVED = "received"  # a delivery from the factory
+    COUNT_CORRECTION = "count_correction"  # a shelf count, by hand or from a count file
+    DAMAGED = "damaged"
+    RETURNED = "returned"  # a pair back on the shelf (a customer's return)
+    TRIAL_OUT = "trial_out"  # pairs set aside for trial boxes
+    TRIAL_IN = "trial_in"  # trial pairs back on the shelf
+    SOLD = "sold"  # taken by a checkout
+    SALE_UNDONE = "sale_undone"  # a checkout that took pairs and then could not place the order
+    ORDER_CANCELLED = "order_cancelled"
+
+
+class StockMovement(ActorMixin, Model):
+    """One line of the stock ledger: a variant's count went up or down by `change`,
+    to `resulting`, for `reason`, by the actor, at `at`."""
+
+    __tablename__ = "stock_movements"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    variant_id: Mapped[int] = mapped_column(ForeignKey("variants.id"), index=True)
+    at: Mapped[datetime]
+    change: Mapped[int]
+    resulting: Mapped[int]
+    reason: Mapped[MovementReason] = mapped_column(enum_column(MovementReason, "movement_reason"))
+    note: Mapped[str] = mapped_column(String(500), default="")
+
+    variant: Mapped[Variant] = relationship()
+
+
+class CatalogVersion(Model):
+    """One row whose number goes up with every change shoppers see (prices, names,
+    pictures, what is hidden), so each app process knows its cached style list is
+    stale without waiting for the cache to expire."""
+
+    __tablename__ = "catalog_version"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = mapped_column(default=0)
 
 
 class LeadTimeNotice(Model):

@@ -19,6 +19,8 @@ def require_staff():
 
 
 from ally_web.blueprints.admin import (  # noqa: E402,F401
+    audit,
+    catalog,
     made_to_order,
     orders,
     outbox,

@@ -1,6 +1,8 @@
 """The storefront: home, the shop, and product pages with the variant picker."""
 
-from flask import abort, request
+import re
+
+from flask import abort, request, send_from_directory
 
 from ally_web import policy
 from ally_web.blueprints.shop import bp
@@ -47,3 +49,18 @@ def product(slug: str):
     context = product_context(slug, request.args)
     status = 422 if context["choice"].errors else 200
     return render("shop/product.html", block="variant_view", status=status, **context)
+
+
+MEDIA_NAME = re.compile(r"^[0-9a-f]{32}\.(svg|png|jpg)$")
+
+
+@bp.get("/media/<name>")
+def media(name: str):
+    """A colour picture staff uploaded (already checked and cleaned when stored).
+    SVGs also get a CSP of their own, so even opened directly they run nothing."""
+    if not MEDIA_NAME.match(name):
+        abort(404)
+    response = send_from_directory(catalog.media_dir(), name, max_age=86400)
+    if name.endswith(".svg"):
+        response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
+    return response

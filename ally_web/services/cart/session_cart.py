@@ -1,8 +1,10 @@
 """The shopper's cart ("My Cart"), kept in the signed session cookie.
 
-The session holds only variant ids, quantities and whether each line was in stock
-when added; prices and stock are read fresh on every view, so the cart never shows
-a stale price. A line is made-to-order whenever stock cannot cover it.
+The session holds only variant ids, quantities, whether each line was in stock
+when added and the price it was added at; prices and stock are read fresh on every
+view, so the cart never shows a stale price, and when staff changed a price since,
+the shopper is told once. A line is made-to-order whenever stock cannot cover it.
+Hidden styles, colours and sizes are no longer sold: they leave the cart.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from sqlalchemy.orm import joinedload
 from ally_web import policy
 from ally_web.core import clock
 from ally_web.core.errors import DomainError, NotFound
+from ally_web.core.formatting import money
 from ally_web.extensions import db
 from ally_web.models import Colour, Variant
 from ally_web.services.catalog import MadeToOrderPlan, made_to_order_plan, upcoming_notices
@@ -39,8 +42,12 @@ class CartLine:
         return self.variant.colour.style
 
     @property
+    def unit_price_cents(self) -> int:
+        return self.variant.colour.unit_price_cents
+
+    @property
     def total_cents(self) -> int:
-        return self.style.price_cents * self.quantity
+        return self.unit_price_cents * self.quantity
 
 
 @dataclass
@@ -69,15 +76,17 @@ class Cart:
 def _valid_line(key: object, value: object) -> bool:
     return (
         isinstance(key, str) and re.fullmatch(r"[0-9]{1,10}", key) is not None
-        and isinstance(value, list) and len(value) == 2
+        and isinstance(value, list) and len(value) in (2, 3)
         and type(value[0]) is int and 1 <= value[0] <= policy.CART_MAX_QUANTITY
         and isinstance(value[1], bool)
+        and (len(value) == 2 or (type(value[2]) is int and 0 <= value[2] < 10**9))
     )
 
 
 def _raw(store: Store) -> dict[str, list]:
-    """{variant id: [quantity, was in stock when added]}, minus anything malformed
-    (a cart written by an older version of the site, say)."""
+    """{variant id: [quantity, was in stock when added, unit price then]}, minus
+    anything malformed (a cart written by an older version of the site, say: one
+    without the price is read as added at today's price)."""
     raw = store.get(SESSION_KEY)
     if not isinstance(raw, dict):
         return {}
@@ -93,7 +102,7 @@ def _save(store: Store, raw: dict[str, list]) -> None:
 def cart_count(store: Store | None = None) -> int:
     """Pairs in the cart, from the session alone (the header shows it on every page)."""
     raw = _raw(session if store is None else store)
-    return sum(quantity for quantity, _ in raw.values())
+    return sum(value[0] for value in raw.values())
 
 
 def _check_quantity(quantity: int) -> None:
@@ -132,7 +141,7 @@ def add_to_cart(variant_id: int, quantity: int, store: Store | None = None) -> V
             f"{policy.CART_MAX_QUANTITY} of one size.",
             field="quantity",
         )
-    raw[key] = [total, variant.stock >= total]
+    raw[key] = [total, variant.stock >= total, variant.colour.unit_price_cents]
     _save(store, raw)
     return variant
 
@@ -148,7 +157,7 @@ def set_quantity(variant_id: int, quantity: int, store: Store | None = None) -> 
         remove_from_cart(variant_id, store)
         return
     _check_quantity(quantity)
-    raw[key] = [quantity, raw[key][1]]
+    raw[key] = [quantity, *raw[key][1:]]
     _save(store, raw)
 
 
@@ -178,16 +187,28 @@ def load_cart(store: Store | None = None) -> Cart:
     } if ids else {}
     cart = Cart()
     changed = False
-    for key, (quantity, was_in_stock) in list(raw.items()):
+    for key, value in list(raw.items()):
+        quantity, was_in_stock = value[0], value[1]
         variant = variants.get(int(key))
-        if variant is None:
+        if variant is None or variant.hidden or variant.colour.hidden or variant.colour.style.hidden:
             del raw[key]
             changed = True
             cart.notices.append("A pair in your cart is no longer sold, so we removed it.")
             continue
+        price = variant.colour.unit_price_cents
+        if len(value) == 3 and value[2] != price:
+            raw[key] = [quantity, was_in_stock, price]
+            changed = True
+            cart.notices.append(
+                f"The price of {variant.colour.style.name} in {variant.colour.name} changed from "
+                f"{money(value[2])} to {money(price)} since you added it."
+            )
+        elif len(value) == 2:
+            raw[key] = [quantity, was_in_stock, price]
+            changed = True
         made_to_order = variant.stock < quantity
         if made_to_order and was_in_stock:
-            raw[key] = [quantity, False]
+            raw[key] = [quantity, False, price]
             changed = True
             cart.notices.append(
                 f"{variant.colour.style.name} in {variant.colour.name}, size "

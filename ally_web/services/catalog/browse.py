@@ -10,13 +10,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from flask import current_app
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, select, update
 from sqlalchemy.orm import selectinload
 
 from ally_web import policy
 from ally_web.core import clock
 from ally_web.extensions import db
-from ally_web.models import Colour, LeadTimeNotice, Style, Variant
+from ally_web.models import CatalogVersion, Colour, LeadTimeNotice, Style, Variant
 from ally_web.services.catalog.made_to_order import (
     MadeToOrderPlan,
     NoticeCard,
@@ -28,12 +28,30 @@ from ally_web.services.pricing.calendar import Promise
 
 
 def list_styles() -> list[Style]:
-    """Every style with its colours, in shop order (a fixed two queries)."""
+    """Every style shoppers may see, with its colours, in shop order (a fixed two
+    queries). Hidden colours are left out of ``StyleCard``."""
     return list(
         db.session.scalars(
-            select(Style).options(selectinload(Style.colours)).order_by(Style.position, Style.id)
+            select(Style).where(Style.hidden.is_(False))
+            .options(selectinload(Style.colours)).order_by(Style.position, Style.id)
         )
     )
+
+
+def catalog_version() -> int:
+    """The number staff changes raise (one primary-key read)."""
+    return db.session.scalar(select(CatalogVersion.version).where(CatalogVersion.id == 1)) or 0
+
+
+def bump_catalog_version() -> None:
+    """Tell every app process that what shoppers see changed (in the caller's
+    transaction, so it counts only if the change is committed)."""
+    raised = db.session.execute(
+        update(CatalogVersion).where(CatalogVersion.id == 1).values(version=CatalogVersion.version + 1)
+    )
+    if not raised.rowcount:  # type: ignore[attr-defined]  # a database built without the migrations
+        db.session.add(CatalogVersion(id=1, version=1))
+        db.session.flush()
 
 
 @dataclass(frozen=True)
@@ -43,6 +61,7 @@ class ColourCard:
     name: str
     hex: str
     image: str
+    price_cents: int
 
 
 @dataclass(frozen=True)
@@ -58,27 +77,39 @@ class StyleCard:
     material: str
     heel_height_mm: int
     colours: tuple[ColourCard, ...]
+    care_notes: str = ""
+    facts: tuple[str, ...] = ()
 
     @classmethod
     def of(cls, style: Style) -> StyleCard:
         return cls(
             style.slug, style.name, style.tagline, style.description, style.price_cents,
             style.trial_eligible, style.material, style.heel_height_mm,
-            tuple(ColourCard(c.id, c.slug, c.name, c.hex, c.image) for c in style.colours),
+            tuple(ColourCard(c.id, c.slug, c.name, c.hex, c.image, c.unit_price_cents)
+                  for c in style.colours if not c.hidden),
+            style.care_notes, tuple(line.strip() for line in style.facts.splitlines() if line.strip()),
         )
 
 
 def style_cards() -> tuple[StyleCard, ...]:
     """Every style for the shop pages, kept CATALOG_CACHE_SECONDS per process (0
-    switches the cache off). Styles, prices and colours change rarely; stock and
-    delivery dates are never cached."""
+    switches the cache off). Stock and delivery dates are never cached.
+
+    Staff changes raise the catalog version in the database; a process compares it
+    with the version its cards were built from at most every CATALOG_FRESH_SECONDS,
+    so a new price or a hidden style shows on every process within seconds."""
     ttl = current_app.config["CATALOG_CACHE_SECONDS"]
     cache = current_app.extensions.setdefault("ally_style_cards", {})
     now = time.monotonic()
     if ttl and cache.get("until", 0) > now:
-        return cache["cards"]
-    cards = tuple(StyleCard.of(style) for style in list_styles())
-    cache.update(cards=cards, until=now + ttl)
+        if cache["checked"] + current_app.config["CATALOG_FRESH_SECONDS"] > now:
+            return cache["cards"]
+        cache["checked"] = now
+        if catalog_version() == cache["version"]:
+            return cache["cards"]
+    version = catalog_version() if ttl else 0
+    cards = tuple(card for card in map(StyleCard.of, list_styles()) if card.colours)  # all hidden: not sold
+    cache.update(cards=cards, until=now + ttl, version=version, checked=now)
     return cards
 
 
@@ -193,6 +224,7 @@ def choose_variant(style: StyleCard, colour: str | None, size: str | None, width
                 Variant.colour_id == choice.colour.id,
                 Variant.size_halves == choice.size_halves,
                 Variant.width == choice.width,
+                Variant.hidden.is_(False),
             )
         )
         if choice.variant is None:

@@ -155,7 +155,7 @@ def quote_checkout(cart: Cart, country: str, region: str = "", method: str | Non
     option = next((o for o in options if o.code == method), options[0])
     landed = landed_cost.quote(country, subtotal, option.price_cents, region_code(country, region) or region or None)
     taxed = us_sales_tax(country, region_code(country, region),
-                         [(line.style.price_cents, line.quantity) for line in cart.lines])
+                         [(line.unit_price_cents, line.quantity) for line in cart.lines])
     total = subtotal + option.price_cents + landed.charged_at_checkout_cents + taxed.total_cents
     plan = None
     if cart.has_made_to_order:
@@ -183,7 +183,7 @@ def _cart_snapshot(cart: Cart, quote: CheckoutQuote) -> list[dict[str, Any]]:
     taxes = quote.sales_tax.line_cents if quote.sales_tax else tuple(0 for _ in cart.lines)
     return [
         {"variant_id": line.variant.id, "quantity": line.quantity,
-         "unit_price_cents": line.style.price_cents, "made_to_order": line.made_to_order,
+         "unit_price_cents": line.unit_price_cents, "made_to_order": line.made_to_order,
          "sales_tax_cents": tax}
         for line, tax in zip(cart.lines, taxes, strict=True)
     ]
@@ -379,8 +379,10 @@ def complete_checkout(session_id: str, gateway: PaymentGateway, actor: Actor = C
             return checkout.order
         raise PaymentFailed("This payment is already being processed. Please refresh in a moment.") from None
 
+    number = new_order_number()  # chosen now so the stock ledger can name the order
     taken, sold_out_id = take_stock(
-        (line["variant_id"], line["quantity"]) for line in checkout.lines if not line["made_to_order"]
+        ((line["variant_id"], line["quantity"]) for line in checkout.lines if not line["made_to_order"]),
+        note=f"Order #{number}",
     )
     if sold_out_id is not None:
         sold_out = db.session.get_one(Variant, sold_out_id)
@@ -395,10 +397,10 @@ def complete_checkout(session_id: str, gateway: PaymentGateway, actor: Actor = C
     try:
         gateway.capture(result.payment_ref, checkout.total_cents, idempotency_key=f"{keys}:capture")
     except PaymentError:
-        put_back(taken)
+        put_back(taken, note=f"Order #{number} (not placed)")
         _release(gateway, result.payment_ref, f"{keys}:void")
         return _fail(checkout, "We could not take the payment, so you were not charged. Please try again.")
-    return _place_order(checkout, result, option, actor, gateway.name)
+    return _place_order(checkout, result, option, actor, gateway.name, number)
 
 
 def _fail(checkout: Checkout, message: str):
@@ -423,7 +425,8 @@ def _release(gateway: PaymentGateway, payment_ref: str | None, key: str) -> None
         log.warning("Could not void payment %s; it will lapse.", payment_ref)
 
 
-def _place_order(checkout: Checkout, result, option: ShippingOption, actor: Actor, provider: str) -> Order:
+def _place_order(checkout: Checkout, result, option: ShippingOption, actor: Actor, provider: str,
+                 number: str) -> Order:
     moment = clock.now()
     customer = _customer_for(checkout, moment)
     variants = {
@@ -433,7 +436,7 @@ def _place_order(checkout: Checkout, result, option: ShippingOption, actor: Acto
     }
     landed = LandedCostQuote.from_dict(checkout.quote)
     order = Order(
-        number=new_order_number(), token=secrets.token_urlsafe(32), checkout_id=checkout.id,
+        number=number, token=secrets.token_urlsafe(32), checkout_id=checkout.id,
         customer_id=customer.id, email=checkout.email, email_canonical=canonical_email(checkout.email),
         shipping_method=checkout.shipping_method, duties_collected=landed.collected,
         payment_provider=provider, payment_ref=result.payment_ref,

@@ -20,7 +20,8 @@ from ally_web.core.actors import Actor
 from ally_web.core.errors import DomainError
 from ally_web.extensions import db
 from ally_web.models import EventKind, LeadTimeNotice, MadeToOrderState, Order, OrderLine, OrderState
-from ally_web.services.catalog import forget_notices
+from ally_web.services.audit import record_audit
+from ally_web.services.catalog import bump_catalog_version, forget_notices
 from ally_web.services.lifecycle import record_event
 from ally_web.services.made_to_order.production import due_date, set_due_date
 from ally_web.services.notifications import enqueue_email
@@ -82,6 +83,7 @@ def save_notice(notice: LeadTimeNotice | None, given: NoticeInput, actor: Actor)
     errors = _check(given)
     if errors:
         raise NoticeInvalid(errors)
+    created = notice is None
     if notice is None:
         notice = LeadTimeNotice()
         db.session.add(notice)
@@ -89,8 +91,13 @@ def save_notice(notice: LeadTimeNotice | None, given: NoticeInput, actor: Actor)
     notice.extra_days = given.extra_days  # type: ignore[assignment]
     notice.starts_on, notice.ends_on = given.starts_on, given.ends_on  # type: ignore[assignment]
     db.session.flush()
+    bump_catalog_version()  # every process's pages pick the notice up
     forget_notices()
-    return notice, redate_production(actor)
+    moved = redate_production(actor)
+    record_audit(actor, "notice.created" if created else "notice.changed", notice.title, {
+        "extra_days": notice.extra_days, "starts_on": notice.starts_on.isoformat(),
+        "ends_on": notice.ends_on.isoformat(), "pairs_redated": moved})
+    return notice, moved
 
 
 def redate_production(actor: Actor) -> int:

@@ -11,7 +11,7 @@ from ally_web.core.formatting import card
 from ally_web.core.lifecycle import ChangedMeanwhile
 from ally_web.extensions import db
 from ally_web.gateways.payments import PaymentError, get_gateway
-from ally_web.models import EventKind, Order, OrderState, Shipment, ShipmentPurpose
+from ally_web.models import EventKind, MovementReason, Order, OrderState, Shipment, ShipmentPurpose
 from ally_web.services.catalog import put_back
 from ally_web.services.lifecycle import record_event, transition
 from ally_web.services.notifications import enqueue_email
@@ -62,7 +62,8 @@ def cancel_order(order: Order, actor: Actor, reason: str) -> None:
         raise DomainError(f"The refund did not go through ({error.message}), so the order was not "
                           "cancelled. Please try again or check the payment provider.") from error
 
-    put_back((line.variant_id, line.quantity) for line in order.lines if not line.made_to_order)
+    put_back(((line.variant_id, line.quantity) for line in order.lines if not line.made_to_order),
+             reason=MovementReason.ORDER_CANCELLED, actor=actor, note=f"Order #{order.number}")
     record_event(order, EventKind.REFUNDED, actor, amount_cents=order.total_cents, card_brand=order.card_brand,
                  card_last4=order.card_last4, provider_status=result.status)
     db.session.flush()
