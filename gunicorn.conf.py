@@ -53,7 +53,7 @@ class AccessRequestId(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         atoms = record.args if isinstance(record.args, dict) else {}
-        record.request_id = atoms.get("{x-request-id}o") or None
+        record.request_id = atoms.get("{x-request-id}o") or getattr(record, "request_id", None)
         return True
 
 

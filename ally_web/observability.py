@@ -22,7 +22,8 @@ REQUEST_ID_HEADER = "X-Request-ID"
 SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{8,128}")
 
 # Attributes every LogRecord has; anything else was passed with `extra=` and is kept.
-_STANDARD_ATTRIBUTES = frozenset(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message", "asctime"}
+_STANDARD_ATTRIBUTES = frozenset(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {
+    "message", "asctime", "request_id"}
 
 
 def current_request_id() -> str | None:
@@ -43,13 +44,20 @@ def send_request_id(response: Response) -> Response:
     return response
 
 
-class RequestIdFilter(logging.Filter):
-    """Puts the request id (or None outside a request) on every record."""
+def _install_request_id_on_every_record() -> None:
+    """Every log record, from any logger and to any handler, carries `request_id`
+    (None outside a request). Done once per process, around the current factory."""
+    previous = logging.getLogRecordFactory()
+    if getattr(previous, "adds_request_id", False):
+        return
 
-    def filter(self, record: logging.LogRecord) -> bool:
-        if not hasattr(record, "request_id"):
-            record.request_id = current_request_id()
-        return True
+    def factory(*args, **kwargs) -> logging.LogRecord:
+        record = previous(*args, **kwargs)
+        record.request_id = current_request_id()
+        return record
+
+    factory.adds_request_id = True  # type: ignore[attr-defined]
+    logging.setLogRecordFactory(factory)
 
 
 class JsonFormatter(logging.Formatter):
@@ -78,9 +86,9 @@ TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
 def configure_logging(app: Flask) -> None:
     """Send the app's and the libraries' logs to stderr in LOG_FORMAT ("json" or
     "text"), unless the process configured logging already (tests, gunicorn's
-    logconfig): then only the request id filter is added to the handlers there."""
+    logconfig): then those handlers are kept."""
+    _install_request_id_on_every_record()
     root = logging.getLogger()
-    id_filter = RequestIdFilter()
     if not root.handlers:
         handler = logging.StreamHandler()
         use_json = app.config.get("LOG_FORMAT", "text") == "json"
@@ -92,9 +100,6 @@ def configure_logging(app: Flask) -> None:
 
         app.logger.removeHandler(default_handler)
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)  # one line per plugin, each start
-    for handler in root.handlers:
-        if not any(isinstance(f, RequestIdFilter) for f in handler.filters):
-            handler.addFilter(id_filter)
 
 
 def register_request_ids(app: Flask) -> None:
