@@ -1,5 +1,6 @@
 """SQLAlchemy models, one module per aggregate."""
 
+from ally_web.models.cache_versions import CacheVersion
 from ally_web.models.catalog import Colour, LeadTimeNotice, Style, Variant
 from ally_web.models.customers import Customer
 from ally_web.models.orders import (
@@ -23,6 +24,7 @@ from ally_web.models.payments import SandboxIdempotencyKey, SandboxPayment, Sand
 from ally_web.models.staff import Staff, StaffRole, StaffSession
 
 __all__ = [
+    "CacheVersion",
     "Checkout",
     "CheckoutStatus",
     "EventKind",
