@@ -8,7 +8,7 @@ Create Date: 2026-12-01 05:30:00
   lead-time notices on the "lead_time_notices" row, so a change made on one machine
   reaches every machine's pages at once.
 
-A new table only: no existing table is rewritten or locked.
+Locks: a new table only; no existing table is rewritten or locked.
 """
 from alembic import op
 import sqlalchemy as sa
