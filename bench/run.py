@@ -1,9 +1,14 @@
 """Load benchmark of the store's hot pages, measured against a bare Flask page.
 
-What is measured: throughput (requests/s) and latency (p50, p99) of the pages a shopper
-hits most - home, a product page, the htmx variant fragment the picker swaps in, and
-the htmx "add to cart" POST - served by gunicorn (sync workers) from a throw-away
-SQLite file built with the real migrations and `flask ally seed`. Load comes from
+What is measured: throughput (requests/s) and latency (p50, p99) of every page a
+shopper hits in a purchase - home, a product page with a size chosen, the htmx variant
+fragment the picker swaps in, the htmx "add to cart" POST, the htmx checkout summary
+(with a cart in the session cookie) and an order's status page - served by gunicorn
+(sync workers, the deployed staging settings) from a throw-away SQLite file built with
+the real migrations and `flask ally seed`. Every request asks for compression, as a
+browser does. Also printed: each page's weight over the wire (home and product with
+every static file they load, against a 60 KB budget) and the store workers' memory
+after the warm-up and after the whole run. Load comes from
 `wrk` (Debian package) on the same machine; each target is warmed up for 2 s, then run
 `--runs` times, and the medians are reported. SQL queries per request are counted
 in-process with the Flask test client.
