@@ -32,6 +32,9 @@ def create_app(config: type[Config] | str | None = None) -> Flask:
     from ally_web.routing import IdConverter
 
     app.url_map.converters["id"] = IdConverter
+    from ally_web.observability import configure_logging
+
+    configure_logging(app)
     register_extensions(app)
     register_blueprints(app)
     register_request_hooks(app)
@@ -47,8 +50,9 @@ def create_app(config: type[Config] | str | None = None) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
-    from ally_web.extensions import csrf, db, limiter, login_manager, migrate
+    from ally_web.extensions import compress, csrf, db, limiter, login_manager, migrate
 
+    compress.init_app(app)  # first: its after_request hook then runs last, on the finished response
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR))
     csrf.init_app(app)
@@ -67,6 +71,7 @@ def register_blueprints(app: Flask) -> None:
     from ally_web.blueprints.cart import bp as cart_bp
     from ally_web.blueprints.checkout import bp as checkout_bp
     from ally_web.blueprints.fit import bp as fit_bp
+    from ally_web.blueprints.health import bp as health_bp
     from ally_web.blueprints.orders import bp as orders_bp
     from ally_web.blueprints.pages import bp as pages_bp
     from ally_web.blueprints.sandbox import bp as sandbox_bp
@@ -80,15 +85,22 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(pages_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(health_bp)
     app.register_blueprint(sandbox_bp)  # test payment provider; 404s unless PAYMENTS_PROVIDER == "sandbox"
 
 
 def register_request_hooks(app: Flask) -> None:
     from ally_web.htmx import add_vary
+    from ally_web.observability import register_request_ids
     from ally_web.request_guards import redirect_to_https, refuse_nul_bytes
-    from ally_web.security_headers import add_security_headers
+    from ally_web.security_headers import add_etag, add_security_headers
+    from ally_web.static_assets import register_static_assets
 
+    register_static_assets(app)
+
+    register_request_ids(app)  # first, so every later hook's log lines carry the id
     app.before_request(redirect_to_https)
     app.before_request(refuse_nul_bytes)
     app.after_request(add_vary)
     app.after_request(add_security_headers)
+    app.after_request(add_etag)  # runs before the others (Flask runs them last-registered first)

@@ -1,16 +1,21 @@
 """`flask ally jobs`: the one idempotent command a timer runs.
 
-Each job must be safe to run twice and to crash half way. Outbox delivery does it
-with a claim: a message is marked (claimed_at = now, attempts + 1) and committed
-*before* it is sent, by an UPDATE that only succeeds if nobody holds a fresh claim,
-then marked sent and committed straight after. So:
+It may run on every machine at once. Each job must be safe to run twice and to crash
+half way, and takes its work with `services.claims.claim` (row locks, `FOR UPDATE
+SKIP LOCKED`, on PostgreSQL). Outbox delivery: a message is claimed (claimed_at =
+now, attempts + 1) and committed *before* it is sent, then marked sent and committed
+straight after. So:
 
-* two runs at once never both send a message (only one UPDATE matches);
+* two runs at once never both send a message (a claimed row stops matching, and on
+  PostgreSQL a row being claimed is skipped by the other runner);
 * a run that crashes after claiming leaves a claim that goes stale after
   CLAIM_TIMEOUT, and a later run retries the message (same Message-ID);
 * a failed attempt keeps its claim too, so retries wait CLAIM_TIMEOUT (a backoff);
 * after `MAIL_MAX_ATTEMPTS` attempts the message is given up (shown in the admin
   Outbox) instead of retried forever.
+
+On SQLite, which has no row locks and serves one machine, only one runner works at a
+time: a second one finds the runner lock held, logs so and does nothing.
 
 The one window left is a crash between the mail server accepting the message (its
 250 reply to DATA) and the commit of sent_at, which the mailer triggers at once
@@ -20,22 +25,25 @@ sends the message again later, with the same Message-ID.
 
 from __future__ import annotations
 
+import fcntl
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import click
 from flask import current_app
 from flask.cli import with_appcontext
-from sqlalchemy import CursorResult, or_, select, update
+from sqlalchemy import or_
 
 from ally_web.core import clock
 from ally_web.extensions import db
 from ally_web.gateways.mail import Mailer, get_mailer
 from ally_web.models.outbox import OutboxMessage
 from ally_web.services import made_to_order
+from ally_web.services.claims import claim
 from ally_web.services.notifications import max_attempts as configured_max_attempts
 from ally_web.services.notifications import new_message_id
 
@@ -64,15 +72,12 @@ def _claimable(now: datetime):
     )
 
 
-def _claim(message_id: int, now: datetime) -> bool:
-    """Take the message for this run; False if someone else has it (or it is done)."""
-    result: CursorResult = db.session.execute(  # type: ignore[assignment]
-        update(OutboxMessage)
-        .where(OutboxMessage.id == message_id, *_claimable(now))
-        .values(claimed_at=now, attempts=OutboxMessage.attempts + 1)
-        .execution_options(synchronize_session=False)
-    )
-    return result.rowcount == 1
+def _claim_next(now: datetime) -> int | None:
+    """Take the next due message for this run (None when none is left): claimed_at =
+    now, attempts + 1, committed. Rows another runner is claiming are skipped."""
+    taken = claim(OutboxMessage, *_claimable(now), order_by=[OutboxMessage.id],
+                  stamp={"claimed_at": now, "attempts": OutboxMessage.attempts + 1})
+    return taken[0] if taken else None
 
 
 def _reload(message_id: int) -> OutboxMessage:
@@ -99,14 +104,10 @@ def deliver_outbox(
     if max_attempts is None:
         max_attempts = configured_max_attempts()
     report = DeliveryReport()
-    db.session.commit()  # start from a clean transaction: claims must be visible at once
-    ids = db.session.scalars(
-        select(OutboxMessage.id).where(*_claimable(current())).order_by(OutboxMessage.id).limit(batch)
-    ).all()
-    for message_id in ids:
-        if not _claim(message_id, current()):
-            db.session.rollback()
-            continue
+    for _ in range(batch):
+        message_id = _claim_next(current())
+        if message_id is None:
+            break
         message = _reload(message_id)
         if not message.message_id:  # a row written without enqueue_email
             message.message_id = new_message_id()
@@ -183,8 +184,38 @@ class JobsReport:
         return not self.errors
 
 
+@contextmanager
+def sqlite_runner_lock() -> Iterator[bool]:
+    """On a SQLite file, one runner at a time: yields False when another runner holds
+    the lock (a file beside the database, released when its process ends, even by a
+    crash). PostgreSQL needs no lock: its runners share the work with row locks."""
+    url = db.session.get_bind().engine.url  # (tests bind the session to a connection)
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        yield True
+        return
+    with open(f"{url.database}.jobs-lock", "a") as lock_file:
+        try:
+            fcntl.flock(lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(lock_file, fcntl.LOCK_UN)
+
+
 def run_jobs(now: datetime | None = None, mailer: Mailer | None = None) -> JobsReport:
     """Run every job once. A job that raises is rolled back and reported; the rest still run."""
+    with sqlite_runner_lock() as mine:
+        if not mine:
+            log.warning("Another job runner is working on this SQLite database; on SQLite one runner works "
+                        "at a time (on PostgreSQL every machine may run the jobs at once). This run did nothing.")
+            return JobsReport(results={"skipped": "another runner holds the SQLite runner lock"})
+        return _run_every_job(now, mailer)
+
+
+def _run_every_job(now: datetime | None, mailer: Mailer | None) -> JobsReport:
     given = now
     report = JobsReport()
 

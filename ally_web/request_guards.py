@@ -12,6 +12,8 @@ def redirect_to_https() -> Response | None:
     Behind a proxy that ends TLS, PROXY_FIX_HOPS must be set or every request loops."""
     if not current_app.config.get("HTTPS_REDIRECT") or request.is_secure:
         return None
+    if request.blueprint == "health":  # the load balancer probes the app over plain HTTP
+        return None
     target = "https://" + request.url.split("://", 1)[1]
     # 301 for reads; 308 keeps the method and body of anything else.
     return redirect(target, 301 if request.method in ("GET", "HEAD") else 308)

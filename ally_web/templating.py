@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Flask, url_for
+from collections.abc import Callable
+from typing import Any
+
+from flask import Flask, has_request_context, request, url_for
 
 from ally_web import policy
 from ally_web.core.formatting import clock_time, day, long_day, moment, money, money_in, size
@@ -24,7 +27,40 @@ def picture(image: str) -> str:
     return url_for("static", filename=image)
 
 
+# A page builds twenty-odd addresses (navigation, footer, static files, forms), the
+# same ones on every request; building one costs more than a whole SQL query on a
+# busy machine. Templates get them from a per-process memo instead. Only addresses
+# that depend on nothing but their arguments are kept: never external ones (they
+# carry the request's host), and never ones with long values (signed one-off links).
+URL_MEMO_SIZE = 2048
+URL_MEMO_VALUE_LENGTH = 64
+
+
+def memoized_url_for(build: Callable[..., str]) -> Callable[..., str]:
+    memo: dict[tuple, str] = {}
+
+    def url_for(endpoint: str, **values: Any) -> str:
+        if not has_request_context() or values.get("_external") or any(
+            not isinstance(v, str | int) or (isinstance(v, str) and len(v) > URL_MEMO_VALUE_LENGTH)
+            for v in values.values()
+        ):
+            return build(endpoint, **values)
+        # A relative endpoint (".show") depends on the blueprint; every address on
+        # the application's root (SCRIPT_NAME) when mounted under a prefix.
+        key = (request.script_root, request.blueprint if endpoint[:1] == "." else None, endpoint,
+               tuple(sorted(values.items())))
+        url = memo.get(key)
+        if url is None:
+            url = build(endpoint, **values)
+            if len(memo) < URL_MEMO_SIZE:
+                memo[key] = url
+        return url
+
+    return url_for
+
+
 def register_template_helpers(app: Flask) -> None:
+    app.jinja_env.globals["url_for"] = memoized_url_for(app.url_for)
     app.add_template_filter(money)
     app.add_template_filter(picture)
     app.add_template_filter(money_in)

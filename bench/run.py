@@ -1,9 +1,14 @@
 """Load benchmark of the store's hot pages, measured against a bare Flask page.
 
-What is measured: throughput (requests/s) and latency (p50, p99) of the pages a shopper
-hits most - home, a product page, the htmx variant fragment the picker swaps in, and
-the htmx "add to cart" POST - served by gunicorn (sync workers) from a throw-away
-SQLite file built with the real migrations and `flask ally seed`. Load comes from
+What is measured: throughput (requests/s) and latency (p50, p99) of every page a
+shopper hits in a purchase - home, a product page with a size chosen, the htmx variant
+fragment the picker swaps in, the htmx "add to cart" POST, the htmx checkout summary
+(with a cart in the session cookie) and an order's status page - served by gunicorn
+(sync workers, the deployed staging settings) from a throw-away SQLite file built with
+the real migrations and `flask ally seed`. Every request asks for compression, as a
+browser does. Also printed: each page's weight over the wire (home and product with
+every static file they load, against a 60 KB budget) and the store workers' memory
+after the warm-up and after the whole run. Load comes from
 `wrk` (Debian package) on the same machine; each target is warmed up for 2 s, then run
 `--runs` times, and the medians are reported. SQL queries per request are counted
 in-process with the Flask test client.
@@ -61,6 +66,9 @@ AIM_P99_RATIO = 2.0  # page p99 <= 2 x bare p99
 PRODUCT_PATH = "/products/classic-pump"
 PRODUCT_PICKS = {"colour": "black", "size": "8.5", "width": "M"}
 HTMX_HEADERS = {"HX-Request": "true", "HX-Request-Type": "partial"}
+# Every request asks for compression, as browsers do: the pages' numbers include it.
+BROWSER_HEADERS = {"Accept-Encoding": "br, gzip"}
+WEIGHT_BUDGET_BYTES = 60 * 1024  # home and product, with their CSS, scripts and images
 
 LIGHTHOUSE = "lighthouse@12.2.3"
 CHROME_PATH = "/usr/bin/chromium"
@@ -81,7 +89,7 @@ class Target:
     server: str  # "store" or "bare"
     path: str
     method: str = "GET"
-    headers: dict[str, str] = field(default_factory=dict)
+    headers: dict[str, str] = field(default_factory=lambda: dict(BROWSER_HEADERS))
     body: str | None = None
     expect: str | None = None  # a string the answer's body must contain
     reject: str | None = None  # a string it must not contain (a fragment has no <html>)
@@ -299,16 +307,61 @@ def lookup_variant_id(db_path: Path) -> int:
     return int(row[0])
 
 
-def make_targets(variant_id: int) -> list[Target]:
+@dataclass
+class Shopper:
+    """What a shopper half way through a purchase brings: a session cookie holding a
+    cart with one pair, and the signed link of an order's status page."""
+
+    cookie: str
+    order_path: str
+
+
+def make_shopper(store_url: str, variant_id: int) -> Shopper:
+    """Built in-process with the store's own code, signed with the server's key."""
+    os.environ["DATABASE_URL"] = store_url
+    from bench_config import BenchConfig
+
+    from ally_web import create_app
+    from ally_web.extensions import db
+    from ally_web.models import Order
+    from ally_web.services.orders.links import status_url
+
+    config = type("ShopperBenchConfig", (BenchConfig,), {"SQLALCHEMY_DATABASE_URI": store_url})
+    app = create_app(config)
+    client = app.test_client()
+    response = client.post("/cart/add", data={"variant_id": variant_id, "quantity": 1, "style": "classic-pump",
+                                              **PRODUCT_PICKS})
+    if response.status_code != 303:
+        raise BenchError(f"could not fill a cart: {response.status_code}")
+    cookie = client.get_cookie(app.config["SESSION_COOKIE_NAME"])
+    if cookie is None:
+        raise BenchError("adding to the cart set no session cookie")
+    with app.app_context():
+        order = db.session.scalars(db.select(Order).order_by(Order.id)).first()
+        if order is None:
+            raise BenchError("the seeded database has no order")
+        with app.test_request_context():
+            path = status_url(order, external=False)
+    return Shopper(f"{cookie.key}={cookie.value}", path)
+
+
+def make_targets(variant_id: int, shopper: Shopper) -> list[Target]:
     product = f"{PRODUCT_PATH}?{urlencode(PRODUCT_PICKS)}"
     cart_body = urlencode({"variant_id": variant_id, "quantity": 1, "style": "classic-pump", **PRODUCT_PICKS})
     form = {"Content-Type": "application/x-www-form-urlencoded"}
+    summary_body = urlencode({"email": "ada@example.com", "country": "US", "region": "NY",
+                              "shipping_method": "standard", "payment_mode": "card"})
     return [
         Target("home", "store", "/", expect="<html"),
         Target("product", "store", product, expect="<html"),
-        Target("variant fragment (htmx)", "store", product, headers=dict(HTMX_HEADERS), reject="<html"),
+        Target("variant fragment (htmx)", "store", product, headers={**BROWSER_HEADERS, **HTMX_HEADERS},
+               reject="<html"),
         Target("cart add (htmx POST)", "store", "/cart/add", method="POST",
-               headers={**form, **HTMX_HEADERS}, body=cart_body, reject="<html"),
+               headers={**BROWSER_HEADERS, **form, **HTMX_HEADERS}, body=cart_body, reject="<html"),
+        Target("checkout summary (htmx POST)", "store", "/checkout/summary", method="POST",
+               headers={**BROWSER_HEADERS, **form, **HTMX_HEADERS, "Cookie": shopper.cookie}, body=summary_body,
+               expect="Total", reject="<html"),
+        Target("order status", "store", shopper.order_path, expect="<html"),
         Target("bare page", "bare", "/", expect="items in stock"),
     ]
 
@@ -374,6 +427,8 @@ def profile_in_process(store_url: str, bare_url: str, targets: list[Target]) -> 
             event.remove(engine, "before_cursor_execute", on_execute)
     for target in targets:
         results[target.name]["cpu_ms"] = cpu_ms_per_request(engines[target.server][0], target)
+    for name, weight in page_weights(store_app, targets).items():
+        results[name]["weight"] = weight
     return results
 
 
@@ -432,7 +487,8 @@ def smoke_check(target: Target, port: int) -> dict:
     try:
         conn.request(target.method, target.path, body=target.body, headers=target.headers)
         response = conn.getresponse()
-        body = response.read().decode("utf-8", "replace")
+        raw = response.read()
+        body = decode(raw, response.getheader("Content-Encoding")).decode("utf-8", "replace")
     finally:
         conn.close()
     problems = []
@@ -442,7 +498,58 @@ def smoke_check(target: Target, port: int) -> dict:
         problems.append(f"body lacks {target.expect!r}")
     if target.reject and target.reject in body:
         problems.append(f"body contains {target.reject!r}")
-    return {"status": response.status, "bytes": len(body.encode()), "problems": problems}
+    return {"status": response.status, "bytes": len(raw), "problems": problems}
+
+
+def decode(raw: bytes, encoding: str | None) -> bytes:
+    if encoding == "br":
+        import brotli
+
+        return brotli.decompress(raw)
+    if encoding == "gzip":
+        import gzip
+
+        return gzip.decompress(raw)
+    return raw
+
+
+STATIC_URL = re.compile(r'(?:src|href)="(/static/[^"]+)"')
+
+
+def page_weights(app, targets: list[Target]) -> dict[str, dict]:
+    """Bytes over the wire, compressed as a browser asks: each page on its own, and for
+    full pages (home, product) with every static file they link (CSS, scripts with
+    htmx, icons, images), each file counted once."""
+    weights: dict[str, dict] = {}
+    client = app.test_client(use_cookies=False)
+    for target in targets:
+        if target.server != "store":
+            continue
+        response = _request(client, target)
+        raw = response.get_data()
+        html = decode(raw, response.headers.get("Content-Encoding")).decode("utf-8", "replace")
+        assets = {}
+        if "<html" in html:
+            for url in sorted(set(STATIC_URL.findall(html))):
+                assets[url] = len(client.get(url, headers=BROWSER_HEADERS).get_data())
+        weights[target.name] = {"page": len(raw), "assets": assets, "total": len(raw) + sum(assets.values()),
+                                "encoding": response.headers.get("Content-Encoding")}
+    return weights
+
+
+def worker_memory_kb(master_pid: int) -> dict[int, int]:
+    """Resident memory (VmRSS, kB) of each gunicorn worker: the master's children."""
+    found = {}
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            text = status.read_text()
+        except OSError:
+            continue
+        ppid = re.search(r"^PPid:\s*(\d+)", text, re.M)
+        rss = re.search(r"^VmRSS:\s*(\d+) kB", text, re.M)
+        if ppid and rss and int(ppid.group(1)) == master_pid:
+            found[int(status.parent.name)] = int(rss.group(1))
+    return found
 
 
 # --------------------------------------------------------------------------- lighthouse
@@ -545,6 +652,30 @@ def print_table(rows: list[dict], args) -> None:
         print(line(cells))
 
 
+def print_memory(memory: dict) -> None:
+    before, after = sum(memory["before_kb"].values()), sum(memory["after_kb"].values())
+    growth = (after - before) / before if before else 0.0
+    verdict = "within 10%" if growth <= 0.10 else "GREW MORE THAN 10%"
+    print()
+    print(f"store workers' memory (RSS, {len(memory['after_kb'])} workers): {before / 1024:.1f} MB after the "
+          f"warm-up, {after / 1024:.1f} MB after {memory['load_seconds']:.0f} s of load ({growth:+.1%}): {verdict}")
+
+
+def print_weights(sql: dict[str, dict]) -> None:
+    print()
+    print(f"Weight over the wire (Accept-Encoding: {BROWSER_HEADERS['Accept-Encoding']}); budget for home and "
+          f"product with everything they link: {WEIGHT_BUDGET_BYTES / 1024:.0f} KB")
+    for name, info in sql.items():
+        weight = info.get("weight")
+        if not weight:
+            continue
+        line = f"  {name}: {weight['page'] / 1024:.1f} KB ({weight['encoding'] or 'not compressed'})"
+        if weight["assets"]:
+            verdict = "within budget" if weight["total"] <= WEIGHT_BUDGET_BYTES else "OVER BUDGET"
+            line += (f", with {len(weight['assets'])} static files {weight['total'] / 1024:.1f} KB: {verdict}")
+        print(line)
+
+
 def summarize(target: Target, runs: list[dict], sql: dict | None) -> dict:
     med = lambda key: statistics.median(r[key] for r in runs)  # noqa: E731
     return {
@@ -608,6 +739,8 @@ def parse_args(argv: list[str] | None = None):
     parser.add_argument("--connections", type=int, default=16, help="wrk connections (default 16)")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers per server (default 2)")
     parser.add_argument("--lighthouse", action="store_true", help=f"also run {LIGHTHOUSE} on home and product")
+    parser.add_argument("--profile-only", action="store_true",
+                        help="only count SQL and CPU per page in-process (no servers, no wrk)")
     parser.add_argument("--keep", action="store_true", help="keep the temp folder (DB, logs, Lua scripts)")
     args = parser.parse_args(argv)
     if args.runs < 1 or args.seconds <= 0 or args.connections < THREADS or args.workers < 1:
@@ -650,7 +783,7 @@ def main(argv: list[str] | None = None) -> int:
         log(f"Building the store DB in {workdir} (migrations + seed)")
         build_store_db(workdir, store_env)
         variant_id = lookup_variant_id(store_db)
-        targets = make_targets(variant_id)
+        targets = make_targets(variant_id, make_shopper(store_url, variant_id))
         run_checked([str(VENV_BIN / "python"), str(BENCH_DIR / "bare_app.py")], bare_env, BENCH_DIR)
 
         log("Counting SQL queries and CPU time per request (in-process)")
@@ -658,6 +791,11 @@ def main(argv: list[str] | None = None) -> int:
         for name, info in sql.items():
             log(f"  {name}: {info['queries']} queries, {info['cpu_ms']:.2f} CPU ms, status {info['status']}, "
                 f"{info['bytes']} bytes{', sets a cookie' if info['sets_cookie'] else ''}")
+        print_weights(sql)
+        if args.profile_only:
+            for name, info in sql.items():
+                log(f"  {name}:\n    " + "\n    ".join(info["statements"]))
+            return 0
 
         log(f"Starting gunicorn ({args.workers} sync workers each)")
         ports = {
@@ -678,6 +816,8 @@ def main(argv: list[str] | None = None) -> int:
             urls[target.name] = f"http://127.0.0.1:{port}{target.path}"
             log(f"{target.name}: warm-up {WARMUP_SECONDS} s")
             run_wrk(wrk, urls[target.name], scripts[target.name], WARMUP_SECONDS, args.connections)
+        memory_before = worker_memory_kb(servers.procs["store"].pid)
+        load_started = time.monotonic()
         all_runs: dict[str, list[dict]] = {t.name: [] for t in targets}
         for n in range(args.runs):
             log(f"round {n + 1} of {args.runs} ({args.seconds:g} s per page)")
@@ -698,9 +838,12 @@ def main(argv: list[str] | None = None) -> int:
             if servers.procs[name].poll() is not None:
                 raise BenchError(f"{name} server died during the run:\n{servers.log_tail(name)}")
         server_errors = {name: servers.log_tail(name) for name in servers.procs}
+        memory = {"before_kb": memory_before, "after_kb": worker_memory_kb(servers.procs["store"].pid),
+                  "load_seconds": time.monotonic() - load_started}
 
         judge(rows)
         print_table(rows, args)
+        print_memory(memory)
 
         lighthouse = None
         if args.lighthouse:
@@ -734,6 +877,7 @@ def main(argv: list[str] | None = None) -> int:
             "machine": {**machine, "loadavg_at_end": os.getloadavg()},
             "variant_id": variant_id,
             "rows": rows,
+            "store_worker_memory": memory,
             "server_error_logs": server_errors,
             "lighthouse": lighthouse,
         }, indent=2, default=str))

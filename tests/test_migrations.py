@@ -92,3 +92,18 @@ def test_existing_orders_keep_their_history_through_the_lifecycle_migration(real
         db.session.remove()
         downgrade(revision="base")
         db.engine.dispose()
+
+
+def test_every_migration_says_what_it_locks():
+    """`flask db upgrade` runs while the old app servers still serve (docs/operations.md):
+    each migration says which tables it locks and for how long, so an operator knows
+    before running it whether to wait for a quiet hour."""
+    import ast
+    from pathlib import Path
+
+    folder = Path(__file__).resolve().parent.parent / "migrations" / "versions"
+    silent = [
+        path.name for path in sorted(folder.glob("*.py"))
+        if "\nLocks:" not in (ast.get_docstring(ast.parse(path.read_text())) or "")
+    ]
+    assert not silent, f"say what these lock (a 'Locks:' paragraph in the docstring): {silent}"

@@ -16,7 +16,7 @@ import ally_web.models.outbox  # noqa: F401  (the table exists before create_all
 from ally_web.core import clock
 from ally_web.extensions import db
 from ally_web.gateways.mail import LogMailer, SMTPMailer, SMTPSettings, get_mailer
-from ally_web.jobs import CLAIM_TIMEOUT, _claim, deliver_outbox, jobs_command, run_jobs
+from ally_web.jobs import CLAIM_TIMEOUT, _claim_next, deliver_outbox, jobs_command, run_jobs
 from ally_web.models.outbox import OutboxMessage, OutboxStatus
 from ally_web.services.notifications.outbox import enqueue_email
 from tests.smtp_server import CollectingHandler, SMTPServer, free_port
@@ -136,9 +136,9 @@ def test_delivering_twice_sends_once(app, smtp_server):
 
 def test_a_claim_is_taken_once(app):
     message = queue()
-    assert _claim(message.id, clock.now()) is True
-    assert _claim(message.id, clock.now()) is False  # another run: the claim is fresh
-    db.session.commit()
+    assert _claim_next(clock.now()) == message.id
+    assert _claim_next(clock.now()) is None  # another run: the claim is fresh
+    assert reload(message.id).attempts == 1
 
 
 def test_smtp_with_a_password(app):

@@ -42,11 +42,15 @@ def local_money(amount: Decimal, currency: str) -> str:
     return f"{symbol} {number}" if symbol.isalpha() else f"{symbol}{number}"
 
 
+# Babel takes a tenth of a millisecond per date; a page shows the same few dates over
+# and over (this week's ship-by and arrival days), so each is worded once per process.
+@lru_cache(maxsize=4096)
 def day(value: date) -> str:
     """Wed, Dec 2."""
     return format_date(value, "EEE, MMM d", locale=LOCALE)
 
 
+@lru_cache(maxsize=4096)
 def long_day(value: date) -> str:
     """Wednesday, December 2, 2026."""
     return format_date(value, "EEEE, MMMM d, y", locale=LOCALE)
@@ -59,9 +63,11 @@ def clock_time(value: time) -> str:
     return f"{hour}:{value.minute:02d} {suffix}" if value.minute else f"{hour} {suffix}"
 
 
+@lru_cache(maxsize=4096)
 def moment(value: datetime) -> str:
     """Dec 2, 2026, 3:05 PM EST: store time, always with its zone (EST or EDT), so
-    nobody reads it as their own."""
+    nobody reads it as their own. (Cached: a datetime's wording never changes; naive
+    and aware values never compare equal, so they never share an entry.)"""
     return format_datetime(
         clock.to_store_time(value), "MMM d, y, h:mm a z", tzinfo=clock.store_tz(), locale=LOCALE
     )

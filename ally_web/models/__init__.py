@@ -1,6 +1,7 @@
 """SQLAlchemy models, one module per aggregate."""
 
 from ally_web.models.audit import AuditEntry
+from ally_web.models.cache_versions import CacheVersion
 from ally_web.models.catalog import (
     CatalogVersion,
     Colour,
@@ -39,6 +40,7 @@ __all__ = [
     "CatalogVersion",
     "MovementReason",
     "StockMovement",
+    "CacheVersion",
     "Checkout",
     "CheckoutStatus",
     "EventKind",

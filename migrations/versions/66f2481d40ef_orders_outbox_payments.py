@@ -4,6 +4,7 @@ Revision ID: 66f2481d40ef
 Revises: da7f020d3820
 Create Date: 2026-11-26 15:44:22.372509
 
+Locks: new tables and their indexes only; nothing existing is rewritten or locked.
 """
 from alembic import op
 import sqlalchemy as sa

@@ -6,6 +6,9 @@ Create Date: 2026-12-01 06:00:00
 
 New tables only (return_requests, return_items); order_events.kind may name the
 return's events (its CHECK constraint is rebuilt).
+
+Locks: order_events while its CHECK constraint is swapped and validated (a scan of
+the existing rows); the new tables lock nothing else.
 """
 from alembic import op
 import sqlalchemy as sa

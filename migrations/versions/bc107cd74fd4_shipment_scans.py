@@ -4,6 +4,7 @@ Revision ID: bc107cd74fd4
 Revises: 66f2481d40ef
 Create Date: 2026-11-26 16:00:28.918130
 
+Locks: a new table and its index only; nothing existing is rewritten or locked.
 """
 from alembic import op
 import sqlalchemy as sa

@@ -8,6 +8,9 @@ Revision ID: c3a9e5f1b7d2
 Revises: bc107cd74fd4
 Create Date: 2026-12-01 02:48:56.664505
 
+Locks: sandbox_payments (test provider data only) while its index, foreign key and
+check are added (PostgreSQL: nullable columns are added without a rewrite; the
+index and the constraints scan the table under lock). Not a table shoppers wait on.
 """
 from alembic import op
 import sqlalchemy as sa

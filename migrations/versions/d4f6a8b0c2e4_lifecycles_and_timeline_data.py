@@ -14,6 +14,13 @@ Create Date: 2026-12-01 03:00:00
 
 Existing events keep their old sentence as params["note"] (it is shown as it was),
 except cancellations, whose note was the reason.
+
+Locks: checkouts, orders, order_lines, shipments, order_events and shipment_scans,
+each for as long as it takes to fill the new columns and check every row against
+the new CHECK constraints (PostgreSQL: columns with a constant default and wider
+varchars need no rewrite, but the UPDATEs and the checks scan each table under an
+ACCESS EXCLUSIVE lock). Seconds on the store's current size; on a large database
+run it in a quiet hour.
 """
 from alembic import op
 import sqlalchemy as sa

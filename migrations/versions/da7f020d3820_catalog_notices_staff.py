@@ -4,6 +4,7 @@ Revision ID: da7f020d3820
 Revises: 
 Create Date: 2026-11-26 15:04:19.383815
 
+Locks: the first migration: new tables only.
 """
 from alembic import op
 import sqlalchemy as sa

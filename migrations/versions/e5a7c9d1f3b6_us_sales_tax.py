@@ -10,6 +10,9 @@ Create Date: 2026-12-01 04:00:00
   gives back the tax that belongs to it.
 
 Existing rows had none: 0.
+
+Locks: checkouts, orders and order_lines only for an instant on PostgreSQL (11+: a
+NOT NULL column with a constant default is added without rewriting the table).
 """
 from alembic import op
 import sqlalchemy as sa

@@ -14,8 +14,11 @@ Create Date: 2026-12-01 05:20:00
 - fit_results: the answers a customer sent about a fitting pair, and the size staff
   confirmed.
 
-Adds columns and one table; the CHECK constraints are rebuilt (SQLite copies those
-tables; on PostgreSQL a constraint swap, no rewrite).
+Locks: shipments, order_lines, order_events and customers briefly on PostgreSQL
+(nullable columns and one NOT NULL column with a constant default are added without a
+rewrite; each CHECK constraint swap validates the table under its lock, a scan of
+rows that exist, fast at this shop's size); fit_results is new. SQLite copies those
+tables.
 """
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo

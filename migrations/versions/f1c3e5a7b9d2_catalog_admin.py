@@ -13,6 +13,11 @@ Create Date: 2026-12-01 05:10:00
   with stock, so the ledger explains every count from the start;
 - catalog_version: one row, raised by every change shoppers see;
 - audit_entries: who changed what in the back office.
+
+Locks: styles, colours and variants briefly on PostgreSQL (nullable columns, and NOT
+NULL columns with a constant default, are added without a rewrite); the opening
+counts insert one row per stocked variant into the new stock_movements table; the
+other tables are new. SQLite copies the altered tables.
 """
 from datetime import datetime, timezone
 

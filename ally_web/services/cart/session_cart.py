@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from flask import session
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.util import identity_key
 
 from ally_web import policy
 from ally_web.core import clock
@@ -168,6 +169,11 @@ def remove_from_cart(variant_id: int, store: Store | None = None) -> None:
     _save(store, raw)
 
 
+def _loaded_in_this_request(variant_id: int) -> Variant | None:
+    found = db.session.identity_map.get(identity_key(Variant, variant_id))
+    return found if isinstance(found, Variant) and "stock" in found.__dict__ else None
+
+
 def load_cart(store: Store | None = None) -> Cart:
     """The cart with fresh prices and stock (one query, whatever its size).
 
@@ -177,14 +183,16 @@ def load_cart(store: Store | None = None) -> Cart:
     store = session if store is None else store
     raw = _raw(store)
     ids = [int(k) for k in raw]
-    variants = {
-        v.id: v
-        for v in db.session.scalars(
+    # A pair this request already loaded (the one just added) is not read twice: it
+    # was read in this same transaction, so its stock is as fresh as a new query's.
+    variants = {i: v for i in ids if (v := _loaded_in_this_request(i)) is not None}
+    missing = [i for i in ids if i not in variants]
+    if missing:
+        variants.update((v.id, v) for v in db.session.scalars(
             select(Variant)
-            .where(Variant.id.in_(ids))
+            .where(Variant.id.in_(missing))
             .options(joinedload(Variant.colour).joinedload(Colour.style))
-        )
-    } if ids else {}
+        ))
     cart = Cart()
     changed = False
     for key, value in list(raw.items()):

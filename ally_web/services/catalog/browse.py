@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from flask import current_app
+from flask import current_app, g, has_request_context
 from sqlalchemy import case, func, select, update
 from sqlalchemy.orm import selectinload
 
@@ -17,6 +17,7 @@ from ally_web import policy
 from ally_web.core import clock
 from ally_web.extensions import db
 from ally_web.models import CatalogVersion, Colour, LeadTimeNotice, Style, Variant
+from ally_web.models.cache_versions import NOTICES, current_version
 from ally_web.services.catalog.made_to_order import (
     MadeToOrderPlan,
     NoticeCard,
@@ -118,43 +119,53 @@ def get_style(slug: str) -> StyleCard | None:
     return next((card for card in style_cards() if card.slug == slug), None)
 
 
+def _notices_version() -> int | None:
+    """The notices' version (models/cache_versions.py), read once per request; None
+    when caching is off (CATALOG_CACHE_SECONDS = 0)."""
+    if not current_app.config["CATALOG_CACHE_SECONDS"]:
+        return None
+    if has_request_context() and "ally_notices_version" in g:
+        return g.ally_notices_version
+    version = current_version(db.session, NOTICES)
+    if has_request_context():
+        g.ally_notices_version = version
+    return version
+
+
+def _per_day_cache(name: str, today: date, build):
+    """`build()`'s result, kept per process for the store day and the notices'
+    version: a notice added, edited or removed on any machine is seen at once."""
+    version = _notices_version()
+    if version is None:
+        return build()
+    cache = current_app.extensions.setdefault(name, {})
+    key = (today, version)
+    if cache.get("key") != key:
+        cache.update(key=key, value=build())
+    return cache["value"]
+
+
 def todays_notice(today: date) -> NoticeCard | None:
-    """The notice in force today, for the product pages: kept CATALOG_CACHE_SECONDS
-    per process like the style list (notices are set weeks ahead)."""
-    ttl = current_app.config["CATALOG_CACHE_SECONDS"]
-    cache = current_app.extensions.setdefault("ally_todays_notice", {})
-    now = time.monotonic()
-    if ttl and cache.get("day") == today and cache.get("until", 0) > now:
-        return cache["notice"]
-    found = active_notice(today)
-    notice = notice_card(found) if found else None
-    cache.update(day=today, notice=notice, until=now + ttl)
-    return notice
+    """The notice in force today, for the product pages (cached per day and version)."""
+    def build() -> NoticeCard | None:
+        found = active_notice(today)
+        return notice_card(found) if found else None
+
+    return _per_day_cache("ally_todays_notice", today, build)
 
 
 def upcoming_notices(today: date) -> tuple[NoticeCard, ...]:
     """Every lead-time notice that has not ended by ``today`` (made-to-order dates
-    look ahead), kept CATALOG_CACHE_SECONDS per process like the style list."""
-    ttl = current_app.config["CATALOG_CACHE_SECONDS"]
-    cache = current_app.extensions.setdefault("ally_upcoming_notices", {})
-    now = time.monotonic()
-    if ttl and cache.get("day") == today and cache.get("until", 0) > now:
-        return cache["notices"]
-    notices = tuple(
-        notice_card(n) for n in db.session.scalars(
-            select(LeadTimeNotice).where(LeadTimeNotice.ends_on >= today)
-            .order_by(LeadTimeNotice.starts_on, LeadTimeNotice.id)
+    look ahead), cached per day and version like todays_notice."""
+    def build() -> tuple[NoticeCard, ...]:
+        return tuple(
+            notice_card(n) for n in db.session.scalars(
+                select(LeadTimeNotice).where(LeadTimeNotice.ends_on >= today)
+                .order_by(LeadTimeNotice.starts_on, LeadTimeNotice.id)
+            )
         )
-    )
-    cache.update(day=today, notices=notices, until=now + ttl)
-    return notices
 
-
-def forget_notices() -> None:
-    """Drop this process's cached notices (a notice was just saved). Other processes
-    read the change within CATALOG_CACHE_SECONDS."""
-    current_app.extensions.pop("ally_todays_notice", None)
-    current_app.extensions.pop("ally_upcoming_notices", None)
+    return _per_day_cache("ally_upcoming_notices", today, build)
 
 
 def active_notice(on: date) -> LeadTimeNotice | None:

@@ -21,7 +21,6 @@ from ally_web.core.errors import DomainError
 from ally_web.extensions import db
 from ally_web.models import EventKind, LeadTimeNotice, MadeToOrderState, Order, OrderLine, OrderState
 from ally_web.services.audit import record_audit
-from ally_web.services.catalog import bump_catalog_version, forget_notices
 from ally_web.services.lifecycle import record_event
 from ally_web.services.made_to_order.production import due_date, set_due_date
 from ally_web.services.notifications import enqueue_email
@@ -90,9 +89,7 @@ def save_notice(notice: LeadTimeNotice | None, given: NoticeInput, actor: Actor)
     notice.title, notice.message = given.title.strip(), given.message.strip()
     notice.extra_days = given.extra_days  # type: ignore[assignment]
     notice.starts_on, notice.ends_on = given.starts_on, given.ends_on  # type: ignore[assignment]
-    db.session.flush()
-    bump_catalog_version()  # every process's pages pick the notice up
-    forget_notices()
+    db.session.flush()  # the change raises the notices' cache version (models/cache_versions.py)
     moved = redate_production(actor)
     record_audit(actor, "notice.created" if created else "notice.changed", notice.title, {
         "extra_days": notice.extra_days, "starts_on": notice.starts_on.isoformat(),

@@ -1,0 +1,54 @@
+"""Version numbers that let every process know its caches are out of date.
+
+A process may keep what rarely changes (the lead-time notices, say) in memory, keyed
+on the row's version here; any change to the watched table through the ORM bumps the
+version in the same transaction (a flush listener below), so every process on every
+machine sees the change on its next read of the version - one primary-key lookup -
+and rebuilds its copy. A bulk UPDATE/DELETE that bypasses the ORM must call
+:func:`bump` itself.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import String, event, insert, select, update
+from sqlalchemy.orm import Mapped, Session, mapped_column, scoped_session
+
+from ally_web.extensions import Model
+from ally_web.models.catalog import LeadTimeNotice
+
+NOTICES = "lead_time_notices"
+
+# Model -> the version its changes bump.
+WATCHED: dict[type, str] = {LeadTimeNotice: NOTICES}
+
+
+class CacheVersion(Model):
+    __tablename__ = "cache_versions"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    version: Mapped[int] = mapped_column(default=1)
+
+
+def current_version(session: Session | scoped_session[Any], name: str) -> int:
+    """The version now (0 when no change was ever recorded)."""
+    return session.scalar(select(CacheVersion.version).where(CacheVersion.name == name)) or 0
+
+
+def bump(session: Session, name: str) -> None:
+    """Mark `name`'s cached copies stale, in the caller's transaction."""
+    # On the flush's own connection, as Core statements: no ORM flush inside a flush.
+    connection = session.connection()
+    bumped = connection.execute(
+        update(CacheVersion).where(CacheVersion.name == name).values(version=CacheVersion.version + 1)
+    )
+    if bumped.rowcount == 0:  # never recorded (a database built without the migration's row)
+        connection.execute(insert(CacheVersion).values(name=name, version=2))
+
+
+@event.listens_for(Session, "after_flush")
+def _bump_changed(session: Session, flush_context) -> None:  # noqa: ARG001 - SQLAlchemy's signature
+    changed = {WATCHED[type(obj)] for obj in (*session.new, *session.dirty, *session.deleted) if type(obj) in WATCHED}
+    for name in sorted(changed):
+        bump(session, name)

@@ -1,0 +1,134 @@
+"""Serving in production: probes, request ids and JSON logs, static files with hashed
+names, compression, ETags, and the page weight budget."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import logging
+import re
+import runpy
+
+import brotli
+import pytest
+from flask_migrate import upgrade
+
+from ally_web.observability import JsonFormatter
+from tests.conftest import running_app
+from tests.support.servers import ROOT
+
+BROWSER = {"Accept-Encoding": "br, gzip"}
+WEIGHT_BUDGET = 60 * 1024
+STATIC = re.compile(r'(?:src|href)="(/static/[^"]+)"')
+
+
+def test_healthz_answers_without_a_cookie(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200 and response.json == {"process": "ok"}
+    assert "Set-Cookie" not in response.headers
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_readyz_names_what_is_not_ready(client):
+    # The suite's database is built without migrations: not at head.
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    assert response.json["database"] == "ok" and response.json["redis"] == "not used"
+    assert response.json["failed"] == ["migrations"]
+
+
+def test_readyz_is_ready_once_migrated_and_says_when_redis_is_down(real_database_url):
+    with running_app(seed=False, SQLALCHEMY_DATABASE_URI=real_database_url) as app:
+        from ally_web.extensions import db
+
+        db.drop_all()
+        upgrade()
+        assert app.test_client().get("/readyz").json == {
+            "database": "ok", "redis": "not used", "migrations": "ok", "failed": []}
+    with running_app(seed=False, RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI="redis://127.0.0.1:1/0") as app:
+        response = app.test_client().get("/readyz")
+        assert response.status_code == 503
+        assert "redis" in response.json["failed"] and response.json["redis"].startswith("unreachable")
+
+
+def test_a_sane_request_id_is_kept_and_any_other_is_replaced(client):
+    assert client.get("/healthz", headers={"X-Request-ID": "lb-4f2a9c1e"}).headers["X-Request-ID"] == "lb-4f2a9c1e"
+    for bad in ("short", "x" * 200, "two words here", "<script>alert(1)</script>"):
+        answered = client.get("/healthz", headers={"X-Request-ID": bad}).headers["X-Request-ID"]
+        assert answered != bad and re.fullmatch(r"[0-9a-f]{32}", answered)
+    first, second = (client.get("/healthz").headers["X-Request-ID"] for _ in range(2))
+    assert first != second
+
+
+def test_log_lines_are_json_with_the_request_id(app, caplog):
+    @app.get("/test-logs")
+    def log_something():
+        logging.getLogger("ally_web.test").warning("Something to see", extra={"order_id": 7})
+        return "ok"
+
+    with caplog.at_level(logging.WARNING, logger="ally_web.test"):
+        response = app.test_client().get("/test-logs", headers={"X-Request-ID": "req-12345678"})
+    assert response.status_code == 200
+    record = next(r for r in caplog.records if r.name == "ally_web.test")
+    line = json.loads(JsonFormatter().format(record))
+    assert line["request_id"] == "req-12345678"
+    assert line["message"] == "Something to see" and line["level"] == "WARNING" and line["order_id"] == 7
+
+
+def test_static_files_have_hashed_names_cached_for_a_year(client):
+    html = client.get("/").get_data(as_text=True)
+    css = re.search(r'href="(/static/css/site\.([0-9a-f]{12})\.css)"', html)
+    assert css, "the stylesheet's address carries its hash"
+    response = client.get(css.group(1), headers=BROWSER)
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    assert response.headers["Content-Encoding"] == "br"
+    assert b".skip-link" in brotli.decompress(response.get_data())
+    assert client.get(css.group(1), headers={"Accept-Encoding": "gzip"}).headers["Content-Encoding"] == "gzip"
+    # The browser's copy is still good: 304, no body.
+    again = client.get(css.group(1), headers={**BROWSER, "If-None-Match": response.headers["ETag"]})
+    assert again.status_code == 304 and again.get_data() == b""
+
+
+def test_a_static_file_under_another_deploys_hash_is_served_but_not_kept(client):
+    response = client.get("/static/css/site.0123456789ab.css")
+    assert response.status_code == 200 and b".skip-link" in response.get_data()
+    assert response.headers["Cache-Control"] == "no-cache"
+    assert client.get("/static/css/nothing.0123456789ab.css").status_code == 404
+    assert client.get("/static/../config.py").status_code == 404
+
+
+def test_pages_are_compressed_and_answer_304_when_unchanged(client):
+    response = client.get("/faq", headers=BROWSER)
+    assert response.status_code == 200 and response.headers["Content-Encoding"] == "br"
+    assert "Accept-Encoding" in response.headers["Vary"]
+    assert b"<html" in brotli.decompress(response.get_data())
+    assert gzip.decompress(client.get("/faq", headers={"Accept-Encoding": "gzip"}).get_data()).startswith(b"<!")
+    again = client.get("/faq", headers={**BROWSER, "If-None-Match": response.headers["ETag"]})
+    assert again.status_code == 304
+
+
+def test_private_pages_get_no_etag(client):
+    response = client.get("/pages/order-lookup")
+    assert response.headers["Cache-Control"] == "no-store" and "ETag" not in response.headers
+
+
+@pytest.mark.parametrize("path", ["/", "/products/classic-pump?colour=black&size=8.5&width=M"])
+def test_home_and_product_weigh_under_60_kb_with_everything_they_load(client, path):
+    page = client.get(path, headers=BROWSER)
+    html = brotli.decompress(page.get_data()).decode()
+    assets = sorted(set(STATIC.findall(html)))
+    assert any("htmx" in a for a in assets) and any(a.endswith(".css") for a in assets)
+    total = len(page.get_data()) + sum(len(client.get(a, headers=BROWSER).get_data()) for a in assets)
+    assert total < WEIGHT_BUDGET, f"{path} weighs {total} bytes over the wire"
+
+
+def test_the_gunicorn_settings_size_workers_from_the_cpus(monkeypatch):
+    monkeypatch.delenv("WEB_CONCURRENCY", raising=False)
+    monkeypatch.setattr("os.cpu_count", lambda: 4)
+    settings = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    assert settings["workers"] == 9
+    assert settings["timeout"] > 0 and settings["graceful_timeout"] > 0 and settings["max_requests"] > 0
+    assert settings["accesslog"] == "-"
+    monkeypatch.setenv("WEB_CONCURRENCY", "3")
+    assert runpy.run_path(str(ROOT / "gunicorn.conf.py"))["workers"] == 3
