@@ -70,6 +70,7 @@ def register_blueprints(app: Flask) -> None:
     from ally_web.blueprints.auth import bp as auth_bp
     from ally_web.blueprints.cart import bp as cart_bp
     from ally_web.blueprints.checkout import bp as checkout_bp
+    from ally_web.blueprints.exchange import bp as exchange_bp
     from ally_web.blueprints.fit import bp as fit_bp
     from ally_web.blueprints.health import bp as health_bp
     from ally_web.blueprints.orders import bp as orders_bp
@@ -82,6 +83,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(checkout_bp)
     app.register_blueprint(orders_bp)
     app.register_blueprint(fit_bp)
+    app.register_blueprint(exchange_bp)
     app.register_blueprint(pages_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp)

@@ -41,7 +41,8 @@ def _shipped(params: Params) -> str:
 
 
 # Scans of a fitting pair's parcels say which parcel (params["parcel"]).
-_PARCELS = {"fitting_pair": "Fitting pair", "fitting_return": "Fitting pair on its way back"}
+_PARCELS = {"fitting_pair": "Fitting pair", "fitting_return": "Fitting pair on its way back",
+            "return": "Your return"}
 
 
 def _scan(params: Params) -> str:
@@ -100,6 +101,12 @@ def _date(value: Any) -> date:
     return date.fromisoformat(value) if isinstance(value, str) else value
 
 
+def _return_requested(params: Params) -> str:
+    if params.get("feedback_only"):
+        return "Fit feedback, thank you."
+    return f"{_plural(int(params.get('pairs', 0)), 'pair')} to send back."
+
+
 _DETAILS: dict[EventKind, Callable[[Params], str]] = {
     EventKind.PAID: _paid,
     EventKind.SHIPPED: _shipped,
@@ -117,9 +124,22 @@ _DETAILS: dict[EventKind, Callable[[Params], str]] = {
     EventKind.PRODUCTION_STARTED: _production,
     EventKind.DUE_DATE_MOVED: _due_date_moved,
     EventKind.REMINDER_SENT: _reminder,
+    EventKind.RETURN_REQUESTED: _return_requested,
+    EventKind.RETURN_LABEL_ISSUED: _scan,
+    EventKind.RETURN_IN_TRANSIT: _scan,
+    EventKind.RETURN_REFUSED: lambda params: str(params.get("reason", "")),
 }
 
 _TITLES = {
+    EventKind.RETURN_REQUESTED: "Return requested",
+    EventKind.RETURN_IN_REVIEW: "Return in review",
+    EventKind.RETURN_APPROVED: "Return approved",
+    EventKind.RETURN_REFUSED: "Return refused",
+    EventKind.RETURN_LABEL_ISSUED: "Return label issued",
+    EventKind.RETURN_IN_TRANSIT: "Return on its way",
+    EventKind.RETURN_RECEIVED: "Return received",
+    EventKind.RETURN_INSPECTED: "Return inspected",
+    EventKind.RETURN_CLOSED: "Return done",
     EventKind.FITTING_PAIR_RETURNED: "Fitting pair back at the studio",
     EventKind.PAIR_MADE: "Pair made, waiting for its box",
     EventKind.DUE_DATE_MOVED: "New ship-by date",

@@ -61,6 +61,10 @@ RETURN_WINDOW_DAYS = 14  # calendar days, delivery day is day 0
 RETURNS_FREE_IN_US = True
 GIFT_CARDS_FINAL_SALE = True
 MADE_TO_ORDER_RETURNABLE = True
+# Brand settings: the carrier of prepaid US return labels; whether a faulty pair's
+# refund includes what the customer paid for shipping and duties.
+RETURN_LABEL_CARRIER = "UPS"
+REFUND_SHIPPING_WHEN_FAULTY = True
 
 # --- At-home trial -------------------------------------------------------------
 

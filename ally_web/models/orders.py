@@ -62,6 +62,7 @@ class ShipmentPurpose(enum.StrEnum):
     PAIRS = "pairs"
     FITTING_PAIR = "fitting_pair"
     FITTING_RETURN = "fitting_return"
+    RETURN = "return"  # pairs a customer sends back (services/returns)
 
 
 class ShipmentState(enum.StrEnum):

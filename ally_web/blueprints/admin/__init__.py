@@ -24,6 +24,7 @@ from ally_web.blueprints.admin import (  # noqa: E402,F401
     made_to_order,
     orders,
     outbox,
+    returns,
     routes,  # noqa: E402,F401
     staff,
 )

@@ -39,8 +39,7 @@ def lookup():
     if form.validate_on_submit():
         order = orders.find_order(form.email.data, form.number.data)
         if order is not None:
-            endpoint = "fit.show" if form.goes_to_fit_result() else "orders.show"
-            return hx_redirect(orders.status_url(order, orders.LOOKUP, external=False, endpoint=endpoint))
+            return hx_redirect(orders.status_url(order, orders.LOOKUP, external=False, endpoint=form.next_page()))
         form.form_errors.append(orders.NOT_FOUND)
     status = 422 if request.method == "POST" else 200
     return render("orders/lookup.html", block="lookup_form", form=form, status=status)

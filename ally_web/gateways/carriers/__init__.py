@@ -16,6 +16,7 @@ Labels are deterministic: the same request gives the same bytes.
 from __future__ import annotations
 
 import re
+import secrets
 from typing import Protocol, runtime_checkable
 
 from ally_web import policy
@@ -28,6 +29,7 @@ from ally_web.gateways.carriers.labels import (
     check_request,
     draw_label,
     label_text,
+    qr_svg,
 )
 
 __all__ = [
@@ -41,6 +43,7 @@ __all__ = [
     "carrier_names",
     "get_carrier",
     "label_text",
+    "qr_svg",
 ]
 
 # Everything a tracking number may contain that is only formatting: spaces (any
@@ -67,6 +70,11 @@ class Carrier(Protocol):
 
     def make_label(self, label: LabelRequest) -> bytes:
         """A one-page 4×6 inch PDF shipping label."""
+        ...
+
+    def issue_tracking_number(self) -> str:
+        """A new tracking number for a label the store prints itself (a prepaid return
+        label): a real carrier's API hands one out."""
         ...
 
 
@@ -105,6 +113,14 @@ class _LocalCarrier:
         check_request(label)
         return draw_label(self.name, number, label)
 
+    def issue_tracking_number(self) -> str:
+        # No carrier API here: a number in the carrier's format, random enough never
+        # to repeat, as a sandbox account would hand out.
+        return self._issue()
+
+    def _issue(self) -> str:
+        raise NotImplementedError
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
 
@@ -117,6 +133,9 @@ class LocalUPS(_LocalCarrier):
     _format_help = '"1Z" followed by 16 letters or digits (18 characters), e.g. 1Z999AA10123456784'
     _url_template = "https://www.ups.com/track?tracknum={number}"
 
+    def _issue(self) -> str:
+        return f"1ZALLY{secrets.randbelow(10**12):012d}"
+
 
 class LocalFedEx(_LocalCarrier):
     """FedEx without an API: 12, 15, 20 or 22 digits."""
@@ -125,6 +144,9 @@ class LocalFedEx(_LocalCarrier):
     _pattern = re.compile(r"[0-9]{12}|[0-9]{15}|[0-9]{20}|[0-9]{22}", re.ASCII)
     _format_help = "12, 15, 20 or 22 digits, e.g. 123456789012"
     _url_template = "https://www.fedex.com/fedextrack/?trknbr={number}"
+
+    def _issue(self) -> str:
+        return f"9{secrets.randbelow(10**11):011d}"
 
 
 _DEFAULTS: dict[str, type[_LocalCarrier]] = {"fedex": LocalFedEx, "ups": LocalUPS}

@@ -334,3 +334,17 @@ def draw_label(carrier_name: str, number: str, label: LabelRequest) -> bytes:
     canvas.showPage()
     canvas.save()
     return buffer.getvalue()
+
+
+def qr_svg(text: str, size_points: int = 180) -> bytes:
+    """A QR code of ``text`` as SVG: what a drop-off counter scans from a phone."""
+    from reportlab.graphics import renderSVG
+    from reportlab.graphics.barcode.qr import QrCodeWidget
+    from reportlab.graphics.shapes import Drawing
+
+    widget = QrCodeWidget(label_text(text)[:_MAX_TEXT])
+    x1, y1, x2, y2 = widget.getBounds()
+    drawing = Drawing(size_points, size_points,
+                      transform=[size_points / (x2 - x1), 0, 0, size_points / (y2 - y1), 0, 0])
+    drawing.add(widget)
+    return renderSVG.drawToString(drawing).encode()

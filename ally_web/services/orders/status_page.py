@@ -30,6 +30,7 @@ class ShipmentView:
     def title(self) -> str:
         return {ShipmentPurpose.FITTING_PAIR: f"Fitting pair ({self.shipment.carrier})",
                 ShipmentPurpose.FITTING_RETURN: f"Fitting pair's return ({self.shipment.carrier})",
+                ShipmentPurpose.RETURN: f"Your return ({self.shipment.carrier})",
                 }.get(self.shipment.purpose, f"{self.shipment.carrier} parcel")
 
 
@@ -72,8 +73,8 @@ def _return_action(order: Order, today) -> Action:
     when = "today is the last day"
     if days_left:
         when = f"{days_left} day{'s' if days_left != 1 else ''} left, until {long_day(closes.date())}"
-    return Action(title, f"Unworn pairs can be returned or exchanged: {when}. Online requests are opening soon; "
-                         f"for now write to {policy.CONTACT_EMAIL} with your order number.", True)
+    return Action(title, f"Unworn pairs can be returned: {when}.", True, "exchange.new",
+                  "Start a return, or tell us how they fit")
 
 
 def _fit_action(order: Order) -> Action | None:
@@ -115,8 +116,8 @@ def status_view(order: Order) -> StatusView:
     today = clock.now().date()
     shipments = []
     for shipment in order.shipments:
-        if shipment.purpose is ShipmentPurpose.FITTING_RETURN and not shipment.scans:
-            continue  # a return label still in the box: shown with the fit, not as a parcel
+        if shipment.purpose in (ShipmentPurpose.FITTING_RETURN, ShipmentPurpose.RETURN) and not shipment.scans:
+            continue  # a return label not used yet: shown with the fit or the return, not as a parcel
         state = tracking.shipment_progress(shipment)
         url = get_carrier(shipment.carrier).tracking_url(shipment.tracking_number)
         shipments.append(ShipmentView(shipment, state, url, shipment.delivered_at is None))

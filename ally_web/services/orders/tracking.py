@@ -135,9 +135,11 @@ def _delivered(shipment: Shipment, actor: Actor, at: datetime) -> None:
             if line.mto_state is MadeToOrderState.FITTING_PAIR_SHIPPED:
                 transition(line, MADE_TO_ORDER, MadeToOrderState.FITTING_PAIR_DELIVERED, actor=actor, order=order,
                            at=at, line_id=line.id)
-    else:
+    elif shipment.purpose is ShipmentPurpose.FITTING_RETURN:
         record_event(order, EventKind.FITTING_PAIR_RETURNED, actor, at, carrier=shipment.carrier,
                      tracking_number=shipment.tracking_number)
+    # A customer's return parcel: its delivery tells staff to expect it; they record
+    # it received when they open it (services/returns).
 
 
 def scan_event_known(event_id: str) -> bool:

@@ -1,7 +1,49 @@
-"""Returns and exchanges (/exchange): what may go back and why not, and a request's
-lifecycle (``states.py``). The request pages, labels, inspection and refunds build
-on these."""
+"""Returns (/exchange): what may go back and why not (``rules.py``), the customer's
+request with its label or tracking (``requests.py``), staff review, receipt,
+inspection and refund (``handling.py``); the request's lifecycle is ``states.py``.
+Exchanges for another size are still to come."""
 
+from ally_web.services.returns.handling import (
+    Decision,
+    get_request,
+    inspect,
+    list_requests,
+    mark_received,
+    refund_for,
+    review,
+)
+from ally_web.services.returns.requests import (
+    CONDITIONS,
+    REASONS,
+    ItemInput,
+    RequestInput,
+    RequestInvalid,
+    add_tracking,
+    create_request,
+    find_request,
+    label_pdf,
+)
 from ally_web.services.returns.rules import Choice, Returnable, check_choices, returnable_lines
 
-__all__ = ["Choice", "Returnable", "check_choices", "returnable_lines"]
+__all__ = [
+    "CONDITIONS",
+    "REASONS",
+    "Choice",
+    "Decision",
+    "ItemInput",
+    "RequestInput",
+    "RequestInvalid",
+    "Returnable",
+    "add_tracking",
+    "check_choices",
+    "create_request",
+    "find_request",
+    "get_request",
+    "inspect",
+    "label_pdf",
+    "list_requests",
+    "mark_received",
+    "refund_for",
+    "returnable_lines",
+    "review",
+]

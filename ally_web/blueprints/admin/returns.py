@@ -1,0 +1,102 @@
+"""Admin: returns. The list by state; one request's page to review a damaged pair,
+record the parcel received, and inspect each pair (accepted, or refused as worn),
+which refunds what was accepted and emails the customer."""
+
+from __future__ import annotations
+
+from flask import abort, flash, request, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+
+from ally_web.blueprints.admin import bp
+from ally_web.blueprints.auth.forms import LogoutForm
+from ally_web.core.errors import DomainError
+from ally_web.core.formatting import money
+from ally_web.extensions import db
+from ally_web.htmx import hx_redirect, render
+from ally_web.models import ReturnRequest, ReturnState
+from ally_web.services import returns
+
+OPEN = (ReturnState.IN_REVIEW, ReturnState.LABEL_ISSUED, ReturnState.AWAITING_TRACKING, ReturnState.IN_TRANSIT,
+        ReturnState.RECEIVED)
+
+
+def _load(request_id: int) -> ReturnRequest:
+    found = returns.get_request(request_id)
+    if found is None:
+        abort(404)
+    return found
+
+
+@bp.get("/returns")
+def returns_list():
+    everything = request.args.get("all") == "1"
+    return render("admin/returns.html", requests=returns.list_requests(None if everything else OPEN),
+                  everything=everything, logout_form=LogoutForm())
+
+
+def _page(found: ReturnRequest, status: int = 200, errors: dict[str, str] | None = None, message: str | None = None):
+    return render("admin/return.html", status=status, req=found, order=found.order, reasons=returns.REASONS,
+                  refund_for=returns.refund_for, errors=errors or {}, message=message,
+                  typed=request.form if request.method == "POST" else {}, csrf_form=FlaskForm(formdata=None),
+                  logout_form=LogoutForm())
+
+
+@bp.get("/returns/<id:request_id>")
+def return_detail(request_id: int):
+    return _page(_load(request_id))
+
+
+def _done(found: ReturnRequest, words: str):
+    db.session.commit()
+    flash(words, "success")
+    return hx_redirect(url_for("admin.return_detail", request_id=found.id))
+
+
+def _refused(found: ReturnRequest, error: DomainError):
+    db.session.rollback()
+    field = error.field or "page"
+    return _page(found, 422, {field: error.message}, error.message if field == "page" else None)
+
+
+@bp.post("/returns/<id:request_id>/review")
+def return_review(request_id: int):
+    found = _load(request_id)
+    if not FlaskForm().validate_on_submit():
+        return _page(found, 422, message="The form expired; please try again.")
+    approved = request.form.get("decision") == "approve"
+    try:
+        returns.review(found, approved, request.form.get("reason", ""), current_user.actor)
+    except DomainError as error:
+        return _refused(found, error)
+    return _done(found, "Approved: the label has been issued." if approved else "Refused; the customer can see why.")
+
+
+@bp.post("/returns/<id:request_id>/received")
+def return_received(request_id: int):
+    found = _load(request_id)
+    if not FlaskForm().validate_on_submit():
+        return _page(found, 422, message="The form expired; please try again.")
+    try:
+        returns.mark_received(found, current_user.actor)
+    except DomainError as error:
+        return _refused(found, error)
+    return _done(found, "Received. Inspect each pair next.")
+
+
+@bp.post("/returns/<id:request_id>/inspect")
+def return_inspect(request_id: int):
+    found = _load(request_id)
+    if not FlaskForm().validate_on_submit():
+        return _page(found, 422, message="The form expired; please try again.")
+    decisions = {}
+    for item in found.items:
+        verdict = request.form.get(f"item-{item.id}")
+        if verdict in ("accept", "refuse"):
+            decisions[item.id] = returns.Decision(verdict == "accept", request.form.get(f"note-{item.id}", ""))
+    try:
+        refunded = returns.inspect(found, decisions, current_user.actor)
+    except DomainError as error:
+        return _refused(found, error)
+    return _done(found, f"Inspected; {money(refunded)} refunded and the customer emailed." if refunded
+                 else "Inspected; nothing to refund. The customer has been emailed.")

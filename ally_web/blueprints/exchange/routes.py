@@ -1,0 +1,160 @@
+"""/exchange: a customer sends pairs back, or tells us how they fit.
+
+Reached with email and order number through the order lookup (its rate limits and
+identical answers), or from the order's status page (its signed link). The request
+then has a page of its own, at an unguessable address, with the label or the
+tracking form.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import wraps
+
+from flask import abort, flash, make_response, request, url_for
+from flask_wtf import FlaskForm
+
+from ally_web.blueprints.exchange import bp
+from ally_web.blueprints.orders.forms import EXCHANGE, LookupForm
+from ally_web.core.actors import CUSTOMER
+from ally_web.core.errors import DomainError
+from ally_web.extensions import db
+from ally_web.gateways.carriers import ALLY_STUDIO, carrier_names, qr_svg
+from ally_web.htmx import hx_redirect, render
+from ally_web.models import Order, ReturnRequest
+from ally_web.services import orders, returns
+
+_QUANTITY = re.compile(r"[0-9]{1,2}")
+
+
+def with_order(view):
+    @wraps(view)
+    def wrapped(link: str, **kwargs):
+        try:
+            order = orders.order_from_link(link)
+        except orders.LinkExpired:
+            flash("That link has expired. Please find your order again.", "notice")
+            return hx_redirect(url_for("exchange.start"))
+        if order is None:
+            flash("That link isn't valid. Please find your order with your email and order number.", "notice")
+            return hx_redirect(url_for("exchange.start"))
+        return view(order, link, **kwargs)
+
+    return wrapped
+
+
+def with_request(view):
+    @wraps(view)
+    def wrapped(token: str, **kwargs):
+        found = returns.find_request(token)
+        if found is None:
+            abort(404)
+        return view(found, **kwargs)
+
+    return wrapped
+
+
+@bp.get("/exchange")
+def start():
+    return render("orders/lookup.html", form=LookupForm(formdata=None, then=EXCHANGE))
+
+
+def _given(order: Order) -> returns.RequestInput:
+    """The form as typed, line by line."""
+    form = request.form
+    items = []
+    for line in order.lines:
+        raw = form.get(f"quantity-{line.id}", "1").strip()
+        items.append(returns.ItemInput(
+            line_id=line.id, action=form.get(f"action-{line.id}", "")[:20],
+            quantity=int(raw) if _QUANTITY.fullmatch(raw) else 0,
+            reason=form.get(f"reason-{line.id}", "")[:30], note=form.get(f"note-{line.id}", ""),
+        ))
+    return returns.RequestInput(items=items, conditions=set(form.getlist("conditions")))
+
+
+def _form_page(order: Order, link: str, status: int = 200, errors: dict[str, str] | None = None,
+               message: str | None = None):
+    return render("exchange/new.html", block="request_form", status=status, order=order, link=link,
+                  lines=returns.returnable_lines(order), reasons=returns.REASONS,
+                  conditions=returns.CONDITIONS, errors=errors or {}, message=message,
+                  typed=request.form if request.method == "POST" else {}, csrf_form=FlaskForm(formdata=None),
+                  status_url=url_for("orders.show", link=link))
+
+
+@bp.get("/exchange/<link>")
+@with_order
+def new(order: Order, link: str):
+    return _form_page(order, link)
+
+
+@bp.post("/exchange/<link>")
+@with_order
+def create(order: Order, link: str):
+    if not FlaskForm().validate_on_submit():
+        return _form_page(order, link, 422, message="Your form had expired; your choices are kept. Please send again.")
+    try:
+        made = returns.create_request(order, _given(order), CUSTOMER)
+    except returns.RequestInvalid as invalid:
+        db.session.rollback()
+        return _form_page(order, link, 422, invalid.errors, invalid.message)
+    db.session.commit()
+    flash("Thank you: your request is in. Everything you need is below, and in your email.", "success")
+    return hx_redirect(url_for("exchange.request_page", token=made.token))
+
+
+def _request_page(found: ReturnRequest, status: int = 200, errors: dict[str, str] | None = None):
+    return make_response(render("exchange/show.html", status=status, req=found, order=found.order,
+                                reasons=returns.REASONS, carriers=carrier_names(), studio=ALLY_STUDIO,
+                                errors=errors or {},
+                                typed=request.form if request.method == "POST" else {},
+                                csrf_form=FlaskForm(formdata=None)))
+
+
+@bp.get("/exchange/r/<token>")
+@with_request
+def request_page(found: ReturnRequest):
+    return _request_page(found)
+
+
+@bp.post("/exchange/r/<token>/tracking")
+@with_request
+def tracking(found: ReturnRequest):
+    if not FlaskForm().validate_on_submit():
+        return _request_page(found, 422, {"tracking_number": "Your form had expired; please send it again."})
+    try:
+        returns.add_tracking(found, request.form.get("carrier", ""), request.form.get("tracking_number", ""),
+                             CUSTOMER)
+    except DomainError as error:
+        db.session.rollback()
+        return _request_page(found, 422, {error.field or "tracking_number": error.message})
+    db.session.commit()
+    flash("Thank you: we'll follow your parcel and write when it arrives.", "success")
+    return hx_redirect(url_for("exchange.request_page", token=found.token))
+
+
+def _file(body: bytes, mimetype: str, name: str | None = None):
+    response = make_response(body)
+    response.headers["Content-Type"] = mimetype
+    if name:
+        response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/exchange/r/<token>/label.pdf")
+@with_request
+def label(found: ReturnRequest):
+    try:
+        pdf = returns.label_pdf(found)
+    except DomainError:
+        abort(404)
+    return _file(pdf, "application/pdf", f"ALLY-return-{found.order.number}.pdf")
+
+
+@bp.get("/exchange/r/<token>/drop-off.svg")
+@with_request
+def drop_off_code(found: ReturnRequest):
+    if found.shipment is None or found.order.international:
+        abort(404)
+    return _file(qr_svg(found.shipment.tracking_number), "image/svg+xml")

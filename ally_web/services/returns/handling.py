@@ -1,0 +1,133 @@
+"""Staff handle a return: review a damaged pair, receive the parcel, inspect each
+pair, and refund what is accepted.
+
+A pair is accepted, or refused as worn with a note the customer reads. The refund is
+each accepted pair's price and its share of the sales tax; shipping and duties only
+when the pair was faulty and ``policy.REFUND_SHIPPING_WHEN_FAULTY`` is set. Accepted
+pairs go back on the shelf (in-stock pairs; a made-to-order pair is checked by the
+workshop first). One refund per request, with one idempotency key, so a repeated
+click or a retry never refunds twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from ally_web import policy
+from ally_web.core.actors import Actor
+from ally_web.core.errors import DomainError
+from ally_web.core.formatting import card
+from ally_web.extensions import db
+from ally_web.gateways.payments import PaymentError, get_gateway
+from ally_web.models import (
+    EventKind,
+    MovementReason,
+    ReturnAction,
+    ReturnItem,
+    ReturnReason,
+    ReturnRequest,
+    ReturnState,
+)
+from ally_web.services.catalog import put_back
+from ally_web.services.lifecycle import record_event, transition
+from ally_web.services.notifications import enqueue_email
+from ally_web.services.orders import status_url
+from ally_web.services.returns.requests import approve
+from ally_web.services.returns.states import RETURN
+
+MAX_NOTE_LENGTH = 500
+
+
+def list_requests(states: tuple[ReturnState, ...] | None = None) -> list[ReturnRequest]:
+    query = select(ReturnRequest).options(selectinload(ReturnRequest.items), selectinload(ReturnRequest.order))
+    if states:
+        query = query.where(ReturnRequest.state.in_(states))
+    return list(db.session.scalars(query.order_by(ReturnRequest.created_at.desc(), ReturnRequest.id.desc())))
+
+
+def get_request(request_id: int) -> ReturnRequest | None:
+    return db.session.get(ReturnRequest, request_id)
+
+
+def review(request: ReturnRequest, approved: bool, reason: str, actor: Actor) -> None:
+    """A damaged or faulty pair, looked at: approve (the label follows) or refuse."""
+    if request.state is not ReturnState.IN_REVIEW:
+        raise DomainError("This return is not waiting for a review.")
+    if approved:
+        approve(request, actor)
+        return
+    reason = " ".join((reason or "").split())
+    if not reason:
+        raise DomainError("Please say why: the customer's email quotes it.", field="reason")
+    request.refused_reason = reason[:MAX_NOTE_LENGTH]
+    transition(request, RETURN, ReturnState.REFUSED, actor=actor, order=request.order, return_id=request.id,
+               reason=request.refused_reason)
+
+
+def mark_received(request: ReturnRequest, actor: Actor) -> None:
+    """The parcel is at the studio."""
+    transition(request, RETURN, ReturnState.RECEIVED, actor=actor, order=request.order, return_id=request.id)
+
+
+@dataclass(frozen=True)
+class Decision:
+    accepted: bool
+    note: str = ""
+
+
+def refund_for(item: ReturnItem) -> int:
+    line = item.line
+    tax = round(line.sales_tax_cents * item.quantity / line.quantity) if line.quantity else 0
+    return line.unit_price_cents * item.quantity + tax
+
+
+def inspect(request: ReturnRequest, decisions: Mapping[int, Decision], actor: Actor) -> int:
+    """Each pair sent back, accepted or refused as worn; then the refund and the
+    email. Returns the cents refunded. Raises DomainError naming ``item-<id>``."""
+    if request.state is not ReturnState.RECEIVED:
+        raise DomainError("Record the parcel as received first.")
+    items = [i for i in request.items if i.action is not ReturnAction.FEEDBACK]
+    for item in items:
+        decision = decisions.get(item.id)
+        if decision is None:
+            raise DomainError("Please accept or refuse every pair.", field=f"item-{item.id}")
+        if not decision.accepted and not (decision.note or "").strip():
+            raise DomainError("Please say what shows the pair was worn: the customer reads it.",
+                              field=f"item-{item.id}")
+    order = request.order
+    refund = 0
+    faulty = False
+    for item in items:
+        decision = decisions[item.id]
+        item.accepted = decision.accepted
+        item.inspection_note = (decision.note or "").strip()[:MAX_NOTE_LENGTH]
+        item.refund_cents = refund_for(item) if decision.accepted else 0
+        refund += item.refund_cents
+        faulty = faulty or (decision.accepted and item.reason is ReturnReason.DAMAGED)
+    if faulty and policy.REFUND_SHIPPING_WHEN_FAULTY:
+        refund += order.shipping_cents + order.duties_cents + order.taxes_cents
+    transition(request, RETURN, ReturnState.INSPECTED, actor=actor, order=order, return_id=request.id,
+               accepted=sum(i.quantity for i in items if i.accepted),
+               refused=sum(i.quantity for i in items if not i.accepted))
+    if refund:
+        try:
+            result = get_gateway().refund(order.payment_ref, refund, idempotency_key=f"return:{request.token}:refund")
+        except PaymentError as error:
+            raise DomainError(f"The refund did not go through ({error.message}); nothing was recorded. "
+                              "Please try again or check the payment provider.") from error
+        record_event(order, EventKind.REFUNDED, actor, amount_cents=refund, card_brand=order.card_brand,
+                     card_last4=order.card_last4, provider_status=result.status, return_id=request.id)
+    put_back(((i.line.variant_id, i.quantity) for i in items if i.accepted and not i.line.made_to_order),
+             reason=MovementReason.RETURNED, actor=actor, note=f"Return for order #{order.number}")
+    transition(request, RETURN, ReturnState.CLOSED, actor=actor, order=order, return_id=request.id)
+    db.session.flush()
+    enqueue_email(to=order.email, subject=f"Your ALLY return for order #{order.number} is done",
+                  template="return_inspected", kind="return_inspected", order_id=order.id, order=order,
+                  request=request, items=items, refund_cents=refund,
+                  card=card(order.card_brand, order.card_last4) if order.card_last4 else "the original payment",
+                  status_url=status_url(order))
+    return refund

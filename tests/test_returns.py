@@ -1,0 +1,221 @@
+"""/exchange: the return request (prepaid label or the customer's tracking), fit
+feedback alone, staff review, receipt, inspection and refund."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from flask import current_app
+from sqlalchemy import select
+
+from ally_web.core import clock
+from ally_web.core.actors import CARRIER, CUSTOMER, Actor
+from ally_web.core.errors import DomainError
+from ally_web.extensions import db
+from ally_web.models import (
+    OutboxMessage,
+    ReturnState,
+    SandboxPayment,
+    ScanKind,
+    ShipmentPurpose,
+    StockMovement,
+    Variant,
+)
+from ally_web.services import orders as order_service
+from ally_web.services import returns
+from ally_web.services.orders import links
+from tests.factories import in_stock_variant, make_order
+
+STAFF = Actor.staff(None, "Sam Rivera")
+ALL_CONDITIONS = set(returns.CONDITIONS)
+
+
+def delivered_order(country: str = "US", email: str = "ret@example.com"):
+    order = make_order(email=email, country=country, lines=[(in_stock_variant(min_stock=3), 1, False)])
+    with current_app.test_request_context():
+        parcel = order_service.ship_ready_pairs(order, "FedEx", f"7{order.id:011d}", STAFF)
+        order_service.record_scan(parcel, ScanKind.DELIVERED, clock.now(), CARRIER)
+    db.session.commit()
+    return order
+
+
+def ask(order, action="return", reason="too_small", conditions=ALL_CONDITIONS, **extra):
+    line = order.lines[0]
+    given = returns.RequestInput(items=[returns.ItemInput(line.id, action, 1, reason, extra.get("note", ""))],
+                                 conditions=set(conditions))
+    with current_app.test_request_context():
+        return returns.create_request(order, given, CUSTOMER)
+
+
+def emails(kind):
+    return list(db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == kind)))
+
+
+# --- Services --------------------------------------------------------------------------------
+
+
+def test_a_us_return_gets_a_prepaid_label_and_a_drop_off_code(app):
+    order = delivered_order()
+    request = ask(order)
+    assert request.state is ReturnState.LABEL_ISSUED
+    assert request.shipment.purpose is ShipmentPurpose.RETURN and request.shipment.carrier == "UPS"
+    assert returns.label_pdf(request).startswith(b"%PDF")
+    (email,) = emails("return_requested")
+    assert f"/exchange/r/{request.token}" in email.text_body and request.shipment.tracking_number in email.text_body
+    assert order_service.order_status(order).code == "delivered"  # a return parcel is not the order's parcel
+
+
+def test_feedback_alone_is_a_complete_request(app):
+    order = delivered_order()
+    request = ask(order, action="feedback", reason="heel_slips", conditions=(), note="Slips a little on the left.")
+    assert request.state is ReturnState.CLOSED and request.shipment is None
+    assert request.items[0].note == "Slips a little on the left."
+
+
+def test_what_is_missing_is_named_field_by_field(app):
+    order = delivered_order()
+    line_id = order.lines[0].id
+    with pytest.raises(returns.RequestInvalid) as refused:
+        ask(order, reason="", conditions={"box"})
+    assert set(refused.value.errors) == {f"reason-{line_id}", "conditions"}
+    with pytest.raises(returns.RequestInvalid, match="at least one pair"):
+        ask(order, action="")
+    ask(order)
+    with pytest.raises(returns.RequestInvalid) as again:
+        ask(order)
+    assert "already on its way back" in again.value.errors[f"action-{line_id}"]
+
+
+def test_a_damaged_pair_is_reviewed_before_any_label(app):
+    order = delivered_order()
+    request = ask(order, reason="damaged")
+    assert request.state is ReturnState.IN_REVIEW and request.shipment is None
+    with pytest.raises(DomainError) as no_reason:
+        returns.review(request, False, " ", STAFF)
+    assert no_reason.value.field == "reason"
+    returns.review(request, True, "", STAFF)
+    assert request.state is ReturnState.LABEL_ISSUED
+
+
+def test_from_abroad_the_customer_gives_the_tracking_number(app):
+    order = delivered_order(country="GB", email="abroad@example.com")
+    request = ask(order)
+    assert request.state is ReturnState.AWAITING_TRACKING and request.shipment is None
+    with pytest.raises(DomainError) as bad:
+        returns.add_tracking(request, "UPS", "12345", CUSTOMER)
+    assert bad.value.field == "tracking_number"
+    returns.add_tracking(request, "ups", "1Z 999 AA1 0123 4567 84", CUSTOMER)
+    assert request.state is ReturnState.IN_TRANSIT and request.shipment.tracking_number == "1Z999AA10123456784"
+    with pytest.raises(DomainError):
+        returns.label_pdf(request)  # no prepaid label abroad
+
+
+def test_inspection_refunds_accepted_pairs_and_puts_them_back_on_the_shelf(app):
+    order = delivered_order()
+    line = order.lines[0]
+    variant = db.session.get(Variant, line.variant_id)
+    before = variant.stock
+    request = ask(order)
+    with pytest.raises(DomainError, match="received first"):
+        returns.inspect(request, {}, STAFF)
+    returns.mark_received(request, STAFF)
+    with pytest.raises(DomainError) as undecided:
+        returns.inspect(request, {}, STAFF)
+    assert undecided.value.field == f"item-{request.items[0].id}"
+    with pytest.raises(DomainError, match="worn"):
+        returns.inspect(request, {request.items[0].id: returns.Decision(False, "")}, STAFF)
+    with current_app.test_request_context():
+        refunded = returns.inspect(request, {request.items[0].id: returns.Decision(True)}, STAFF)
+    assert refunded == line.unit_price_cents + line.sales_tax_cents
+    assert request.state is ReturnState.CLOSED and variant.stock == before + 1
+    payment = db.session.scalar(select(SandboxPayment).where(SandboxPayment.payment_ref == order.payment_ref))
+    assert payment.refunded_cents == refunded
+    movement = db.session.scalars(select(StockMovement).where(StockMovement.variant_id == variant.id)
+                                  .order_by(StockMovement.id.desc())).first()
+    assert str(movement.reason) == "returned" and movement.change == 1
+    assert "refunded" in emails("return_inspected")[0].text_body
+
+
+def test_a_worn_pair_is_refused_with_its_note_and_nothing_is_refunded(app):
+    order = delivered_order()
+    request = ask(order)
+    returns.mark_received(request, STAFF)
+    with current_app.test_request_context():
+        assert returns.inspect(request, {request.items[0].id: returns.Decision(False, "Scuffed soles.")}, STAFF) == 0
+    assert "not accepted: Scuffed soles." in emails("return_inspected")[0].text_body
+
+
+# --- Pages ---------------------------------------------------------------------------------
+
+
+def link_for(order):
+    with current_app.test_request_context():
+        return links.make_link(order)
+
+
+def test_the_faq_address_finds_the_order_and_the_status_page_links_to_it(client, app):
+    order = delivered_order()
+    assert "Return or tell us how they fit" in client.get("/exchange").get_data(as_text=True)
+    found = client.post("/pages/order-lookup", data={"email": order.email, "number": order.number,
+                                                     "then": "exchange"})
+    assert found.status_code == 303 and found.headers["Location"].startswith("/exchange/")
+    link = link_for(order)
+    assert f'href="/exchange/{link}"' in client.get(f"/orders/{link}").get_data(as_text=True)
+
+
+def test_a_refused_request_comes_back_with_the_choices_kept(client, app, htmx_headers):
+    order = delivered_order()
+    line_id = order.lines[0].id
+    link = link_for(order)
+    data = {f"action-{line_id}": "return", f"note-{line_id}": "Roomy at the heel", "conditions": ["box"]}
+    page = client.post(f"/exchange/{link}", data=data)
+    body = page.get_data(as_text=True)
+    assert page.status_code == 422 and "Please tell us why it goes back." in body
+    assert 'value="return" checked' in body and "Roomy at the heel</textarea>" in body
+    assert 'value="box" checked' in body and "Please confirm each condition" in body
+    fragment = client.post(f"/exchange/{link}", data=data, headers=htmx_headers)
+    assert fragment.status_code == 422 and fragment.get_data(as_text=True).lstrip().startswith('<form id="request-form"')
+
+
+def test_a_request_page_with_its_label_and_drop_off_code(client, app):
+    order = delivered_order()
+    line_id = order.lines[0].id
+    sent = client.post(f"/exchange/{link_for(order)}", data={
+        f"action-{line_id}": "return", f"reason-{line_id}": "too_big", "conditions": sorted(ALL_CONDITIONS)})
+    assert sent.status_code == 303 and re.fullmatch(r"/exchange/r/[\w-]{43}", sent.headers["Location"])
+    page = client.get(sent.headers["Location"]).get_data(as_text=True)
+    assert "Download the label" in page and "Too big" in page
+    assert client.get(sent.headers["Location"] + "/label.pdf").data.startswith(b"%PDF")
+    code = client.get(sent.headers["Location"] + "/drop-off.svg")
+    assert code.status_code == 200 and b"<svg" in code.data
+    assert client.get("/exchange/r/not-a-token").status_code == 404
+
+
+def test_from_abroad_the_tracking_form_keeps_what_was_typed(client, app):
+    order = delivered_order(country="GB", email="abroad2@example.com")
+    request = ask(order)
+    db.session.commit()
+    bad = client.post(f"/exchange/r/{request.token}/tracking", data={"carrier": "UPS", "tracking_number": "12 34"})
+    assert bad.status_code == 422 and 'value="12 34"' in bad.get_data(as_text=True)
+    good = client.post(f"/exchange/r/{request.token}/tracking",
+                       data={"carrier": "UPS", "tracking_number": "1Z999AA10123456799"})
+    assert good.status_code == 303
+    assert "on its way to us" in client.get(good.headers["Location"]).get_data(as_text=True)
+
+
+def test_staff_receive_and_inspect(client, app, auth):
+    order = delivered_order()
+    request = ask(order)
+    db.session.commit()
+    auth.login()
+    listing = client.get("/admin/returns").get_data(as_text=True)
+    assert f"/admin/returns/{request.id}" in listing
+    assert client.post(f"/admin/returns/{request.id}/received").status_code == 303
+    item_id = request.items[0].id
+    missing = client.post(f"/admin/returns/{request.id}/inspect", data={f"item-{item_id}": "refuse"})
+    assert missing.status_code == 422 and "what shows the pair was worn" in missing.get_data(as_text=True)
+    done = client.post(f"/admin/returns/{request.id}/inspect", data={f"item-{item_id}": "accept"})
+    assert done.status_code == 303
+    assert "refunded" in client.get(f"/admin/returns/{request.id}").get_data(as_text=True).lower()
+    assert client.get("/admin/returns/99999999999999999999").status_code == 404
