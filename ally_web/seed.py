@@ -306,7 +306,26 @@ def seed_orders() -> int:
                 orders.mark_delivered(shipment, packer)
         if outcome in MADE_TO_ORDER_STEPS:
             _advance_made_to_order(order, outcome, packer, serial=added)
+        if email in DEMO_RETURNS:
+            _ask_for_return(order, DEMO_RETURNS[email])
     return added
+
+
+# Olivia's delivered pair is on its way back with a prepaid label; Lily tells us how
+# her made-to-order pair fits.
+DEMO_RETURNS = {"olivia.brown@example.com": ("return", "too_big"),
+                "lily.chen@example.com": ("feedback", "heel_slips")}
+
+
+def _ask_for_return(order, wish: tuple[str, str]) -> None:
+    from ally_web.core.actors import CUSTOMER
+    from ally_web.services import returns
+
+    action, reason = wish
+    line = order.lines[0]
+    returns.create_request(order, returns.RequestInput(
+        items=[returns.ItemInput(line.id, action, 1, reason, "Demo: roomy at the heel.")],
+        conditions=set(returns.CONDITIONS)), CUSTOMER)
 
 
 def _advance_made_to_order(order, outcome: str, packer, serial: int) -> None:
