@@ -219,3 +219,84 @@ def test_staff_receive_and_inspect(client, app, auth):
     assert done.status_code == 303
     assert "refunded" in client.get(f"/admin/returns/{request.id}").get_data(as_text=True).lower()
     assert client.get("/admin/returns/99999999999999999999").status_code == 404
+
+
+# --- Exchanges ------------------------------------------------------------------------------
+
+
+def test_the_reason_puts_its_size_first(app):
+    order = delivered_order()
+    line = order.lines[0]
+    first = returns.exchange_options(line, "too_small")[0]
+    assert (first.size_halves, first.width) == (line.size_halves + 1, line.width)
+    assert returns.suggested(line, "changed_mind") is None
+
+
+def _exchange(order, wanted: str):
+    line = order.lines[0]
+    given = returns.RequestInput(items=[returns.ItemInput(line.id, "exchange", 1, "too_small", "", wanted)],
+                                 conditions=ALL_CONDITIONS)
+    with current_app.test_request_context():
+        return returns.create_request(order, given, CUSTOMER)
+
+
+def test_an_exchange_needs_a_size_the_colour_is_made_in(app):
+    order = delivered_order()
+    line = order.lines[0]
+    for wanted in ("", "99-M", f"{line.size_halves}-{line.width}", "abc"):
+        with pytest.raises(returns.RequestInvalid) as refused:
+            _exchange(order, wanted)
+        assert f"exchange-{line.id}" in refused.value.errors, wanted
+
+
+def _accept(request):
+    returns.mark_received(request, STAFF)
+    with current_app.test_request_context():
+        return returns.inspect(request, {request.items[0].id: returns.Decision(True)}, STAFF)
+
+
+def test_an_accepted_exchange_in_stock_adds_the_new_pair_at_no_charge(app):
+    order = delivered_order()
+    line = order.lines[0]
+    bigger = db.session.scalar(select(Variant).where(
+        Variant.colour_id == db.session.get(Variant, line.variant_id).colour_id,
+        Variant.size_halves == line.size_halves + 1, Variant.width == line.width))
+    bigger.stock = 2
+    request = _exchange(order, f"{bigger.size_halves}-{bigger.width}")
+    assert request.state is ReturnState.LABEL_ISSUED
+    assert _accept(request) == 0  # nothing refunded: the new pair replaces it
+    new = order.lines[-1]
+    assert (new.variant_id, new.unit_price_cents, new.made_to_order) == (bigger.id, 0, False)
+    assert bigger.stock == 1 and new in order_service.lines_to_fulfil(order)
+    assert "Your new pair" in emails("return_inspected")[0].text_body
+
+
+def test_an_exchange_out_of_stock_is_made_to_order_in_the_now_known_size(app):
+    from ally_web.models import Customer, MadeToOrderState
+
+    order = delivered_order(email="swap@example.com")
+    line = order.lines[0]
+    wanted = db.session.scalar(select(Variant).where(
+        Variant.colour_id == db.session.get(Variant, line.variant_id).colour_id,
+        Variant.size_halves == line.size_halves - 1, Variant.width == line.width))
+    wanted.stock = 0
+    request = _exchange(order, f"{wanted.size_halves}-{wanted.width}")
+    _accept(request)
+    new = order.lines[-1]
+    assert new.made_to_order and new.mto_state is MadeToOrderState.IN_PRODUCTION and new.ships_by is not None
+    customer = db.session.get(Customer, order.customer_id)
+    assert (customer.size_halves, customer.width) == (wanted.size_halves, wanted.width)
+
+
+def test_the_exchange_field_follows_the_reason_with_htmx(client, app, htmx_headers):
+    order = delivered_order()
+    line = order.lines[0]
+    link = link_for(order)
+    response = client.post(f"/exchange/{link}/options/{line.id}", data={f"reason-{line.id}": "too_big"},
+                           headers=htmx_headers)
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200 and body.lstrip().startswith(f'<div class="field" id="exchange-field-{line.id}"')
+    first = re.search(r'<option value="([^"]+)"', body).group(1)
+    assert first == f"{line.size_halves - 1}-{line.width}" and "(suggested)" in body
+    assert "HX-Request" in response.headers["Vary"]
+    assert client.post(f"/exchange/{link}/options/{line.id}", data={}).status_code == 303

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from functools import wraps
 
-from flask import abort, flash, make_response, request, url_for
+from flask import abort, flash, make_response, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 
 from ally_web.blueprints.exchange import bp
@@ -20,7 +20,7 @@ from ally_web.core.actors import CUSTOMER
 from ally_web.core.errors import DomainError
 from ally_web.extensions import db
 from ally_web.gateways.carriers import ALLY_STUDIO, carrier_names, qr_svg
-from ally_web.htmx import hx_redirect, render
+from ally_web.htmx import hx_redirect, is_partial, render
 from ally_web.models import Order, ReturnRequest
 from ally_web.services import orders, returns
 
@@ -69,13 +69,27 @@ def _given(order: Order) -> returns.RequestInput:
             line_id=line.id, action=form.get(f"action-{line.id}", "")[:20],
             quantity=int(raw) if _QUANTITY.fullmatch(raw) else 0,
             reason=form.get(f"reason-{line.id}", "")[:30], note=form.get(f"note-{line.id}", ""),
+            exchange=form.get(f"exchange-{line.id}", "")[:10],
         ))
     return returns.RequestInput(items=items, conditions=set(form.getlist("conditions")))
 
 
+def _options(order: Order) -> tuple[dict[int, list[returns.Option]], dict[int, bool]]:
+    """Each line's exchange sizes for the reason typed so far, and whether the first
+    one is the reason's suggestion."""
+    options, pointed = {}, {}
+    for line in order.lines:
+        reason = request.form.get(f"reason-{line.id}") if request.method == "POST" else None
+        options[line.id] = returns.exchange_options(line, reason)
+        pointed[line.id] = returns.suggested(line, reason) is not None
+    return options, pointed
+
+
 def _form_page(order: Order, link: str, status: int = 200, errors: dict[str, str] | None = None,
                message: str | None = None):
+    options, pointed = _options(order)
     return render("exchange/new.html", block="request_form", status=status, order=order, link=link,
+                  exchange_options=options, pointed_to=pointed,
                   lines=returns.returnable_lines(order), reasons=returns.REASONS,
                   conditions=returns.CONDITIONS, errors=errors or {}, message=message,
                   typed=request.form if request.method == "POST" else {}, csrf_form=FlaskForm(formdata=None),
@@ -109,6 +123,22 @@ def _request_page(found: ReturnRequest, status: int = 200, errors: dict[str, str
                                 errors=errors or {},
                                 typed=request.form if request.method == "POST" else {},
                                 csrf_form=FlaskForm(formdata=None)))
+
+
+@bp.post("/exchange/<link>/options/<id:line_id>")
+@with_order
+def options(order: Order, link: str, line_id: int):
+    """The exchange sizes for the reason just chosen (htmx); without JavaScript the
+    whole form comes back with them when it is sent."""
+    line = next((l for l in order.lines if l.id == line_id), None)
+    if line is None:
+        abort(404)
+    if not is_partial():
+        return redirect(url_for("exchange.new", link=link), 303)
+    reason = request.form.get(f"reason-{line_id}")
+    typed = {k: v for k, v in request.form.items() if k != f"exchange-{line_id}"}  # the suggestion comes first
+    return render_template("exchange/_options.html", id=line_id, options=returns.exchange_options(line, reason),
+                           pointed=returns.suggested(line, reason) is not None, errors={}, typed=typed)
 
 
 @bp.get("/exchange/r/<token>")

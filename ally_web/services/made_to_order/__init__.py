@@ -51,6 +51,7 @@ from ally_web.services.made_to_order.production import (
     mark_made,
     production_board,
     queue_counts,
+    set_due_date,
 )
 from ally_web.services.made_to_order.reminders import send_fit_reminders, send_fitting_return_reminders
 
@@ -87,6 +88,7 @@ __all__ = [
     "redate_production",
     "save_notice",
     "send_fit_reminders",
+    "set_due_date",
     "send_fitting_return_reminders",
     "ship_fitting_pair",
     "size_label",

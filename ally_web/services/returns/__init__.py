@@ -1,8 +1,9 @@
 """Returns (/exchange): what may go back and why not (``rules.py``), the customer's
 request with its label or tracking (``requests.py``), staff review, receipt,
 inspection and refund (``handling.py``); the request's lifecycle is ``states.py``.
-Exchanges for another size are still to come."""
+Exchanges for another size are ``exchanges.py``."""
 
+from ally_web.services.returns.exchanges import Option, exchange_options, suggested
 from ally_web.services.returns.handling import (
     Decision,
     get_request,
@@ -30,6 +31,7 @@ __all__ = [
     "REASONS",
     "Choice",
     "Decision",
+    "Option",
     "ItemInput",
     "RequestInput",
     "RequestInvalid",
@@ -37,6 +39,7 @@ __all__ = [
     "add_tracking",
     "check_choices",
     "create_request",
+    "exchange_options",
     "find_request",
     "get_request",
     "inspect",
@@ -46,4 +49,5 @@ __all__ = [
     "refund_for",
     "returnable_lines",
     "review",
+    "suggested",
 ]

@@ -1,7 +1,8 @@
 """Staff handle a return: review a damaged pair, receive the parcel, inspect each
 pair, and refund what is accepted.
 
-A pair is accepted, or refused as worn with a note the customer reads. The refund is
+A pair is accepted, or refused as worn with a note the customer reads. An accepted
+exchange adds the new pair to the order at no charge (``exchanges.py``). The refund is
 each accepted pair's price and its share of the sales tax; shipping and duties only
 when the pair was faulty and ``policy.REFUND_SHIPPING_WHEN_FAULTY`` is set. Accepted
 pairs go back on the shelf (in-stock pairs; a made-to-order pair is checked by the
@@ -36,6 +37,7 @@ from ally_web.services.catalog import put_back
 from ally_web.services.lifecycle import record_event, transition
 from ally_web.services.notifications import enqueue_email
 from ally_web.services.orders import status_url
+from ally_web.services.returns.exchanges import send_replacement
 from ally_web.services.returns.requests import approve
 from ally_web.services.returns.states import RETURN
 
@@ -105,9 +107,10 @@ def inspect(request: ReturnRequest, decisions: Mapping[int, Decision], actor: Ac
         decision = decisions[item.id]
         item.accepted = decision.accepted
         item.inspection_note = (decision.note or "").strip()[:MAX_NOTE_LENGTH]
-        item.refund_cents = refund_for(item) if decision.accepted else 0
+        item.refund_cents = refund_for(item) if decision.accepted and item.action is ReturnAction.RETURN else 0
         refund += item.refund_cents
         faulty = faulty or (decision.accepted and item.reason is ReturnReason.DAMAGED)
+    replacements = [send_replacement(i, actor) for i in items if i.accepted and i.action is ReturnAction.EXCHANGE]
     if faulty and policy.REFUND_SHIPPING_WHEN_FAULTY:
         refund += order.shipping_cents + order.duties_cents + order.taxes_cents
     transition(request, RETURN, ReturnState.INSPECTED, actor=actor, order=order, return_id=request.id,
@@ -127,7 +130,7 @@ def inspect(request: ReturnRequest, decisions: Mapping[int, Decision], actor: Ac
     db.session.flush()
     enqueue_email(to=order.email, subject=f"Your ALLY return for order #{order.number} is done",
                   template="return_inspected", kind="return_inspected", order_id=order.id, order=order,
-                  request=request, items=items, refund_cents=refund,
+                  request=request, items=items, refund_cents=refund, replacements=replacements,
                   card=card(order.card_brand, order.card_last4) if order.card_last4 else "the original payment",
                   status_url=status_url(order))
     return refund

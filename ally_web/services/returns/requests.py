@@ -36,6 +36,7 @@ from ally_web.models import (
 from ally_web.services.lifecycle import record_event, transition
 from ally_web.services.notifications import enqueue_email
 from ally_web.services.orders import status_url, unused_tracking_number
+from ally_web.services.returns.exchanges import exchange_variant, parse_option
 from ally_web.services.returns.rules import Choice, check_choices
 from ally_web.services.returns.states import RETURN
 
@@ -73,6 +74,7 @@ class ItemInput:
     quantity: int = 1
     reason: str = ""
     note: str = ""
+    exchange: str = ""  # "17-M": the size (in halves) and width wanted instead
 
 
 @dataclass
@@ -90,7 +92,7 @@ def _parse(given: RequestInput) -> tuple[list[tuple[ItemInput, ReturnAction, Ret
         try:
             action = ReturnAction(item.action)
         except ValueError:
-            errors[f"action-{item.line_id}"] = "Please choose return, exchange or feedback."
+            errors[f"action-{item.line_id}"] = "Please choose a return, an exchange or feedback."
             continue
         reason = None
         if item.reason:
@@ -124,16 +126,26 @@ def create_request(order: Order, given: RequestInput, actor: Actor) -> ReturnReq
                                     "sole protectors on, tried on carpet only.")
     if errors:
         raise RequestInvalid(errors)
-    if any(c[1] is ReturnAction.EXCHANGE for c in chosen):
-        # Not yet: the replacement's size, stock and made-to-order path are still to build.
-        raise RequestInvalid({f"action-{i.line_id}": "Exchanges online are not open yet: choose a return, and "
-                              f"write to {policy.CONTACT_EMAIL} for the other size; we'll hold it for you."
-                              for i, a, _ in chosen if a is ReturnAction.EXCHANGE})
+    wanted: dict[int, tuple[int, str]] = {}
+    lines = {line.id: line for line in order.lines}
+    for item, action, _ in chosen:
+        if action is not ReturnAction.EXCHANGE or item.line_id not in lines:
+            continue
+        parsed = parse_option(item.exchange)
+        if parsed is None or exchange_variant(lines[item.line_id], *parsed) is None \
+                or parsed == (lines[item.line_id].size_halves, lines[item.line_id].width):
+            errors[f"exchange-{item.line_id}"] = "Please choose the size you want instead, from the list."
+        else:
+            wanted[item.line_id] = parsed
+    if errors:
+        raise RequestInvalid(errors)
 
     moment = clock.now()
     request = ReturnRequest(order=order, token=secrets.token_urlsafe(32), created_at=moment, items=[
         ReturnItem(order_line_id=item.line_id, quantity=item.quantity, action=action, reason=reason,
-                   note=(item.note or "").strip())
+                   note=(item.note or "").strip(),
+                   exchange_size_halves=wanted[item.line_id][0] if item.line_id in wanted else None,
+                   exchange_width=wanted[item.line_id][1] if item.line_id in wanted else None)
         for item, action, reason in chosen
     ])
     db.session.add(request)
