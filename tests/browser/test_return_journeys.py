@@ -4,7 +4,7 @@ gets the prepaid label and the drop-off code; staff receive and inspect it, and 
 refund shows on the request's page.
 
 Each test makes its own order, under an email no other test uses, of a variant this
-file owns (The Classic Pump in Cherry Patent, Wide, US 5), stocked first.
+file owns (The Classic Pump in Cherry Patent, Wide, US 5 and US 10), stocked first.
 """
 
 from __future__ import annotations
@@ -23,11 +23,12 @@ from ally_web.services import orders as order_service
 from tests.factories import make_order
 
 
-def delivered_order(live_server) -> tuple[str, str]:
+def delivered_order(live_server, size_halves: int = 10) -> tuple[str, str]:
     email = f"return-{uuid.uuid4().hex[:10]}@example.com"
     with live_server.app.app_context():
         variant = db.session.scalar(select(Variant).join(Colour).join(Style).where(
-            Style.slug == "classic-pump", Colour.slug == "cherry", Variant.size_halves == 10, Variant.width == "W"))
+            Style.slug == "classic-pump", Colour.slug == "cherry", Variant.size_halves == size_halves,
+            Variant.width == "W"))
         variant.stock = max(variant.stock, 3)
         db.session.commit()
         order = make_order(email=email, name="Robin Return", lines=[(variant, 1, False)])
@@ -87,3 +88,28 @@ def test_a_return_from_the_faq_address_to_the_refund(page: Page, is_js: bool, au
     page.context.clear_cookies()
     page.goto(request_url)
     expect(page.get_by_text(re.compile(r"Done: we refunded \$"))).to_be_visible()
+
+
+def test_an_exchange_offers_the_size_the_reason_points_to(page: Page, is_js: bool, audit, live_server) -> None:
+    email, number = delivered_order(live_server, size_halves=20)  # US 10 Wide
+    page.goto("/exchange")
+    page.get_by_label("Email used for the order").fill(email)
+    page.get_by_label("Order number").fill(number)
+    page.get_by_role("button", name="Find my order").click()
+    pair = page.get_by_role("group", name=re.compile("The Classic Pump, Cherry Patent"))
+    pair.get_by_label("Exchange it for another size").check()
+    pair.get_by_label("Why (or how it fits)").select_option(label="Too big")
+    wanted = pair.get_by_label("If you exchange it: the size you want instead")
+    if is_js:
+        expect(wanted).to_have_value("19-W")  # half a size down, offered first
+        expect(wanted.locator("option").first).to_contain_text("(suggested)")
+    else:
+        wanted.select_option("19-W")
+    for condition in ("They go back in the box they came in.", "The sole protectors are still on.",
+                      "I only tried them on carpet."):
+        page.get_by_label(condition).check()
+    audit("(exchange request)")
+    page.get_by_role("button", name="Send my request").click()
+    expect(page).to_have_url(re.compile(r"/exchange/r/[\w-]+$"))
+    expect(page.get_by_role("link", name="Download the label (PDF, 4×6)")).to_be_visible()
+    expect(page.get_by_role("listitem").filter(has_text="exchange for US 9½ Wide")).to_contain_text("Too big")
