@@ -15,6 +15,7 @@ from ally_web.core.errors import DomainError
 from ally_web.extensions import db
 from ally_web.models import (
     OutboxMessage,
+    ReturnReason,
     ReturnState,
     SandboxPayment,
     ScanKind,
@@ -300,3 +301,16 @@ def test_the_exchange_field_follows_the_reason_with_htmx(client, app, htmx_heade
     assert first == f"{line.size_halves - 1}-{line.width}" and "(suggested)" in body
     assert "HX-Request" in response.headers["Vary"]
     assert client.post(f"/exchange/{link}/options/{line.id}", data={}).status_code == 303
+
+
+def test_the_status_page_follows_the_request_and_staff_see_feedback_by_size(client, app, auth):
+    order = delivered_order()
+    request = ask(order, reason="too_big")
+    db.session.commit()
+    status = client.get(f"/orders/{link_for(order)}").get_data(as_text=True)
+    assert "Label ready, waiting for your parcel" in status and f"/exchange/r/{request.token}" in status
+    (row,) = returns.feedback_summary()
+    assert row.total == 1 and row.share(ReturnReason.TOO_BIG) == 1.0
+    auth.login()
+    page = client.get("/admin/returns/feedback").get_data(as_text=True)
+    assert "1 (100%)" in page

@@ -100,3 +100,10 @@ def return_inspect(request_id: int):
         return _refused(found, error)
     return _done(found, f"Inspected; {money(refunded)} refunded and the customer emailed." if refunded
                  else "Inspected; nothing to refund. The customer has been emailed.")
+
+
+@bp.get("/returns/feedback")
+def returns_feedback():
+    """How pairs fit, by style and size, from every request's reasons."""
+    return render("admin/fit_feedback.html", rows=returns.feedback_summary(), reasons=returns.REASONS,
+                  logout_form=LogoutForm())

@@ -13,7 +13,7 @@ from ally_web.core.errors import DomainError
 from ally_web.extensions import csrf, db, limiter
 from ally_web.gateways.carriers import webhooks as tracking_webhooks
 from ally_web.htmx import hx_redirect, render
-from ally_web.services import orders
+from ally_web.services import orders, returns
 
 
 def _lookup_limit() -> str:
@@ -57,6 +57,7 @@ def show(link: str):
         return hx_redirect(url_for("orders.lookup"))
     view = orders.status_view(order)
     return render("orders/show.html", block="status_region", order=order, view=view, link=link,
+                  return_requests=returns.requests_for(order), return_words=returns.STATE_WORDS,
                   poll_seconds=current_app.config["ORDER_STATUS_POLL_SECONDS"])
 
 

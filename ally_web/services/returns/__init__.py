@@ -4,6 +4,7 @@ inspection and refund (``handling.py``); the request's lifecycle is ``states.py`
 Exchanges for another size are ``exchanges.py``."""
 
 from ally_web.services.returns.exchanges import Option, exchange_options, suggested
+from ally_web.services.returns.feedback import STATE_WORDS, SizeFeedback, feedback_summary, requests_for
 from ally_web.services.returns.handling import (
     Decision,
     get_request,
@@ -29,6 +30,7 @@ from ally_web.services.returns.rules import Choice, Returnable, check_choices, r
 __all__ = [
     "CONDITIONS",
     "REASONS",
+    "STATE_WORDS",
     "Choice",
     "Decision",
     "Option",
@@ -36,10 +38,12 @@ __all__ = [
     "RequestInput",
     "RequestInvalid",
     "Returnable",
+    "SizeFeedback",
     "add_tracking",
     "check_choices",
     "create_request",
     "exchange_options",
+    "feedback_summary",
     "find_request",
     "get_request",
     "inspect",
@@ -47,6 +51,7 @@ __all__ = [
     "list_requests",
     "mark_received",
     "refund_for",
+    "requests_for",
     "returnable_lines",
     "review",
     "suggested",
