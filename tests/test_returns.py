@@ -97,6 +97,10 @@ def test_a_damaged_pair_is_reviewed_before_any_label(app):
     assert no_reason.value.field == "reason"
     returns.review(request, True, "", STAFF)
     assert request.state is ReturnState.LABEL_ISSUED
+    other = ask(delivered_order(email="other@example.com"), reason="damaged")
+    returns.review(other, False, "The photos show wear, not a fault.", STAFF)
+    assert other.state is ReturnState.REFUSED
+    assert "The photos show wear, not a fault." in emails("return_refused")[0].text_body
 
 
 def test_from_abroad_the_customer_gives_the_tracking_number(app):
@@ -121,6 +125,7 @@ def test_inspection_refunds_accepted_pairs_and_puts_them_back_on_the_shelf(app):
     with pytest.raises(DomainError, match="received first"):
         returns.inspect(request, {}, STAFF)
     returns.mark_received(request, STAFF)
+    assert len(emails("return_received")) == 1
     with pytest.raises(DomainError) as undecided:
         returns.inspect(request, {}, STAFF)
     assert undecided.value.field == f"item-{request.items[0].id}"

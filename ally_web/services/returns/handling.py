@@ -68,11 +68,19 @@ def review(request: ReturnRequest, approved: bool, reason: str, actor: Actor) ->
     request.refused_reason = reason[:MAX_NOTE_LENGTH]
     transition(request, RETURN, ReturnState.REFUSED, actor=actor, order=request.order, return_id=request.id,
                reason=request.refused_reason)
+    _email(request, "return_refused", "We can't take back your pairs")
 
 
 def mark_received(request: ReturnRequest, actor: Actor) -> None:
     """The parcel is at the studio."""
     transition(request, RETURN, ReturnState.RECEIVED, actor=actor, order=request.order, return_id=request.id)
+    _email(request, "return_received", "Your return has arrived")
+
+
+def _email(request: ReturnRequest, template: str, subject: str) -> None:
+    order = request.order
+    enqueue_email(to=order.email, subject=f"{subject} (order #{order.number})", template=template, kind=template,
+                  order_id=order.id, order=order, request=request, status_url=status_url(order))
 
 
 @dataclass(frozen=True)
