@@ -42,7 +42,7 @@ from ally_web.core import clock
 from ally_web.extensions import db
 from ally_web.gateways.mail import Mailer, get_mailer
 from ally_web.models.outbox import OutboxMessage
-from ally_web.services import made_to_order
+from ally_web.services import made_to_order, returns
 from ally_web.services.claims import claim
 from ally_web.services.notifications import max_attempts as configured_max_attempts
 from ally_web.services.notifications import new_message_id
@@ -172,6 +172,8 @@ def register_job(name: str, job: Job) -> Job:
 # Made-to-order: each reminder goes once (claimed on its line), so runs may overlap.
 register_job("fit result reminders", made_to_order.send_fit_reminders)
 register_job("fitting pair return reminders", made_to_order.send_fitting_return_reminders)
+# Returns: a scanned prepaid label puts its request in transit (compare-and-set, so runs may overlap).
+register_job("return parcels", returns.follow_return_parcels)
 
 
 @dataclass

@@ -319,3 +319,18 @@ def test_the_status_page_follows_the_request_and_staff_see_feedback_by_size(clie
     auth.login()
     page = client.get("/admin/returns/feedback").get_data(as_text=True)
     assert "1 (100%)" in page
+
+
+def test_a_scanned_prepaid_label_puts_the_return_in_transit(app):
+    from ally_web.jobs import run_jobs
+
+    order = delivered_order()
+    request = ask(order)
+    with current_app.test_request_context():
+        order_service.record_scan(request.shipment, ScanKind.IN_TRANSIT, clock.now(), CARRIER, "Secaucus, NJ")
+    db.session.commit()
+    run_jobs(now=clock.now())
+    run_jobs(now=clock.now())
+    db.session.refresh(request)
+    assert request.state is ReturnState.IN_TRANSIT
+    assert [str(e.kind) for e in order.events].count("return_in_transit") == 1

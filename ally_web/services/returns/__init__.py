@@ -7,6 +7,7 @@ from ally_web.services.returns.exchanges import Option, exchange_options, sugges
 from ally_web.services.returns.feedback import STATE_WORDS, SizeFeedback, feedback_summary, requests_for
 from ally_web.services.returns.handling import (
     Decision,
+    follow_return_parcels,
     get_request,
     inspect,
     list_requests,
@@ -44,6 +45,7 @@ __all__ = [
     "create_request",
     "exchange_options",
     "feedback_summary",
+    "follow_return_parcels",
     "find_request",
     "get_request",
     "inspect",

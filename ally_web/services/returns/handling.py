@@ -19,9 +19,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from ally_web import policy
-from ally_web.core.actors import Actor
+from ally_web.core.actors import CARRIER, Actor
 from ally_web.core.errors import DomainError
 from ally_web.core.formatting import card
+from ally_web.core.lifecycle import ChangedMeanwhile
 from ally_web.extensions import db
 from ally_web.gateways.payments import PaymentError, get_gateway
 from ally_web.models import (
@@ -32,6 +33,8 @@ from ally_web.models import (
     ReturnReason,
     ReturnRequest,
     ReturnState,
+    Shipment,
+    ShipmentScan,
 )
 from ally_web.services.catalog import put_back
 from ally_web.services.lifecycle import record_event, transition
@@ -142,3 +145,23 @@ def inspect(request: ReturnRequest, decisions: Mapping[int, Decision], actor: Ac
                   card=card(order.card_brand, order.card_last4) if order.card_last4 else "the original payment",
                   status_url=status_url(order))
     return refund
+
+
+def follow_return_parcels(now) -> int:
+    """A job: a prepaid label the carrier has scanned puts its request in transit.
+    (The scans come from the tracking webhook, which knows parcels, not returns.)"""
+    waiting = db.session.scalars(
+        select(ReturnRequest).join(Shipment, Shipment.id == ReturnRequest.shipment_id)
+        .where(ReturnRequest.state == ReturnState.LABEL_ISSUED,
+               select(ShipmentScan.id).where(ShipmentScan.shipment_id == Shipment.id).exists())
+    ).all()
+    moved = 0
+    for request in waiting:
+        try:
+            transition(request, RETURN, ReturnState.IN_TRANSIT, actor=CARRIER, order=request.order,
+                       return_id=request.id, carrier=request.shipment.carrier,  # type: ignore[union-attr]
+                       tracking_number=request.shipment.tracking_number)  # type: ignore[union-attr]
+        except ChangedMeanwhile:
+            continue  # another runner, or staff marking it received, got there first
+        moved += 1
+    return moved
