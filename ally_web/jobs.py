@@ -174,6 +174,7 @@ register_job("fit result reminders", made_to_order.send_fit_reminders)
 register_job("fitting pair return reminders", made_to_order.send_fitting_return_reminders)
 # Returns: a scanned prepaid label puts its request in transit (compare-and-set, so runs may overlap).
 register_job("return parcels", returns.follow_return_parcels)
+register_job("exchange holds", returns.chase_missing_parcels)
 
 
 @dataclass

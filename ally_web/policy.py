@@ -65,6 +65,10 @@ MADE_TO_ORDER_RETURNABLE = True
 # refund includes what the customer paid for shipping and duties.
 RETURN_LABEL_CARRIER = "UPS"
 REFUND_SHIPPING_WHEN_FAULTY = True
+# Brand settings: how long an exchange's new pair is held for a parcel that has not
+# come, and how many days before the end the customer is reminded.
+EXCHANGE_HOLD_DAYS = 30
+EXCHANGE_HOLD_REMINDER_DAYS = 7
 
 # --- At-home trial -------------------------------------------------------------
 

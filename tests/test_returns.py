@@ -334,3 +334,58 @@ def test_a_scanned_prepaid_label_puts_the_return_in_transit(app):
     db.session.refresh(request)
     assert request.state is ReturnState.IN_TRANSIT
     assert [str(e.kind) for e in order.events].count("return_in_transit") == 1
+
+
+# --- Exchange holds --------------------------------------------------------------------------
+
+
+def _bigger_in_stock(order, stock=2):
+    line = order.lines[0]
+    bigger = db.session.scalar(select(Variant).where(
+        Variant.colour_id == db.session.get(Variant, line.variant_id).colour_id,
+        Variant.size_halves == line.size_halves + 1, Variant.width == line.width))
+    bigger.stock = stock
+    return bigger
+
+
+def test_the_new_pair_is_held_from_the_request_so_it_cannot_sell_out(app):
+    order = delivered_order()
+    bigger = _bigger_in_stock(order, stock=1)
+    request = _exchange(order, f"{bigger.size_halves}-{bigger.width}")
+    assert request.items[0].reserved and bigger.stock == 0  # the last one, held
+    _accept(request)
+    new = order.lines[-1]
+    assert not new.made_to_order and bigger.stock == 0 and not request.items[0].reserved  # not taken twice
+
+
+def test_a_refused_exchange_puts_the_held_pair_back(app):
+    order = delivered_order()
+    bigger = _bigger_in_stock(order)
+    request = _exchange(order, f"{bigger.size_halves}-{bigger.width}")
+    assert bigger.stock == 1
+    returns.mark_received(request, STAFF)
+    with current_app.test_request_context():
+        returns.inspect(request, {request.items[0].id: returns.Decision(False, "Creased vamp.")}, STAFF)
+    assert bigger.stock == 2 and len(order.lines) == 1
+
+
+def test_a_parcel_that_never_comes_gets_one_reminder_then_the_hold_ends(app):
+    from datetime import timedelta
+
+    from ally_web import policy
+    from ally_web.jobs import run_jobs
+
+    order = delivered_order()
+    bigger = _bigger_in_stock(order)
+    request = _exchange(order, f"{bigger.size_halves}-{bigger.width}")
+    db.session.commit()
+    start = request.created_at
+    run_jobs(now=start + timedelta(days=policy.EXCHANGE_HOLD_DAYS - policy.EXCHANGE_HOLD_REMINDER_DAYS))
+    run_jobs(now=start + timedelta(days=policy.EXCHANGE_HOLD_DAYS - 1))
+    assert len(emails("exchange_hold_reminder")) == 1 and bigger.stock == 1
+    run_jobs(now=start + timedelta(days=policy.EXCHANGE_HOLD_DAYS))
+    run_jobs(now=start + timedelta(days=policy.EXCHANGE_HOLD_DAYS + 1))
+    db.session.refresh(bigger)
+    assert bigger.stock == 2 and len(emails("exchange_hold_released")) == 1
+    db.session.refresh(request)
+    assert request.state is ReturnState.LABEL_ISSUED  # still open: the parcel may yet come

@@ -65,6 +65,8 @@ class ReturnRequest(Model):
     # The parcel coming back: a prepaid label (US) or the customer's own (abroad).
     shipment_id: Mapped[int | None] = mapped_column(ForeignKey("shipments.id"))
     refused_reason: Mapped[str] = mapped_column(Text, default="")
+    # A reminder that the parcel has not come (sent once, before held pairs are released).
+    reminded_at: Mapped[datetime | None]
 
     order: Mapped[Order] = relationship()
     shipment: Mapped[Shipment | None] = relationship()
@@ -88,6 +90,8 @@ class ReturnItem(Model):
     note: Mapped[str] = mapped_column(Text, default="")
     exchange_size_halves: Mapped[int | None]
     exchange_width: Mapped[str | None] = mapped_column(String(1))
+    # The new pair taken off the shelf when asked for, so it cannot sell out meanwhile.
+    reserved: Mapped[bool] = mapped_column(default=False)
     # Inspection: accepted, or refused as worn (with a note); the refund it earned.
     accepted: Mapped[bool | None]
     inspection_note: Mapped[str] = mapped_column(Text, default="")

@@ -7,6 +7,7 @@ from ally_web.services.returns.exchanges import Option, exchange_options, sugges
 from ally_web.services.returns.feedback import STATE_WORDS, SizeFeedback, feedback_summary, requests_for
 from ally_web.services.returns.handling import (
     Decision,
+    chase_missing_parcels,
     follow_return_parcels,
     get_request,
     inspect,
@@ -41,6 +42,7 @@ __all__ = [
     "Returnable",
     "SizeFeedback",
     "add_tracking",
+    "chase_missing_parcels",
     "check_choices",
     "create_request",
     "exchange_options",

@@ -109,8 +109,12 @@ def send_replacement(item: ReturnItem, actor: Actor) -> OrderLine:
     variant = exchange_variant(old, item.exchange_size_halves, item.exchange_width)
     if variant is None:  # hidden since the request: the same size, made to order
         variant = db.session.get_one(Variant, old.variant_id)
+        item.reserved = False
     moment = clock.now()
-    _, short = take_stock([(variant.id, item.quantity)], actor=actor, note=f"Exchange on order #{order.number}")
+    short = None
+    if not item.reserved:  # held since the request, or taken now if the shelf has it
+        _, short = take_stock([(variant.id, item.quantity)], actor=actor, note=f"Exchange on order #{order.number}")
+    item.reserved = False
     line = OrderLine(variant_id=variant.id, sku=variant.sku, style_name=old.style_name,
                      colour_name=old.colour_name, size_halves=variant.size_halves, width=variant.width,
                      unit_price_cents=0, quantity=item.quantity, sales_tax_cents=0)

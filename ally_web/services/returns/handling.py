@@ -14,12 +14,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 
 from ally_web import policy
-from ally_web.core.actors import CARRIER, Actor
+from ally_web.core.actors import CARRIER, SYSTEM, Actor
 from ally_web.core.errors import DomainError
 from ally_web.core.formatting import card
 from ally_web.core.lifecycle import ChangedMeanwhile
@@ -41,7 +42,7 @@ from ally_web.services.lifecycle import record_event, transition
 from ally_web.services.notifications import enqueue_email
 from ally_web.services.orders import status_url
 from ally_web.services.returns.exchanges import send_replacement
-from ally_web.services.returns.requests import approve
+from ally_web.services.returns.requests import approve, release_holds
 from ally_web.services.returns.states import RETURN
 
 MAX_NOTE_LENGTH = 500
@@ -69,6 +70,7 @@ def review(request: ReturnRequest, approved: bool, reason: str, actor: Actor) ->
     if not reason:
         raise DomainError("Please say why: the customer's email quotes it.", field="reason")
     request.refused_reason = reason[:MAX_NOTE_LENGTH]
+    release_holds(request, actor, "Exchange refused at review")
     transition(request, RETURN, ReturnState.REFUSED, actor=actor, order=request.order, return_id=request.id,
                reason=request.refused_reason)
     _email(request, "return_refused", "We can't take back your pairs")
@@ -122,6 +124,7 @@ def inspect(request: ReturnRequest, decisions: Mapping[int, Decision], actor: Ac
         refund += item.refund_cents
         faulty = faulty or (decision.accepted and item.reason is ReturnReason.DAMAGED)
     replacements = [send_replacement(i, actor) for i in items if i.accepted and i.action is ReturnAction.EXCHANGE]
+    release_holds(request, actor, "Exchange refused at inspection", [i for i in items if not i.accepted])
     if faulty and policy.REFUND_SHIPPING_WHEN_FAULTY:
         refund += order.shipping_cents + order.duties_cents + order.taxes_cents
     transition(request, RETURN, ReturnState.INSPECTED, actor=actor, order=order, return_id=request.id,
@@ -165,3 +168,31 @@ def follow_return_parcels(now) -> int:
             continue  # another runner, or staff marking it received, got there first
         moved += 1
     return moved
+
+
+def chase_missing_parcels(now) -> int:
+    """A job: a return holding a new pair whose parcel has not come is reminded once,
+    ``policy.EXCHANGE_HOLD_REMINDER_DAYS`` before the hold ends; at the end the pair
+    goes back on the shelf (the return itself stays open). Returns actions taken."""
+    waiting = db.session.scalars(
+        select(ReturnRequest).join(ReturnItem, ReturnItem.request_id == ReturnRequest.id)
+        .where(ReturnItem.reserved.is_(True),
+               ReturnRequest.state.in_((ReturnState.LABEL_ISSUED, ReturnState.AWAITING_TRACKING)))
+        .distinct()
+    ).all()
+    done = 0
+    hold = timedelta(days=policy.EXCHANGE_HOLD_DAYS)
+    for request in waiting:
+        ends = request.created_at + hold
+        if now >= ends:
+            if release_holds(request, SYSTEM, "Exchange hold ended: no parcel"):
+                _email(request, "exchange_hold_released", "We've released the pair we held for you")
+                done += 1
+        elif now >= ends - timedelta(days=policy.EXCHANGE_HOLD_REMINDER_DAYS) and request.reminded_at is None:
+            claimed = db.session.execute(
+                update(ReturnRequest).where(ReturnRequest.id == request.id, ReturnRequest.reminded_at.is_(None))
+                .values(reminded_at=now).execution_options(synchronize_session=False))
+            if claimed.rowcount == 1:  # type: ignore[attr-defined]
+                _email(request, "exchange_hold_reminder", "Your exchange is waiting for your parcel")
+                done += 1
+    return done

@@ -33,6 +33,7 @@ from ally_web.models import (
     Shipment,
     ShipmentPurpose,
 )
+from ally_web.services.catalog import put_back, take_stock
 from ally_web.services.lifecycle import record_event, transition
 from ally_web.services.notifications import enqueue_email
 from ally_web.services.orders import status_url, unused_tracking_number
@@ -151,6 +152,7 @@ def create_request(order: Order, given: RequestInput, actor: Actor) -> ReturnReq
     db.session.add(request)
     transition(request, RETURN, ReturnState.REQUESTED, actor=actor)
     db.session.flush()
+    hold_replacements(request, actor)
     pairs = sum(i.quantity for i, a, _ in sends_back)
     record_event(order, EventKind.RETURN_REQUESTED, actor, moment, return_id=request.id, pairs=pairs,
                  feedback_only=not sends_back)
@@ -162,6 +164,36 @@ def create_request(order: Order, given: RequestInput, actor: Actor) -> ReturnReq
         approve(request, actor)
     _email_request(request)
     return request
+
+
+def hold_replacements(request: ReturnRequest, actor: Actor) -> None:
+    """Take each exchange's new pair off the shelf now, when it is in stock, so it
+    cannot sell out while the return travels (released if the return is refused or
+    never comes: ``handling.py``)."""
+    for item in request.items:
+        if item.action is not ReturnAction.EXCHANGE or item.exchange_size_halves is None:
+            continue
+        variant = exchange_variant(item.line, item.exchange_size_halves, item.exchange_width or "")
+        if variant is None or variant.stock < item.quantity:
+            continue  # made to order once the return is accepted
+        _, short = take_stock([(variant.id, item.quantity)], actor=actor,
+                              note=f"Held for an exchange on order #{request.order.number}")
+        item.reserved = short is None
+
+
+def release_holds(request: ReturnRequest, actor: Actor, why: str, items: list[ReturnItem] | None = None) -> int:
+    """Put held new pairs (of ``items``, or the whole request) back on the shelf;
+    returns how many pairs."""
+    released = 0
+    for item in request.items if items is None else items:
+        if not item.reserved:
+            continue
+        variant = exchange_variant(item.line, item.exchange_size_halves or 0, item.exchange_width or "")
+        if variant is not None:
+            put_back([(variant.id, item.quantity)], actor=actor, note=f"{why} (order #{request.order.number})")
+            released += item.quantity
+        item.reserved = False
+    return released
 
 
 def approve(request: ReturnRequest, actor: Actor) -> None:
