@@ -83,6 +83,7 @@ class Config:
     SMTP_URL = os.environ.get("SMTP_URL", "")  # empty: emails are logged, not sent
     MAIL_FROM = os.environ.get("MAIL_FROM", "ALLY <hello@ally.nyc>")
     MAIL_MAX_ATTEMPTS = int(os.environ.get("MAIL_MAX_ATTEMPTS", "5"))
+    SMTP_TIMEOUT_SECONDS = float(os.environ.get("SMTP_TIMEOUT_SECONDS", "10"))  # connecting, and each command
 
     # Payments (gateways/payments/): "sandbox" is the built-in test provider.
     PAYMENTS_PROVIDER = os.environ.get("PAYMENTS_PROVIDER", "sandbox")

@@ -50,7 +50,7 @@ class StallingHandler(CollectingHandler):
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
         if len(self.received) >= self.stall_after:
             self.stalled.set()
-            await asyncio.to_thread(self.release.wait, 120)
+            await asyncio.to_thread(self.release.wait, 300)
             return "451 Try again later"
         envelope.rcpt_tos.append(address)
         return "250 OK"
@@ -62,8 +62,8 @@ def _smtp(handler):
     return controller, SMTPServer("127.0.0.1", controller.port, handler)
 
 
-def _runner(url: str, smtp_url: str) -> subprocess.Popen:
-    env = app_env(DATABASE_URL=url, SMTP_URL=smtp_url, LOG_FORMAT="json")
+def _runner(url: str, smtp_url: str, smtp_timeout: int = 10) -> subprocess.Popen:
+    env = app_env(DATABASE_URL=url, SMTP_URL=smtp_url, LOG_FORMAT="json", SMTP_TIMEOUT_SECONDS=str(smtp_timeout))
     return subprocess.Popen([str(BIN / "flask"), "ally", "jobs"], env=env, cwd=ROOT, start_new_session=True,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
@@ -82,7 +82,9 @@ def test_two_runners_at_once_and_one_killed_half_way_send_each_email_exactly_onc
             db.session.commit()
             ids = set(db.session.scalars(select(OutboxMessage.message_id)))
 
-            first = _runner(real_database_url, first_server.url)
+            # The stalled runner must still be stuck when it is killed, however long the
+            # other takes on a busy machine: its mail server answers only when released.
+            first = _runner(real_database_url, first_server.url, smtp_timeout=300)
             assert stalling.stalled.wait(60), first.communicate(timeout=10)[0] if first.poll() is not None else ""
             second = _runner(real_database_url, second_server.url)  # runs while the first is alive
             output, _ = second.communicate(timeout=120)

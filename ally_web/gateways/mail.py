@@ -164,5 +164,5 @@ def get_mailer(app: Flask) -> Mailer:
     sender = app.config.get("MAIL_FROM") or DEFAULT_MAIL_FROM
     url = app.config.get("SMTP_URL")
     if url:
-        return SMTPMailer(url, sender=sender)
+        return SMTPMailer(url, sender=sender, timeout=float(app.config.get("SMTP_TIMEOUT_SECONDS") or SMTP_TIMEOUT))
     return LogMailer(sender=sender)
