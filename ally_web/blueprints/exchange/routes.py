@@ -22,25 +22,15 @@ from ally_web.extensions import db
 from ally_web.gateways.carriers import ALLY_STUDIO, carrier_names, qr_svg
 from ally_web.htmx import hx_redirect, is_partial, render
 from ally_web.models import Order, ReturnRequest
-from ally_web.services import orders, returns
+from ally_web.order_links import with_order_link
+from ally_web.services import returns
 
 _QUANTITY = re.compile(r"[0-9]{1,2}")
 
 
-def with_order(view):
-    @wraps(view)
-    def wrapped(link: str, **kwargs):
-        try:
-            order = orders.order_from_link(link)
-        except orders.LinkExpired:
-            flash("That link has expired. Please find your order again.", "notice")
-            return hx_redirect(url_for("exchange.start"))
-        if order is None:
-            flash("That link isn't valid. Please find your order with your email and order number.", "notice")
-            return hx_redirect(url_for("exchange.start"))
-        return view(order, link, **kwargs)
-
-    return wrapped
+with_order = with_order_link(
+    "exchange.start", expired="That link has expired. Please find your order again.",
+    invalid="That link isn't valid. Please find your order with your email and order number.")
 
 
 def with_request(view):

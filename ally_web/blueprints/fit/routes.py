@@ -8,7 +8,6 @@ limits and identical answers; ``orders.lookup`` sends a found order here).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import wraps
 
 from flask import abort, flash, make_response, redirect, render_template, request, url_for
 
@@ -18,8 +17,9 @@ from ally_web.blueprints.orders.forms import FIT_RESULT, LookupForm
 from ally_web.core.actors import CUSTOMER
 from ally_web.core.errors import DomainError
 from ally_web.extensions import db
-from ally_web.htmx import hx_redirect, is_partial, render
+from ally_web.htmx import is_partial, render
 from ally_web.models import FitResult, Order, OrderLine
+from ally_web.order_links import with_order_link
 from ally_web.services import made_to_order, orders
 
 
@@ -36,23 +36,9 @@ class LineFit:
     complete: bool  # every question answered for both feet
 
 
-def with_order(view):
-    """Open the order behind the signed link in the URL, or send the customer to the
-    fit lookup with a word on why (expired, or not a link of ours)."""
-
-    @wraps(view)
-    def wrapped(link: str, **kwargs):
-        try:
-            order = orders.order_from_link(link)
-        except orders.LinkExpired:
-            flash("That link has expired. Please find your order again to confirm your fit.", "notice")
-            return hx_redirect(url_for("fit.start"))
-        if order is None:
-            flash("That link isn't valid. Please find your order with your email and order number.", "notice")
-            return hx_redirect(url_for("fit.start"))
-        return view(order, link, **kwargs)
-
-    return wrapped
+with_order = with_order_link(
+    "fit.start", expired="That link has expired. Please find your order again to confirm your fit.",
+    invalid="That link isn't valid. Please find your order with your email and order number.")
 
 
 def _entry(line: OrderLine, form: FitForm | None = None) -> LineFit:

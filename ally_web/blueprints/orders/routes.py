@@ -2,7 +2,7 @@
 
 import json
 
-from flask import abort, current_app, flash, request, url_for
+from flask import abort, current_app, request
 from flask_limiter.util import get_remote_address
 from sqlalchemy.exc import IntegrityError
 
@@ -13,6 +13,8 @@ from ally_web.core.errors import DomainError
 from ally_web.extensions import csrf, db, limiter
 from ally_web.gateways.carriers import webhooks as tracking_webhooks
 from ally_web.htmx import hx_redirect, render
+from ally_web.models import Order
+from ally_web.order_links import with_order_link
 from ally_web.services import orders, returns
 
 
@@ -46,15 +48,9 @@ def lookup():
 
 
 @bp.get("/orders/<link>")
-def show(link: str):
-    try:
-        order = orders.order_from_link(link)
-    except orders.LinkExpired:
-        flash("That order link has expired. Please look your order up again.", "notice")
-        return hx_redirect(url_for("orders.lookup"))  # a full page, also from the polling region
-    if order is None:
-        flash("That order link isn't valid. Please look your order up with your email and order number.", "notice")
-        return hx_redirect(url_for("orders.lookup"))
+@with_order_link("orders.lookup", expired="That order link has expired. Please look your order up again.",
+                 invalid="That order link isn't valid. Please look your order up with your email and order number.")
+def show(order: Order, link: str):
     view = orders.status_view(order)
     return render("orders/show.html", block="status_region", order=order, view=view, link=link,
                   return_requests=returns.requests_for(order), return_words=returns.STATE_WORDS,
