@@ -132,8 +132,9 @@ def status_view(order: Order) -> StatusView:
         starts = {line.production_started_on or calendar.order_day(order.placed_at)
                   for line in order.lines if line.made_to_order}
         seen: dict[str, NoticeCard] = {}
+        candidates = upcoming_notices(min(starts))  # read once: the later starts need a subset
         for start in sorted(starts):
-            for notice in calendar.made_to_order_notices(start, upcoming_notices(start)):
+            for notice in calendar.made_to_order_notices(start, candidates):
                 seen.setdefault(notice.title, notice)
         notices = tuple(seen.values())
     return StatusView(
