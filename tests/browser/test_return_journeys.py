@@ -65,7 +65,8 @@ def test_a_return_from_the_faq_address_to_the_refund(page: Page, is_js: bool, au
     expect(page.get_by_role("link", name="Download the label (PDF, 4×6)")).to_be_visible()
     code = page.get_by_role("img", name=re.compile("Drop-off code"))
     expect(code).to_be_visible()
-    assert code.evaluate("img => img.naturalWidth") > 0  # the code really loaded
+    # Visible only means laid out (the tag has a width); wait until the picture itself decoded.
+    page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=code.element_handle())
     audit("(return request, label issued)")
     request_url = page.url
 
