@@ -61,8 +61,9 @@ def all_lifecycles() -> list[Lifecycle]:
     from ally_web.services.checkout.states import CHECKOUT
     from ally_web.services.orders.states import MADE_TO_ORDER, ORDER, SHIPMENT
     from ally_web.services.returns.states import RETURN
+    from ally_web.services.trial.states import TRIAL
 
-    return [CHECKOUT, ORDER, SHIPMENT, MADE_TO_ORDER, RETURN]
+    return [CHECKOUT, ORDER, SHIPMENT, MADE_TO_ORDER, RETURN, TRIAL]
 
 
 def lifecycles_markdown() -> str:

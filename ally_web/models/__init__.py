@@ -21,6 +21,7 @@ from ally_web.models.orders import (
     MadeToOrderState,
     Order,
     OrderEvent,
+    OrderKind,
     OrderLine,
     OrderState,
     PaymentMode,
@@ -34,6 +35,16 @@ from ally_web.models.outbox import OutboxMessage, OutboxStatus
 from ally_web.models.payments import SandboxIdempotencyKey, SandboxPayment, SandboxPaymentMethod
 from ally_web.models.returns import ReturnAction, ReturnItem, ReturnReason, ReturnRequest, ReturnState
 from ally_web.models.staff import Staff, StaffRole, StaffSession
+from ally_web.models.trials import (
+    TrialBox,
+    TrialCharge,
+    TrialChargeKind,
+    TrialChargeState,
+    TrialCondition,
+    TrialDecision,
+    TrialPair,
+    TrialState,
+)
 
 __all__ = [
     "AuditEntry",
@@ -46,7 +57,16 @@ __all__ = [
     "EventKind",
     "MadeToOrderPath",
     "MadeToOrderState",
+    "OrderKind",
     "OrderState",
+    "TrialBox",
+    "TrialCharge",
+    "TrialChargeKind",
+    "TrialChargeState",
+    "TrialCondition",
+    "TrialDecision",
+    "TrialPair",
+    "TrialState",
     "PaymentMode",
     "ScanKind",
     "ShipmentState",

@@ -33,6 +33,11 @@ class PaymentMode(enum.StrEnum):
     INSTALLMENTS = "installments"
 
 
+class OrderKind(enum.StrEnum):
+    PURCHASE = "purchase"  # paid at checkout
+    TRIAL = "trial"  # an at-home trial box: $0 upfront, charged for what is kept (models/trials.py)
+
+
 class OrderState(enum.StrEnum):
     PLACED = "placed"
     CANCELLED = "cancelled"
@@ -118,6 +123,20 @@ class EventKind(enum.StrEnum):
     RETURN_RECEIVED = "return_received"
     RETURN_INSPECTED = "return_inspected"
     RETURN_CLOSED = "return_closed"
+    # An at-home trial box (services/trial/states.py); params say more.
+    TRIAL_REQUESTED = "trial_requested"
+    TRIAL_CURATED = "trial_curated"
+    TRIAL_SHIPPED = "trial_shipped"
+    TRIAL_WINDOW_OPENED = "trial_window_opened"
+    TRIAL_EXCHANGE_REQUESTED = "trial_exchange_requested"
+    TRIAL_DECIDED = "trial_decided"
+    TRIAL_EXPIRED = "trial_expired"
+    TRIAL_CLOSED = "trial_closed"
+    TRIAL_CANCELLED = "trial_cancelled"
+    TRIAL_HOLD_RELEASED = "trial_hold_released"
+    TRIAL_CHARGED = "trial_charged"  # params: kind, amount_cents
+    TRIAL_CHARGE_FAILED = "trial_charge_failed"  # params: kind, amount_cents, failure_code
+    TRIAL_PAIR_INSPECTED = "trial_pair_inspected"  # params: line_id, accepted, note
 
 
 class ActorMixin:
@@ -190,9 +209,10 @@ class Order(AddressMixin, MoneyMixin, Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(12), unique=True)  # e.g. K7M2-9QXD
     token: Mapped[str] = mapped_column(String(43), unique=True)  # for links without sign-in
+    kind: Mapped[OrderKind] = mapped_column(enum_column(OrderKind, "order_kind"), default=OrderKind.PURCHASE)
     # One order per checkout: a refresh, a double click or a webhook racing the
-    # return page all find the same order.
-    checkout_id: Mapped[int] = mapped_column(ForeignKey("checkouts.id"), unique=True)
+    # return page all find the same order. A trial box has no checkout.
+    checkout_id: Mapped[int | None] = mapped_column(ForeignKey("checkouts.id"), unique=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
     email: Mapped[str] = mapped_column(String(254))
     email_canonical: Mapped[str] = mapped_column(String(254), index=True)
@@ -209,7 +229,7 @@ class Order(AddressMixin, MoneyMixin, Model):
     # from the lines and shipments (services/orders/status.py).
     state: Mapped[OrderState] = mapped_column(enum_column(OrderState, "order_state"), default=OrderState.PLACED)
 
-    checkout: Mapped[Checkout] = relationship(back_populates="order")
+    checkout: Mapped[Checkout | None] = relationship(back_populates="order")
     lines: Mapped[list[OrderLine]] = relationship(
         back_populates="order", order_by="OrderLine.id", cascade="all, delete-orphan")
     events: Mapped[list[OrderEvent]] = relationship(
@@ -222,6 +242,10 @@ class Order(AddressMixin, MoneyMixin, Model):
     def parcels(self) -> list[Shipment]:
         """The parcels carrying the pairs bought (not the fitting pairs on loan)."""
         return [s for s in self.shipments if s.purpose is ShipmentPurpose.PAIRS]
+
+    @property
+    def is_trial(self) -> bool:
+        return self.kind is OrderKind.TRIAL
 
     @property
     def international(self) -> bool:

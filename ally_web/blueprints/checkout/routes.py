@@ -168,7 +168,7 @@ def returned():
         return redirect(url_for("orders.lookup"), 303)
     cart_service.clear_cart()
     session.pop(SESSION_KEY, None)
-    session[PAID_KEY] = order.checkout.token
+    session[PAID_KEY] = order.checkout.token if order.checkout else None
     flash(f"Thank you: order #{order.number} is placed. We've emailed your confirmation.", "success")
     return redirect(orders.status_url(order, orders.LOOKUP, external=False), 303)
 

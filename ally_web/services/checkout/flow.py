@@ -477,6 +477,8 @@ def return_shows_order(order: Order, browser_tokens: Iterable[str | None], withi
     for `within` after the order was placed: the return address lingers in a shared
     computer's history, and anyone else, or later, is sent to the order lookup.
     """
+    if order.checkout is None:  # a trial box: nothing was paid at a checkout
+        return False
     token = order.checkout.token
     paid_here = any(held and hmac.compare_digest(held, token) for held in browser_tokens)
     return paid_here and clock.now() - order.placed_at <= within
