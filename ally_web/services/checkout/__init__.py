@@ -2,7 +2,14 @@
 at the top of ``flow.py``), the address rules, and the checkout's lifecycle
 (``states.py``)."""
 
-from ally_web.services.checkout.addresses import Address, clean, region_choices, region_code
+from ally_web.services.checkout.addresses import (
+    Address,
+    check_address,
+    clean,
+    normalized,
+    region_choices,
+    region_code,
+)
 from ally_web.services.checkout.flow import (
     CheckoutInput,
     CheckoutInvalid,
@@ -22,9 +29,11 @@ __all__ = [
     "CheckoutInvalid",
     "CheckoutQuote",
     "PaymentFailed",
+    "check_address",
     "clean",
     "complete_checkout",
     "find_checkout",
+    "normalized",
     "quote_checkout",
     "refund_after_failed_commit",
     "region_choices",
