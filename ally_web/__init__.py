@@ -77,6 +77,7 @@ def register_blueprints(app: Flask) -> None:
     from ally_web.blueprints.pages import bp as pages_bp
     from ally_web.blueprints.sandbox import bp as sandbox_bp
     from ally_web.blueprints.shop import bp as shop_bp
+    from ally_web.blueprints.trial import bp as trial_bp
 
     app.register_blueprint(shop_bp)
     app.register_blueprint(cart_bp)
@@ -84,6 +85,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(orders_bp)
     app.register_blueprint(fit_bp)
     app.register_blueprint(exchange_bp)
+    app.register_blueprint(trial_bp)
     app.register_blueprint(pages_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp)

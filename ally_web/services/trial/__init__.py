@@ -5,7 +5,9 @@ from ally_web.services.trial import questionnaire
 from ally_web.services.trial.questionnaire import AnswersInvalid
 from ally_web.services.trial.signup import (
     CardRefused,
+    answers_in_words,
     box_for_order,
+    check_step,
     colour_choices,
     complete_card_setup,
     find_by_setup_session,
@@ -23,6 +25,8 @@ __all__ = [
     "TRIAL",
     "AnswersInvalid",
     "CardRefused",
+    "answers_in_words",
+    "check_step",
     "box_for_order",
     "colour_choices",
     "complete_card_setup",

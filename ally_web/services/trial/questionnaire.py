@@ -11,11 +11,11 @@ reached yet.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 from ally_web import policy
 from ally_web.core.emails import normalize_email
 from ally_web.core.errors import DomainError
+from ally_web.core.formatting import size
 from ally_web.services.catalog import parse_size
 from ally_web.services.checkout import Address, check_address, clean, normalized
 
@@ -58,14 +58,6 @@ class AnswersInvalid(DomainError):
     def __init__(self, errors: dict[str, str]):
         super().__init__(next(iter(errors.values())))
         self.errors = errors
-
-
-@dataclass(frozen=True)
-class Refusal:
-    """A reason the trial cannot go ahead, with what the shopper can do instead."""
-
-    message: str
-    field: str = ""
 
 
 def step_after(step: str) -> str:
@@ -152,3 +144,24 @@ def check_address_step(given: Mapping[str, object]) -> tuple[str, Address]:
     if errors:
         raise AnswersInvalid(errors)
     return email, normalized(address)
+
+
+def in_words(answers: Mapping[str, object], colours: Mapping[str, str]) -> list[tuple[str, str]]:
+    """The answers given so far as (question, answer) pairs, in the shop's words."""
+    words: list[tuple[str, str]] = []
+    fit = answers.get("fit")
+    if isinstance(fit, dict):
+        words.append(("Usual size", f"US {size(fit['size_halves'])} {policy.WIDTHS[fit['width']]}"))
+        if fit.get("other_brands"):
+            words.append(("Other brands", str(fit["other_brands"])))
+        notes = [FOOT_NOTES[n] for n in fit.get("foot_notes", [])]
+        if fit.get("foot_other"):
+            notes.append(str(fit["foot_other"]))
+        words.append(("Feet", ", ".join(notes) if notes else "Nothing to note"))
+        words.append(("Comfortable heel height", HEEL_COMFORT[fit["heel_comfort"]]))
+    ranked = answers.get("colours")
+    if isinstance(ranked, list) and ranked:
+        words.append(("Colours, favourite first", ", ".join(colours.get(c, c) for c in ranked)))
+    if answers.get("condition") in CONDITION_PREFERENCE:
+        words.append(("New or sample", CONDITION_PREFERENCE[str(answers["condition"])]))
+    return words

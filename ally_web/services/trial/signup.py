@@ -125,6 +125,25 @@ def save_step(box: TrialBox, step: str, given: Mapping[str, object]) -> str:
     return following
 
 
+def check_step(step: str, given: Mapping[str, object]) -> dict[str, str]:
+    """Every field error of one step as typed, saving nothing (the live form)."""
+    try:
+        if step == "fit":
+            questionnaire.check_fit(given)
+        elif step == "colours":
+            questionnaire.check_colours(given, colour_choices())
+        elif step == "address":
+            questionnaire.check_address_step(given)
+    except questionnaire.AnswersInvalid as invalid:
+        return invalid.errors
+    return {}
+
+
+def answers_in_words(box: TrialBox) -> list[tuple[str, str]]:
+    """(question, answer) for the review before the card, and for staff."""
+    return questionnaire.in_words(box.answers, colour_choices())
+
+
 def open_box_for(email: str) -> TrialBox | None:
     """The customer's trial still under way, if any (one at a time)."""
     return db.session.scalar(select(TrialBox).where(

@@ -1,0 +1,117 @@
+"""/trial: the questionnaire as plain forms (POST → 303, or 422 with the messages and
+what was typed), its live checks with htmx, the card on the provider's page, and the
+answers kept for the same browser."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import func, select
+
+from ally_web.extensions import db
+from ally_web.models import Order, OrderKind, TrialBox, TrialState
+from tests.checkout_flow import pay_on_sandbox
+from tests.trial_flow import BROOKLYN, COLOURS, FIT
+
+PREPAID_CARD = "5105105105105100"
+
+
+def answer(client, step: str, answers: dict):
+    return client.post(f"/trial/step/{step}", data=answers)
+
+
+def through_address(client, **address):
+    assert answer(client, "fit", FIT).headers["Location"].endswith("/trial/step/colours")
+    assert answer(client, "colours", COLOURS).headers["Location"].endswith("/trial/step/address")
+    done = answer(client, "address", {**BROOKLYN, **address})
+    assert done.status_code == 303, done.get_data(as_text=True)
+    assert done.headers["Location"].endswith("/trial/step/card")
+
+
+def test_the_badge_and_the_questionnaire_meet(client):
+    page = client.get("/trial")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "Try at home" in html and 'aria-current="step"' in html
+    assert 'name="size"' in html and 'name="heel_comfort"' in html
+
+
+def test_a_shopper_goes_from_the_questionnaire_to_a_requested_box(client):
+    through_address(client)
+    card_page = client.get("/trial/step/card").get_data(as_text=True)
+    assert "US 8½ Medium" in card_page and "Black Leather, Almond" in card_page and "70 Washington Street" in card_page
+    started = client.post("/trial/card")
+    assert started.status_code == 303 and "/sandbox-pay/" in started.headers["Location"]
+    back = pay_on_sandbox(client, started.headers["Location"])
+    assert back.status_code == 303
+    done = client.get(back.headers["Location"])
+    assert done.status_code == 303
+    order = db.session.scalar(select(Order).where(Order.kind == OrderKind.TRIAL))
+    assert order is not None and "/orders/" in done.headers["Location"]
+    box = db.session.scalar(select(TrialBox).where(TrialBox.order_id == order.id))
+    assert box.state is TrialState.REQUESTED
+    # The draft is finished: a new visit starts a new questionnaire.
+    assert 'aria-current="step">1. Your fit' in client.get("/trial").get_data(as_text=True)
+
+
+def test_a_prepaid_card_comes_back_to_the_card_step_with_why(client):
+    through_address(client)
+    started = client.post("/trial/card")
+    back = pay_on_sandbox(client, started.headers["Location"], PREPAID_CARD)
+    refused = client.get(back.headers["Location"])
+    assert refused.status_code == 303 and refused.headers["Location"].endswith("/trial/step/card")
+    html = client.get("/trial/step/card").get_data(as_text=True)
+    assert "prepaid card" in html and "credit or debit card" in html
+    assert db.session.scalar(select(func.count()).select_from(Order).where(Order.kind == OrderKind.TRIAL)) == 0
+
+
+def test_missing_and_wrong_answers_come_back_beside_their_fields_with_what_was_typed(client):
+    response = answer(client, "fit", {**FIT, "size": "", "other_brands": "Sam Edelman 9", "heel_comfort": ""})
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert 'id="size-error"' in html and 'id="heel_comfort-error"' in html
+    assert 'value="Sam Edelman 9"' in html
+    assert re.search(r'value="wide_forefoot"[^>]*checked|checked[^>]*value="wide_forefoot"', html)
+
+
+def test_a_non_us_address_is_refused_beside_the_country(client):
+    answer(client, "fit", FIT)
+    answer(client, "colours", COLOURS)
+    response = answer(client, "address", {**BROOKLYN, "country": "CA", "region": "Ontario", "postal_code": "M5V 2T6"})
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert 'id="country-error"' in html and "US addresses only" in html and 'value="Ontario"' in html
+
+
+def test_going_back_shows_what_was_answered(client):
+    through_address(client)
+    html = client.get("/trial/step/fit").get_data(as_text=True)
+    assert re.search(r'<option selected value="8.5">|<option value="8.5" selected', html)
+    assert 'value="Sam Edelman 8.5"' in html
+    html = client.get("/trial/step/address").get_data(as_text=True)
+    assert 'value="70 Washington Street"' in html
+
+
+def test_a_later_step_is_not_opened_before_the_earlier_ones(client):
+    response = client.get("/trial/step/address")
+    assert response.status_code == 303 and response.headers["Location"].endswith("/trial")
+    assert client.post("/trial/card").status_code == 303
+    assert client.get("/trial/step/nowhere").status_code == 404
+
+
+def test_the_live_check_names_only_what_was_typed_wrong(client, htmx_headers):
+    response = client.post("/trial/step/fit/check", data={"size": "13", "width": ""}, headers=htmx_headers)
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert 'id="trial-step"' in html and "<html" not in html
+    assert 'id="size-error"' in html and 'id="width-error"' not in html
+    assert "HX-Request" in response.headers.get("Vary", "")
+    # Without htmx the same address answers with the whole page.
+    page = client.post("/trial/step/fit/check", data={"size": "13"})
+    assert page.status_code == 422 and "<html" in page.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("size", ["8 1/2", "8½", "8,5"])
+def test_sizes_as_people_type_them_are_accepted_by_the_form(client, size):
+    assert answer(client, "fit", {**FIT, "size": size}).status_code == 303
