@@ -89,7 +89,7 @@ def _reminder(params: Params) -> str:
 def _refunded(params: Params) -> str:
     to = _card(params) if params.get("card_last4") else "the original payment"
     status = f" ({params['provider_status']})" if params.get("provider_status") else ""
-    return f"{money(int(params.get('amount_cents', 0)))} refunded to {to}{status}."
+    return f"{_amount(params)} refunded to {to}{status}."
 
 
 def _production(params: Params) -> str:
@@ -105,6 +105,43 @@ def _return_requested(params: Params) -> str:
     if params.get("feedback_only"):
         return "Fit feedback, thank you."
     return f"{_plural(int(params.get('pairs', 0)), 'pair')} to send back."
+
+
+def _amount(params: Params) -> str:
+    return money(int(params.get("amount_cents", 0)))
+
+
+_CHARGE_WORDS = {"kept": "the pairs kept", "expired": "every pair in the box", "damage": "a damage fee"}
+
+
+def _trial_decided(params: Params) -> str:
+    kept, returned = int(params.get("kept", 0)), int(params.get("returned", 0))
+    words = [f"keeping {_plural(kept, 'pair')}" if kept else "keeping none",
+             f"sending back {_plural(returned, 'pair')}" if returned else ""]
+    amount = f", {_amount(params)} to pay" if kept else ""
+    return f"{', '.join(w for w in words if w).capitalize()}{amount}."
+
+
+def _trial_expired(params: Params) -> str:
+    return (f"No answer by the last day: {_plural(int(params.get('pairs', 0)), 'pair')} charged at retail, "
+            f"{_amount(params)}.")
+
+
+def _trial_charged(params: Params) -> str:
+    what = _CHARGE_WORDS.get(str(params.get("charge")), "the trial")
+    return f"{_amount(params)} for {what}, {_card(params)}."
+
+
+def _trial_charge_failed(params: Params) -> str:
+    what = _CHARGE_WORDS.get(str(params.get("charge")), "the trial")
+    then = " We'll try again, or pay by the link in your email." if params.get("retry") else ""
+    return f"{_amount(params)} for {what} was declined.{then}"
+
+
+def _trial_inspected(params: Params) -> str:
+    if params.get("accepted"):
+        return "Back in the condition it left in. Thank you."
+    return f"Damage fee: {params.get('note', '')}"
 
 
 _DETAILS: dict[EventKind, Callable[[Params], str]] = {
@@ -128,6 +165,13 @@ _DETAILS: dict[EventKind, Callable[[Params], str]] = {
     EventKind.RETURN_LABEL_ISSUED: _scan,
     EventKind.RETURN_IN_TRANSIT: _scan,
     EventKind.RETURN_REFUSED: lambda params: str(params.get("reason", "")),
+    EventKind.TRIAL_EXCHANGE_REQUESTED: lambda params: f"Asked for {', '.join(params.get('sizes') or [])}.",
+    EventKind.TRIAL_DECIDED: _trial_decided,
+    EventKind.TRIAL_EXPIRED: _trial_expired,
+    EventKind.TRIAL_HOLD_RELEASED: lambda params: f"The {_amount(params)} card check is cancelled.",
+    EventKind.TRIAL_CHARGED: _trial_charged,
+    EventKind.TRIAL_CHARGE_FAILED: _trial_charge_failed,
+    EventKind.TRIAL_PAIR_INSPECTED: _trial_inspected,
 }
 
 _TITLES = {
@@ -145,6 +189,15 @@ _TITLES = {
     EventKind.DUE_DATE_MOVED: "New ship-by date",
     EventKind.REMINDER_SENT: "Reminder sent",
     EventKind.PRODUCTION_STARTED: "In production",
+    EventKind.TRIAL_REQUESTED: "Trial box requested",
+    EventKind.TRIAL_EXCHANGE_REQUESTED: "Another size asked for",
+    EventKind.TRIAL_DECIDED: "Your choice is in",
+    EventKind.TRIAL_EXPIRED: "Trial ended",
+    EventKind.TRIAL_CLOSED: "Trial complete",
+    EventKind.TRIAL_HOLD_RELEASED: "Card hold released",
+    EventKind.TRIAL_CHARGED: "Charged",
+    EventKind.TRIAL_CHARGE_FAILED: "Payment declined",
+    EventKind.TRIAL_PAIR_INSPECTED: "Pair inspected",
 }
 
 

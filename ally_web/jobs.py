@@ -42,7 +42,7 @@ from ally_web.core import clock
 from ally_web.extensions import db
 from ally_web.gateways.mail import Mailer, get_mailer
 from ally_web.models.outbox import OutboxMessage
-from ally_web.services import made_to_order, returns
+from ally_web.services import made_to_order, returns, trial
 from ally_web.services.claims import claim
 from ally_web.services.notifications import max_attempts as configured_max_attempts
 from ally_web.services.notifications import new_message_id
@@ -154,7 +154,6 @@ def deliver_outbox(
 
 # --- The job list -------------------------------------------------------------------
 
-# Other jobs (trial reminders, trial expiry charges, hold renewals) register here.
 # Each takes the run's `now` and returns something printable; each must be idempotent.
 # They run in order, each committed on its own; outbox delivery always runs last so
 # the emails they enqueue go out in the same run.
@@ -175,6 +174,13 @@ register_job("fitting pair return reminders", made_to_order.send_fitting_return_
 # Returns: a scanned prepaid label puts its request in transit (compare-and-set, so runs may overlap).
 register_job("return parcels", returns.follow_return_parcels)
 register_job("exchange holds", returns.chase_missing_parcels)
+# At-home trial: reminders (claimed on the box), expiry (compare-and-set on the box),
+# then the charges that made due (claimed on the charge, one key per attempt), then
+# closing what is finished.
+register_job("trial reminders", trial.send_reminders)
+register_job("trial expiry", trial.expire_boxes)
+register_job("trial charges", trial.charge_due)
+register_job("trial closing", trial.close_finished)
 
 
 @dataclass

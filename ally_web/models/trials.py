@@ -164,6 +164,7 @@ class TrialCharge(Model):
                                                     default=TrialChargeState.DUE)
     reason: Mapped[str] = mapped_column(Text, default="")  # a damage fee's reason, in staff's words
     attempts: Mapped[int] = mapped_column(default=0)
+    claimed_at: Mapped[datetime | None]  # a job runner is making the current attempt
     next_attempt_at: Mapped[datetime | None]
     failure_code: Mapped[str | None] = mapped_column(String(40))
     payment_ref: Mapped[str | None] = mapped_column(String(64))

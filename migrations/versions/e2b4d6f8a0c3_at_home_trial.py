@@ -136,6 +136,7 @@ def upgrade():
         sa.Column("state", _enum("trial_charge_state", "due", "charging", "paid", "failed"), nullable=False),
         sa.Column("reason", sa.Text(), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
+        _when("claimed_at"),
         _when("next_attempt_at"),
         sa.Column("failure_code", sa.String(length=40), nullable=True),
         sa.Column("payment_ref", sa.String(length=64), nullable=True),

@@ -60,11 +60,13 @@ class AddressStepForm(FlaskForm):
     city = StringField("Town or city", validators=[Length(max=120)])
     region = StringField("State", validators=[Length(max=120)])
     postal_code = StringField("ZIP code", validators=[Length(max=20)])
-    country = SelectField("Country", choices=lambda: _choices(shipping_countries()), default="US", validate_choice=False)
+    country = SelectField("Country", choices=lambda: _choices(shipping_countries()), default="US",
+                          validate_choice=False)
 
 
 class CardStepForm(FlaskForm):
     """Only the CSRF token: the card is typed on the provider's page."""
 
 
-FORMS: dict[str, type[FlaskForm]] = {"fit": FitStepForm, "colours": ColoursStepForm, "address": AddressStepForm, "card": CardStepForm}
+FORMS: dict[str, type[FlaskForm]] = {
+    "fit": FitStepForm, "colours": ColoursStepForm, "address": AddressStepForm, "card": CardStepForm}

@@ -1,0 +1,78 @@
+"""Pairs back from a trial: received at the studio, then inspected.
+
+A pair sent back must come back in the condition it left in (tried indoors, sole
+protectors on). Staff accept it, or charge the damage fee (``policy.TRIAL_DAMAGE_FEE_CENTS``)
+with a reason the customer reads; the fee is its own charge, with its own key, so it
+is made once whatever else the box owes. Accepted new pairs go back on the shop's
+shelf (the ledger says "trial pairs back"); samples go back to the studio's sample
+shelf, which the shop's stock does not count. A box whose window ended with no answer
+takes no returns: its pairs were charged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from ally_web import policy
+from ally_web.core import clock
+from ally_web.core.actors import Actor
+from ally_web.core.errors import DomainError
+from ally_web.models import EventKind, MovementReason, TrialBox, TrialChargeKind, TrialCondition, TrialDecision
+from ally_web.services.catalog import put_back
+from ally_web.services.lifecycle import record_event
+from ally_web.services.notifications import enqueue_email
+from ally_web.services.orders import status_url
+from ally_web.services.trial.charges import add_charge
+from ally_web.services.trial.closing import close_if_finished
+
+MAX_NOTE = 500
+
+
+def coming_back(box: TrialBox):
+    """The pairs the customer sends back (both rounds of an exchanged box)."""
+    return [p for p in box.pairs if p.decision is TrialDecision.RETURN]
+
+
+def receive(box: TrialBox, actor: Actor) -> int:
+    """The return parcel is at the studio: its pairs are received."""
+    waiting = [p for p in coming_back(box) if p.received_at is None]
+    if not waiting:
+        raise DomainError("No pairs of this box are on their way back.")
+    moment = clock.now()
+    for pair in waiting:
+        pair.received_at = moment
+    return len(waiting)
+
+
+def inspect(box: TrialBox, verdicts: Mapping[int, tuple[bool | None, str]], actor: Actor) -> int:
+    """Each received pair accepted, or refused with a reason (the damage fee).
+    Returns the number of damage fees. Raises DomainError naming ``pair-<id>``."""
+    order = box.order
+    assert order is not None
+    pairs = [p for p in coming_back(box) if p.received_at is not None and p.accepted is None]
+    if not pairs:
+        raise DomainError("Nothing is waiting for inspection: receive the parcel first.")
+    for pair in pairs:
+        accepted, note = verdicts.get(pair.id, (None, ""))
+        if accepted is None:
+            raise DomainError("Please accept each pair or charge the damage fee.", field=f"pair-{pair.id}")
+        if not accepted and not " ".join(note.split()):
+            raise DomainError("Please say what is damaged: the customer reads it.", field=f"pair-{pair.id}")
+    fees = []
+    for pair in pairs:
+        accepted, note = verdicts[pair.id]
+        pair.accepted = accepted
+        pair.inspection_note = " ".join(note.split())[:MAX_NOTE]
+        record_event(order, EventKind.TRIAL_PAIR_INSPECTED, actor, line_id=pair.order_line_id, accepted=accepted,
+                     note=pair.inspection_note)
+        if accepted and pair.condition is TrialCondition.NEW:
+            put_back([(pair.line.variant_id, 1)], reason=MovementReason.TRIAL_IN, actor=actor,
+                     note=f"Trial #{order.number}")
+        if not accepted:
+            fees.append(add_charge(box, TrialChargeKind.DAMAGE, policy.TRIAL_DAMAGE_FEE_CENTS, pair=pair,
+                                   reason=pair.inspection_note))
+    enqueue_email(to=order.email, subject=f"Your ALLY trial #{order.number}: your pairs are back",
+                  template="trial_inspected", kind="trial_inspected", order_id=order.id, order=order, box=box,
+                  pairs=pairs, fees=fees, status_url=status_url(order))
+    close_if_finished(box, actor)
+    return len(fees)
