@@ -115,3 +115,80 @@ def test_the_live_check_names_only_what_was_typed_wrong(client, htmx_headers):
 @pytest.mark.parametrize("size", ["8 1/2", "8½", "8,5"])
 def test_sizes_as_people_type_them_are_accepted_by_the_form(client, size):
     assert answer(client, "fit", {**FIT, "size": size}).status_code == 303
+
+
+# --- The trial box's page ---------------------------------------------------------------
+
+
+def box_page(box):
+    from ally_web.services.orders import links
+    return f"/trial/box/{links.make_link(box.order)}"
+
+
+def test_the_status_link_of_a_trial_opens_its_page_with_the_window(client):
+    from ally_web.services.orders import status_url
+    from tests.trial_flow import delivered_box
+
+    box = delivered_box()
+    with client.application.test_request_context():
+        status = status_url(box.order, external=False)
+    response = client.get(status)
+    assert response.status_code == 303 and "/trial/box/" in response.headers["Location"]
+    html = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "days left to decide" in html and "Dec 2, 2026, 11:59 PM EST" in html
+    assert "Sample" in html and "Need another size?" in html
+
+
+def test_deciding_without_javascript(client):
+    from tests.trial_flow import delivered_box
+
+    box = delivered_box()
+    url = box_page(box)
+    first, second = box.current_pairs
+    shown = client.post(f"{url}/decide", data={f"pair-{first.id}": "keep", "action": "total"})
+    assert shown.status_code == 200 and "<strong>$295</strong>" in shown.get_data(as_text=True)
+    missing = client.post(f"{url}/decide", data={f"pair-{first.id}": "keep"})
+    assert missing.status_code == 422
+    html = missing.get_data(as_text=True)
+    assert f'id="pair-{second.id}-error"' in html
+    assert re.search(rf'name="pair-{first.id}" value="keep" checked', html)  # what was chosen stays
+    done = client.post(f"{url}/decide", data={f"pair-{first.id}": "keep", f"pair-{second.id}": "return"})
+    assert done.status_code == 303
+    html = client.get(url).get_data(as_text=True)
+    assert "Your choice is in" in html and "return-label.pdf" in html
+    label = client.get(f"{url}/return-label.pdf")
+    assert label.status_code == 200 and label.data.startswith(b"%PDF")
+
+
+def test_the_total_updates_live(client, htmx_headers):
+    from tests.trial_flow import delivered_box
+
+    box = delivered_box()
+    first, second = box.current_pairs
+    response = client.post(f"{box_page(box)}/total", headers=htmx_headers,
+                           data={f"pair-{first.id}": "keep", f"pair-{second.id}": "keep"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and html.strip().startswith('<p id="decision-total"')
+    assert "<strong>$501</strong>" in html  # $295 + the sample at 30% off, in whole dollars ($206)
+    assert "HX-Request" in response.headers.get("Vary", "")
+
+
+def test_asking_for_another_size_from_the_page(client):
+    from tests.trial_flow import delivered_box
+
+    box = delivered_box()
+    first = box.current_pairs[0]
+    bad = client.post(f"{box_page(box)}/exchange", data={f"size-{first.id}": "14"})
+    assert bad.status_code == 422 and f'id="pair-{first.id}-error"' in bad.get_data(as_text=True)
+    good = client.post(f"{box_page(box)}/exchange", data={f"size-{first.id}": "9", "note": "Snug"})
+    assert good.status_code == 303
+    assert "new sizes are being chosen" in client.get(box_page(box)).get_data(as_text=True)
+
+
+def test_a_purchase_link_does_not_open_a_trial_page(client):
+    from ally_web.services.orders import links
+    from tests.factories import make_order
+
+    order = make_order()
+    assert client.get(f"/trial/box/{links.make_link(order)}").status_code == 404
+    assert client.get("/trial/box/not-a-link").status_code == 303

@@ -2,7 +2,7 @@
 
 import json
 
-from flask import abort, current_app, request
+from flask import abort, current_app, request, url_for
 from flask_limiter.util import get_remote_address
 from sqlalchemy.exc import IntegrityError
 
@@ -51,6 +51,8 @@ def lookup():
 @with_order_link("orders.lookup", expired="That order link has expired. Please look your order up again.",
                  invalid="That order link isn't valid. Please look your order up with your email and order number.")
 def show(order: Order, link: str):
+    if order.is_trial:  # a trial box's status lives on its own page, with its window
+        return hx_redirect(url_for("trial.box", link=link))
     view = orders.status_view(order)
     return render("orders/show.html", block="status_region", order=order, view=view, link=link,
                   return_requests=returns.requests_for(order), return_words=returns.STATE_WORDS,

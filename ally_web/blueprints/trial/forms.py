@@ -7,7 +7,6 @@ from wtforms.validators import Length
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ally_web import policy
-from ally_web.core.formatting import size
 from ally_web.services import trial
 from ally_web.services.pricing import country_choices as shipping_countries
 
@@ -24,7 +23,7 @@ def _choices(pairs) -> list[SelectChoice]:
 
 
 def _sizes() -> list[SelectChoice]:
-    return _choices([("", "Choose…"), *((f"{s:g}", size(int(s * 2))) for s in policy.SIZES)])
+    return _choices([("", "Choose…"), *trial.size_choices()])
 
 
 def _colours() -> list[SelectChoice]:
@@ -66,6 +65,11 @@ class AddressStepForm(FlaskForm):
 
 class CardStepForm(FlaskForm):
     """Only the CSRF token: the card is typed on the provider's page."""
+
+
+class DecideForm(FlaskForm):
+    """The trial page's forms carry their own fields (one per pair); this checks the
+    CSRF token."""
 
 
 FORMS: dict[str, type[FlaskForm]] = {

@@ -11,19 +11,22 @@ the fields already filled).
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, request, session, url_for
+from flask import abort, flash, make_response, redirect, request, session, url_for
 
 from ally_web.blueprints.trial import bp
-from ally_web.blueprints.trial.forms import FORMS
+from ally_web.blueprints.trial.forms import FORMS, DecideForm
+from ally_web.core.actors import CUSTOMER
 from ally_web.core.errors import DomainError, NotFound
 from ally_web.core.lifecycle import ChangedMeanwhile
 from ally_web.extensions import db
 from ally_web.gateways.payments import get_gateway
 from ally_web.htmx import hx_redirect, is_partial, render
-from ally_web.models import TrialBox
+from ally_web.models import Order, TrialBox
+from ally_web.order_links import with_order_link
 from ally_web.services import orders, trial
 
 DRAFT_KEY = "trial_draft"
+STALE_FORM = "This page was open too long. Please try again."
 STEPS = trial.questionnaire.STEPS
 
 
@@ -147,3 +150,143 @@ def card_return():
     flash(f"Your trial box #{box.order.number} is requested. We've emailed you what happens next.", "success")
     return redirect(orders.status_url(box.order, orders.LOOKUP, external=False), 303)
 
+
+
+# --- The trial box's own page: the window, the decisions, paying after a decline ------
+
+with_box_link = with_order_link(
+    "orders.lookup", expired="That link has expired. Please find your trial box with your email and its number.",
+    invalid="That link isn't valid. Please find your trial box with your email and its number.")
+
+
+def _box_of(order: Order) -> TrialBox:
+    box = trial.box_for_order(order) if order.is_trial else None
+    if box is None:
+        abort(404)
+    return box
+
+
+def _choices_typed(box: TrialBox) -> dict[int, str]:
+    return {p.id: request.form.get(f"pair-{p.id}", "") for p in box.current_pairs}
+
+
+def _box_page(order: Order, link: str, box: TrialBox, status: int = 200, errors: dict[str, str] | None = None,
+              choices: dict[int, str] | None = None, block: str | None = None):
+    choices = choices if choices is not None else {p.id: str(p.decision or "") for p in box.current_pairs}
+    return render("trial/box.html", block=block, status=status, order=order, link=link, box=box,
+                  window=trial.window_of(box), view=orders.status_view(order), choices=choices,
+                  total_cents=trial.kept_total(box.current_pairs, choices), errors=errors or {},
+                  answers=trial.answers_in_words(box), unpaid=trial.open_charges(box),
+                  return_parcel=trial.return_parcel(box), rounds_note=trial.rounds_note(box),
+                  sizes=trial.size_choices(), kind_words=trial.KIND_WORDS)
+
+
+@bp.get("/trial/box/<link>")
+@with_box_link
+def box(order: Order, link: str):
+    return _box_page(order, link, _box_of(order))
+
+
+@bp.post("/trial/box/<link>/total")
+@with_box_link
+def total(order: Order, link: str):
+    """htmx: the amount to be charged for the pairs marked "keep" so far."""
+    box = _box_of(order)
+    return _box_page(order, link, box, choices=_choices_typed(box), block="decision_total")
+
+
+@bp.post("/trial/box/<link>/decide")
+@with_box_link
+def decide(order: Order, link: str):
+    box = _box_of(order)
+    choices = _choices_typed(box)
+    if request.form.get("action") == "total":  # without JavaScript: show the total, decide nothing
+        return _box_page(order, link, box, choices=choices)
+    if not DecideForm().validate():
+        return _box_page(order, link, box, 422, {"form": STALE_FORM}, choices)
+    try:
+        trial.decide(box, {pid: choice for pid, choice in choices.items()}, CUSTOMER)
+    except trial.DecisionInvalid as invalid:
+        db.session.rollback()
+        return _box_page(order, link, _box_of(order), 422, invalid.errors, choices)
+    except DomainError as error:
+        db.session.rollback()
+        return _box_page(order, link, _box_of(order), 422, {"form": error.message}, choices)
+    db.session.commit()
+    flash("Thank you: your choice is in. We've emailed you what happens next.", "success")
+    return hx_redirect(url_for("trial.box", link=link))
+
+
+@bp.post("/trial/box/<link>/exchange")
+@with_box_link
+def exchange(order: Order, link: str):
+    box = _box_of(order)
+    wishes = {p.id: (request.form.get(f"size-{p.id}", "")[:10], request.form.get(f"width-{p.id}", "")[:2])
+              for p in box.current_pairs}
+    if not DecideForm().validate():
+        return _box_page(order, link, box, 422, {"exchange": STALE_FORM})
+    try:
+        trial.ask_exchange(box, wishes, request.form.get("note", "")[:1000], CUSTOMER)
+    except trial.DecisionInvalid as invalid:
+        db.session.rollback()
+        return _box_page(order, link, _box_of(order), 422, invalid.errors)
+    except DomainError as error:
+        db.session.rollback()
+        return _box_page(order, link, _box_of(order), 422, {"exchange": error.message})
+    db.session.commit()
+    flash("Your new sizes are asked for: our fitting team is on it.", "success")
+    return hx_redirect(url_for("trial.box", link=link))
+
+
+@bp.get("/trial/box/<link>/return-label.pdf")
+@with_box_link
+def return_label(order: Order, link: str):
+    parcel = trial.return_parcel(_box_of(order))
+    if parcel is None:
+        abort(404)
+    response = make_response(orders.label_pdf(parcel))
+    response.headers["Content-Type"] = "application/pdf"
+    response.headers["Content-Disposition"] = f'attachment; filename="ALLY-trial-{order.number}-return.pdf"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.post("/trial/box/<link>/pay/<int:charge_id>")
+@with_box_link
+def pay(order: Order, link: str, charge_id: int):
+    box = _box_of(order)
+    charge = next((c for c in box.charges if c.id == charge_id), None)
+    if charge is None:
+        abort(404)
+    if not DecideForm().validate():
+        return _box_page(order, link, box, 422, {"pay": STALE_FORM})
+    back = url_for("trial.paid", _external=True)
+    try:
+        url = trial.start_payment(charge, get_gateway(), return_url=back, cancel_url=back)
+    except DomainError as error:
+        return _box_page(order, link, box, 422, {"pay": error.message})
+    db.session.commit()
+    return hx_redirect(url)
+
+
+@bp.get("/trial/paid")
+def paid():
+    session_id = request.args.get("session", "")[:64]
+    try:
+        charge = trial.complete_payment(session_id, get_gateway())
+    except NotFound:
+        abort(404)
+    except DomainError as error:
+        unpaid = trial.charge_for_payment(session_id)
+        if unpaid is None or unpaid.box.order is None:
+            abort(404)
+        flash(error.message, "error")
+        return redirect(orders.status_url(unpaid.box.order, orders.LOOKUP, external=False), 303)
+    db.session.commit()
+    order = charge.box.order
+    assert order is not None
+    if charge.state == "paid":
+        flash("Thank you: your payment went through. Your receipt is on its way.", "success")
+    else:
+        flash("Your card is being charged right now, so nothing was taken by this payment.", "notice")
+    return redirect(orders.status_url(order, orders.LOOKUP, external=False), 303)

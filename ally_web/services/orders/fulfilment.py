@@ -137,8 +137,8 @@ def ship_ready_pairs(order: Order, carrier_name: str, tracking_number: str, acto
 
 
 def label_pdf(shipment: Shipment) -> bytes:
-    """The 4×6 label for ``shipment``: to the customer, or, for a fitting pair's
-    prepaid return parcel, from the customer back to the studio."""
+    """The 4×6 label for ``shipment``: to the customer, or, for a prepaid return
+    parcel (a fitting pair's, a trial box's), from the customer back to the studio."""
     order = shipment.order
     carrier = get_carrier(shipment.carrier)
     customer = Address(
@@ -147,11 +147,12 @@ def label_pdf(shipment: Shipment) -> bytes:
         country_code=order.country, phone=order.phone,
     )
     service = _SERVICES.get(order.shipping_method, order.shipping_method or "Ground")
-    if shipment.purpose is ShipmentPurpose.FITTING_RETURN:
+    if shipment.purpose in (ShipmentPurpose.FITTING_RETURN, ShipmentPurpose.RETURN):
+        reference = "Fitting pair return (prepaid)" if shipment.purpose is ShipmentPurpose.FITTING_RETURN else (
+            "Trial return (prepaid)" if order.is_trial else "Return (prepaid)")
         return carrier.make_label(LabelRequest(
             carrier=carrier.name, tracking_number=shipment.tracking_number, service=service,
-            ship_to=ALLY_STUDIO, ship_from=customer, order_number=order.number,
-            reference="Fitting pair return (prepaid)",
+            ship_to=ALLY_STUDIO, ship_from=customer, order_number=order.number, reference=reference,
         ))
     pairs = _pairs(shipment.lines)
     reference = f"{pairs} pair{'s' if pairs != 1 else ''}" if pairs else ""

@@ -8,6 +8,7 @@ from ally_web.services.trial import questionnaire
 from ally_web.services.trial.charges import (
     KIND_WORDS,
     charge_due,
+    charge_for_payment,
     complete_payment,
     failed_charges,
     open_charges,
@@ -25,7 +26,7 @@ from ally_web.services.trial.decisions import (
 )
 from ally_web.services.trial.endings import expire_boxes, send_reminders
 from ally_web.services.trial.inspection import coming_back, inspect, receive
-from ally_web.services.trial.questionnaire import AnswersInvalid
+from ally_web.services.trial.questionnaire import AnswersInvalid, size_choices
 from ally_web.services.trial.signup import (
     CardRefused,
     answers_in_words,
@@ -56,6 +57,7 @@ __all__ = [
     "ask_exchange",
     "box_for_order",
     "charge_due",
+    "charge_for_payment",
     "check_choices",
     "check_step",
     "close_finished",
@@ -83,6 +85,7 @@ __all__ = [
     "rounds_note",
     "save_step",
     "send_reminders",
+    "size_choices",
     "start_card_setup",
     "start_draft",
     "start_payment",

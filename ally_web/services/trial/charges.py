@@ -213,10 +213,14 @@ def start_payment(charge: TrialCharge, gateway: PaymentGateway, return_url: str,
     return session.url
 
 
+def charge_for_payment(session_id: str) -> TrialCharge | None:
+    return db.session.scalar(select(TrialCharge).where(TrialCharge.pay_session == session_id[:64]))
+
+
 def complete_payment(session_id: str, gateway: PaymentGateway) -> TrialCharge:
     """Back from the hosted page: capture it, unless the charge was paid meanwhile
     (then the new authorization is voided). Raises NotFound or DomainError."""
-    charge = db.session.scalar(select(TrialCharge).where(TrialCharge.pay_session == session_id[:64]))
+    charge = charge_for_payment(session_id)
     if charge is None:
         raise NotFound("We could not find that payment.")
     result = gateway.retrieve(session_id)

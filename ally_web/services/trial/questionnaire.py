@@ -165,3 +165,8 @@ def in_words(answers: Mapping[str, object], colours: Mapping[str, str]) -> list[
     if answers.get("condition") in CONDITION_PREFERENCE:
         words.append(("New or sample", CONDITION_PREFERENCE[str(answers["condition"])]))
     return words
+
+
+def size_choices() -> list[tuple[str, str]]:
+    """(value, words) of every size we make, for size pickers."""
+    return [(f"{s:g}", size(int(s * 2))) for s in policy.SIZES]
