@@ -141,3 +141,16 @@ def test_steps_are_answered_in_order():
     box = trial.start_draft()
     with pytest.raises(DomainError, match="in order"):
         trial.save_step(box, "address", BROOKLYN)
+
+
+def test_trial_boxes_stay_out_of_the_purchase_queues_and_have_their_own_filter():
+    from ally_web.services import orders as order_service
+    from tests.trial_flow import delivered_box
+
+    box = delivered_box()
+    order = box.order
+    assert order_service.order_status(order).code == "trial"
+    for code in ("to_fulfil", "preparing", "delivered", "shipped", "made_to_order", "fitting"):
+        assert order not in order_service.search_orders("", code, 1, per_page=500).items
+    assert order_service.search_orders("", "trial", 1).items == [order]
+    assert order_service.count_orders("trial") == 1

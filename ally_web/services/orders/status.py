@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import and_, exists, not_, or_
 from sqlalchemy.sql.elements import ColumnElement
 
-from ally_web.models import MadeToOrderState, Order, OrderLine, OrderState, Shipment, ShipmentPurpose
+from ally_web.models import MadeToOrderState, Order, OrderKind, OrderLine, OrderState, Shipment, ShipmentPurpose
 
 # A made-to-order pair in one of these states is not being made yet: its fit comes first.
 BEFORE_PRODUCTION = (
@@ -28,9 +28,16 @@ class OrderStatus:
     explanation: str
 
 
+# A trial box is an order too, but its way (curated, window, decisions) is the
+# trial's (services/trial): staff run it from the trial pages, never the fulfil queue.
+TRIAL_STATUS = OrderStatus("trial", "At-home trial", "A trial box: see its own page for where it is.")
+
+
 def order_status(order: Order) -> OrderStatus:
     """What the order's lines and parcels add up to, in plain words. Fitting pairs on
     loan are not the order's parcels: they never make an order "shipped"."""
+    if order.is_trial:
+        return TRIAL_STATUS
     if order.cancelled:
         return OrderStatus("cancelled", "Cancelled", "This order was cancelled and refunded.")
     shipments = order.parcels
@@ -81,6 +88,13 @@ def _has_line_ready_to_ship() -> ColumnElement[bool]:
 
 def status_condition(code: str) -> ColumnElement[bool]:
     """SQL for "the derived status is `code`", mirroring ``order_status`` above rule by rule."""
+    purchase = Order.kind == OrderKind.PURCHASE
+    if code == "trial":
+        return Order.kind == OrderKind.TRIAL
+    return and_(purchase, _purchase_condition(code))
+
+
+def _purchase_condition(code: str) -> ColumnElement[bool]:
     cancelled = Order.state == OrderState.CANCELLED
     live = Order.state != OrderState.CANCELLED
     if code == "cancelled":
@@ -113,6 +127,7 @@ STATUS_FILTERS: dict[str, str] = {
     "shipped": "On its way",
     "delivered": "Delivered",
     "cancelled": "Cancelled",
+    "trial": "At-home trial boxes",
 }
 
 
