@@ -192,3 +192,17 @@ def test_a_purchase_link_does_not_open_a_trial_page(client):
     order = make_order()
     assert client.get(f"/trial/box/{links.make_link(order)}").status_code == 404
     assert client.get("/trial/box/not-a-link").status_code == 303
+
+
+def test_the_exchange_address_sends_a_trial_box_to_its_own_page(client):
+    from ally_web.services.orders import links
+    from tests.trial_flow import delivered_box
+
+    box = delivered_box()
+    link = links.make_link(box.order)
+    for response in (client.get(f"/exchange/{link}"), client.post(f"/exchange/{link}", data={})):
+        assert response.status_code == 303 and response.headers["Location"].endswith(f"/trial/box/{link}")
+    found = client.post("/pages/order-lookup", data={"email": box.email, "number": box.order.number,
+                                                     "then": "exchange"})
+    assert found.status_code == 303
+    assert "/trial/box/" in client.get(found.headers["Location"]).headers["Location"]

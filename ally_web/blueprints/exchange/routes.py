@@ -86,14 +86,29 @@ def _form_page(order: Order, link: str, status: int = 200, errors: dict[str, str
                   status_url=url_for("orders.show", link=link))
 
 
+def trial_boxes_elsewhere(view):
+    """A trial box's pairs go back, or change size, from the box's own page and by the
+    trial's rules (its window, 24 hours for another size), not by the return rules."""
+    @wraps(view)
+    def wrapped(order: Order, link: str, **kwargs):
+        if order.is_trial:
+            flash("This is a trial box: choose what you keep, send back or swap for another size here.", "notice")
+            return hx_redirect(url_for("trial.box", link=link))
+        return view(order, link, **kwargs)
+
+    return wrapped
+
+
 @bp.get("/exchange/<link>")
 @with_order
+@trial_boxes_elsewhere
 def new(order: Order, link: str):
     return _form_page(order, link)
 
 
 @bp.post("/exchange/<link>")
 @with_order
+@trial_boxes_elsewhere
 def create(order: Order, link: str):
     if not FlaskForm().validate_on_submit():
         return _form_page(order, link, 422, message="Your form had expired; your choices are kept. Please send again.")
@@ -117,6 +132,7 @@ def _request_page(found: ReturnRequest, status: int = 200, errors: dict[str, str
 
 @bp.post("/exchange/<link>/options/<id:line_id>")
 @with_order
+@trial_boxes_elsewhere
 def options(order: Order, link: str, line_id: int):
     """The exchange sizes for the reason just chosen (htmx); without JavaScript the
     whole form comes back with them when it is sent."""
