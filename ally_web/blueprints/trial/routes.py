@@ -53,7 +53,7 @@ def _page(step: str, box: TrialBox | None, form=None, status: int = 200, errors:
     return render("trial/questionnaire.html", block=block, status=status, step=step, box=box, form=form,
                   steps=STEPS, titles=trial.questionnaire.STEP_TITLES, reached=reached,
                   reachable=lambda s: trial.questionnaire.reachable(s, reached),
-                  answers=trial.answers_in_words(box) if box else None)
+                  answers=trial.answers_in_words(box) if box else None, style=trial.trial_style())
 
 
 @bp.get("/trial")
