@@ -65,8 +65,10 @@ def test_a_return_from_the_faq_address_to_the_refund(page: Page, is_js: bool, au
     expect(page.get_by_role("link", name="Download the label (PDF, 4×6)")).to_be_visible()
     code = page.get_by_role("img", name=re.compile("Drop-off code"))
     expect(code).to_be_visible()
-    # Visible only means laid out (the tag has a width); wait until the picture itself decoded.
-    page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=code.element_handle())
+    # The code's address really serves a QR code picture (fetched with the page's cookies).
+    picture = page.request.get(code.get_attribute("src"))
+    assert picture.status == 200 and picture.headers["content-type"].startswith("image/svg+xml")
+    assert b"<svg" in picture.body()
     audit("(return request, label issued)")
     request_url = page.url
 
