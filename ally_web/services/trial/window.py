@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from ally_web.core import clock
-from ally_web.models import TrialBox, TrialCondition, TrialPair, TrialState
+from ally_web.models import TrialBox, TrialPair, TrialState
 
 
 @dataclass(frozen=True)
@@ -61,8 +61,9 @@ def current_round(box: TrialBox) -> int:
 
 
 def keep_price(pair: TrialPair) -> int:
-    """What keeping the pair costs: its retail price, or a sample's discounted price."""
-    return pair.keep_cents if pair.condition is TrialCondition.SAMPLE else pair.retail_cents
+    """What keeping the pair costs: its retail price, or a sample's discounted price
+    (``keep_cents`` holds whichever applies, set when the pair is chosen)."""
+    return pair.keep_cents
 
 
 def kept_total(pairs: list[TrialPair], choices: dict[int, str]) -> int:
