@@ -107,6 +107,26 @@ def _return_requested(params: Params) -> str:
     return f"{_plural(int(params.get('pairs', 0)), 'pair')} to send back."
 
 
+def _trial_curated(params: Params) -> str:
+    pairs = _plural(int(params.get("pairs", 0)), "pair")
+    return f"{pairs} chosen and checked." if int(params.get("round", 1)) < 2 else f"{pairs} in another size."
+
+
+def _trial_shipped(params: Params) -> str:
+    back = f"; prepaid return label {params['return_tracking_number']}" if params.get("return_tracking_number") else ""
+    return f"{_shipped(params)[:-1]}{back}."
+
+
+def _trial_window(params: Params) -> str:
+    last = params.get("last_day")
+    return f"The last day to decide is {long_day(_date(last))}." if last else ""
+
+
+def _hold_released(params: Params) -> str:
+    amount = money(int(params.get("amount_cents", 0)))
+    return f"The {amount} hold lapsed on its own." if params.get("lapsed") else f"The {amount} hold was voided."
+
+
 _DETAILS: dict[EventKind, Callable[[Params], str]] = {
     EventKind.PAID: _paid,
     EventKind.SHIPPED: _shipped,
@@ -128,6 +148,11 @@ _DETAILS: dict[EventKind, Callable[[Params], str]] = {
     EventKind.RETURN_LABEL_ISSUED: _scan,
     EventKind.RETURN_IN_TRANSIT: _scan,
     EventKind.RETURN_REFUSED: lambda params: str(params.get("reason", "")),
+    EventKind.TRIAL_CURATED: _trial_curated,
+    EventKind.TRIAL_SHIPPED: _trial_shipped,
+    EventKind.TRIAL_WINDOW_OPENED: _trial_window,
+    EventKind.TRIAL_CANCELLED: lambda params: str(params.get("reason", "")),
+    EventKind.TRIAL_HOLD_RELEASED: _hold_released,
 }
 
 _TITLES = {
@@ -145,6 +170,12 @@ _TITLES = {
     EventKind.DUE_DATE_MOVED: "New ship-by date",
     EventKind.REMINDER_SENT: "Reminder sent",
     EventKind.PRODUCTION_STARTED: "In production",
+    EventKind.TRIAL_REQUESTED: "Trial box requested",
+    EventKind.TRIAL_CURATED: "Trial box ready",
+    EventKind.TRIAL_SHIPPED: "Trial box shipped",
+    EventKind.TRIAL_WINDOW_OPENED: "Trial box delivered: the window is open",
+    EventKind.TRIAL_CANCELLED: "Trial cancelled",
+    EventKind.TRIAL_HOLD_RELEASED: "Card hold released",
 }
 
 

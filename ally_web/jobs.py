@@ -42,7 +42,7 @@ from ally_web.core import clock
 from ally_web.extensions import db
 from ally_web.gateways.mail import Mailer, get_mailer
 from ally_web.models.outbox import OutboxMessage
-from ally_web.services import made_to_order, returns
+from ally_web.services import made_to_order, returns, trial
 from ally_web.services.claims import claim
 from ally_web.services.notifications import max_attempts as configured_max_attempts
 from ally_web.services.notifications import new_message_id
@@ -175,6 +175,8 @@ register_job("fitting pair return reminders", made_to_order.send_fitting_return_
 # Returns: a scanned prepaid label puts its request in transit (compare-and-set, so runs may overlap).
 register_job("return parcels", returns.follow_return_parcels)
 register_job("exchange holds", returns.chase_missing_parcels)
+# Trial boxes: a delivered parcel opens the box's window (a compare-and-set on its state, with its email).
+register_job("trial windows", trial.open_windows)
 
 
 @dataclass

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import and_, exists, not_, or_
 from sqlalchemy.sql.elements import ColumnElement
 
-from ally_web.models import MadeToOrderState, Order, OrderLine, OrderState, Shipment, ShipmentPurpose
+from ally_web.models import MadeToOrderState, Order, OrderKind, OrderLine, OrderState, Shipment, ShipmentPurpose
 
 # A made-to-order pair in one of these states is not being made yet: its fit comes first.
 BEFORE_PRODUCTION = (
@@ -85,8 +85,8 @@ def status_condition(code: str) -> ColumnElement[bool]:
     live = Order.state != OrderState.CANCELLED
     if code == "cancelled":
         return cancelled
-    if code == "to_fulfil":  # a work queue: pairs waiting for a box
-        return and_(live, _has_line_ready_to_ship())
+    if code == "to_fulfil":  # a work queue: pairs waiting for a box (a trial box has its own queue)
+        return and_(live, Order.kind != OrderKind.TRIAL, _has_line_ready_to_ship())
     if code == "delivered":
         return and_(live, _has_shipment(), not_(_has_undelivered_shipment()), not_(_has_unshipped_line()))
     if code == "partly_shipped":
