@@ -35,9 +35,8 @@ from ally_web.models import (
     TrialState,
     Variant,
 )
-from ally_web.services import catalog
+from ally_web.services import catalog, trial
 from ally_web.services import orders as order_service
-from ally_web.services import trial
 from ally_web.services.pricing.calendar import store_tz
 from tests.trial_flow import requested_box
 
@@ -341,6 +340,8 @@ def test_a_staff_delivery_scan_opens_the_window_to_the_end_of_delivery_plus_seve
     assert box.delivered_at == MONDAY_DEC_7  # the scan's time, not when we noticed
     assert box.window_ends_at == datetime(2026, 12, 14, 23, 59, 59, tzinfo=store_tz())
     assert box.exchange_until == MONDAY_DEC_7 + timedelta(hours=24)
+    db.session.expire_all()  # as the database gives it back (in UTC): still Monday the 14th in New York
+    assert trial.last_day(db.session.get(TrialBox, box.id)).isoformat() == "2026-12-14"
     [mail] = emails("trial_window_open")
     assert "The last day to decide is Monday, December 14, 2026" in mail.text_body
     assert emails("order_delivered") == []  # the trial's email says it

@@ -151,6 +151,15 @@ def queue() -> list[QueueRow]:
     return sorted(rows, key=lambda row: (row.waiting_since, row.box.id))
 
 
+def boxes_in(*states: TrialState) -> list[TrialBox]:
+    """Boxes in these states, the longest there first (ready to ship, on their way)."""
+    return list(db.session.scalars(
+        select(TrialBox).where(TrialBox.state.in_(states))
+        .options(joinedload(TrialBox.order), selectinload(TrialBox.pairs).joinedload(TrialPair.line))
+        .order_by(TrialBox.updated_at, TrialBox.id)
+    ).unique().all())
+
+
 def get_box(box_id: int) -> TrialBox | None:
     """A box that reached the fitting team (drafts are the shopper's business)."""
     box = db.session.get(TrialBox, box_id)

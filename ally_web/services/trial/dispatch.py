@@ -24,7 +24,7 @@ email, so two runners (or a runner and a page) open a window and email once.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
@@ -46,6 +46,7 @@ from ally_web.services.orders import (
     tracking_url,
     unused_tracking_number,
 )
+from ally_web.services.orders import record_scan as orders_record_scan
 from ally_web.services.pricing import calendar
 from ally_web.services.trial.curation import current_round, pair_label, round_pairs
 from ally_web.services.trial.states import TRIAL
@@ -140,6 +141,12 @@ def shipping_label_pdf(box: TrialBox) -> bytes:
 # --- Delivery opens the window ---------------------------------------------------------
 
 
+def last_day(box: TrialBox) -> date | None:
+    """The window's last day in New York (the database keeps its end in UTC, which
+    is already the next day there)."""
+    return clock.to_store_time(box.window_ends_at).date() if box.window_ends_at else None
+
+
 def sync_box(box: TrialBox, actor: Actor = SYSTEM) -> bool:
     """Open the window of a shipped box whose parcel was delivered; True if it did.
     Safe to call from any page: a box already moved (here or by a runner) is left."""
@@ -154,6 +161,18 @@ def sync_box(box: TrialBox, actor: Actor = SYSTEM) -> bool:
         db.session.refresh(box)
         return False
     return True
+
+
+def record_scan(box: TrialBox, shipment_id: int | None, kind: str, at: datetime, actor: Actor,
+                location: str = "") -> bool:
+    """Staff record a carrier scan of the box's parcel, as on an order's page; a
+    delivery scan opens the window at once. True when the scan moved the parcel."""
+    shipment = next((s for s in _order(box).shipments if s.id == shipment_id), None)
+    if shipment is None:
+        raise DomainError("Please choose one of this box's parcels.", field="shipment_id")
+    moved = orders_record_scan(shipment, kind, at, actor, location)
+    sync_box(box, actor)
+    return moved
 
 
 def _open_window(box: TrialBox, delivered_at: datetime, actor: Actor) -> None:
