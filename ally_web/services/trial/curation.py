@@ -35,7 +35,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import joinedload, selectinload
 
 from ally_web import policy
@@ -333,10 +333,19 @@ def colours_in_their_size(box: TrialBox) -> list[ColourStock]:
 
 
 def _choosing(box: TrialBox) -> None:
+    """Refuse unless the box waits for its pairs; then hold its row: of two staff
+    changing the same box at once, the second waits for the first to commit and
+    sees its pairs (so the 2-pair limit counts them)."""
     if box.state not in QUEUE_STATES:
         if box.state is TrialState.CURATED:
             raise DomainError("This box is marked ready. Reopen it to change its pairs.")
         raise DomainError("This box is past curation: its pairs can no longer change.")
+    held: CursorResult = db.session.execute(  # type: ignore[assignment]
+        update(TrialBox).where(TrialBox.id == box.id, TrialBox.state.in_(QUEUE_STATES))
+        .values(updated_at=clock.now()).execution_options(synchronize_session=False))
+    if held.rowcount != 1:
+        raise DomainError("This box changed meanwhile; nothing was changed. Reload the page to see it as it is now.")
+    db.session.refresh(box, ["pairs"])
 
 
 def _order(box: TrialBox) -> Order:
