@@ -21,6 +21,7 @@ from ally_web.gateways.payments import get_gateway
 from ally_web.jobs import run_jobs
 from ally_web.models import (
     Colour,
+    Customer,
     EventKind,
     MovementReason,
     Order,
@@ -121,15 +122,20 @@ def test_the_stock_grid_shows_the_sizes_around_theirs_in_the_chosen_colour():
     assert list(in_their_size)[:2] == ["black", "almond"]  # ranked first
 
 
-def test_the_fit_profile_shows_a_confirmed_size():
-    box = requested_box()
-    customer = db.session.get(Order, box.order_id).customer_id
-    from ally_web.models import Customer
+def test_the_fit_profile_shows_the_confirmed_size_and_what_they_said_returning_pairs():
+    from tests.test_returns import ask, delivered_order
 
-    person = db.session.get(Customer, customer)
-    person.size_halves, person.width = 18, "W"
+    order = delivered_order(email="tess@example.com")
+    ask(order, reason="too_small", note="Tight across the toes")
+    box = requested_box(email="Tess@example.com")
+    assert box.customer_id == order.customer_id  # the same customer, whatever the case typed
+    customer = db.session.get(Customer, box.customer_id)
+    customer.size_halves, customer.width = 18, "W"
     profile = trial.fit_profile(box)
-    assert profile.confirmed_size == "9 Wide" and profile.fits == [] and profile.returns == []
+    assert profile.confirmed_size == "9 Wide" and profile.fits == []
+    [returned] = profile.returns
+    assert (returned.order_number, returned.action, returned.reason) == (order.number, "return", "Too small")
+    assert returned.note == "Tight across the toes"
 
 
 # --- Choosing pairs --------------------------------------------------------------------
