@@ -150,8 +150,9 @@ def test_only_admins_cancel_and_the_hold_is_released(client, box, auth):
 
 
 def test_the_order_page_sends_staff_to_the_trial_page(client, box, auth):
-    auth.login()
+    auth.login(role="admin")
     add(client, box)
     html = client.get(f"/admin/orders/{box.order_id}").get_data(as_text=True)
-    assert 'id="fulfil-form"' not in html
+    assert 'id="fulfil-form"' not in html and 'id="cancel-form"' not in html
+    assert f'href="/admin/trials/{box.id}">its trial page</a>' in html
     assert client.get("/admin/trials/999999").status_code == 404
