@@ -302,7 +302,7 @@ def test_shipping_a_ready_box_makes_its_parcel_and_return_label_and_emails_the_c
     assert (shipment.carrier, shipment.tracking_number) == ("UPS", "1Z999AA10123456784")
     assert sorted(line.id for line in shipment.lines) == sorted(p.line.id for p in box.pairs)
     label = trial.return_label(box)
-    assert label.carrier == "UPS" and label.tracking_number.startswith("1Z")
+    assert label.carrier == "UPS" and label.tracking_number.startswith("1Z") and label.round == 1
     assert label.tracking_number != shipment.tracking_number
     assert trial.return_label_pdf(box).startswith(b"%PDF")
     assert trial.shipping_label_pdf(box).startswith(b"%PDF")
@@ -404,3 +404,39 @@ def test_a_box_in_transit_stays_shipped():
     assert not trial.sync_box(box) and trial.open_windows(clock.now()) == 0
     assert box.state is TrialState.SHIPPED and box.window_ends_at is None
 
+
+
+def test_a_size_exchange_is_a_second_round_curated_and_shipped_the_same_way():
+    from ally_web.core.actors import CUSTOMER
+    from ally_web.services.lifecycle import transition
+
+    box = shipped()
+    with current_app.test_request_context():
+        order_service.record_scan(trial.box_shipment(box), ScanKind.DELIVERED, MONDAY_DEC_7, CARRIER)
+        trial.sync_box(box)
+    first_exchange_until = box.exchange_until
+    # The customer asks for another size (their side of the trial moves the box).
+    transition(box, trial.TRIAL, TrialState.EXCHANGE_REQUESTED, actor=CUSTOMER, order=box.order)
+    db.session.commit()
+    [row] = [row for row in trial.queue() if row.box.id == box.id]
+    assert row.exchange and row.pairs_chosen == 0 and trial.current_round(box) == 2
+    shelf("black", halves=SIZE + 1)
+    pair = trial.add_pair(box, "black", SIZE + 1, WIDTH, "new", STYLIST)
+    assert pair.round == 2 and db.session.get(Order, box.order_id).subtotal_cents == 29500
+    trial.set_checklist(box, pair.id, ALL_CHECKS, STYLIST)
+    trial.box_ready(box, STYLIST)
+    trial.reopen(box, STYLIST)
+    assert box.state is TrialState.EXCHANGE_REQUESTED  # still the exchange round
+    trial.box_ready(box, STYLIST)
+    with current_app.test_request_context():
+        trial.ship(box, "UPS", "1Z999AA10123456785", STYLIST)
+        second = trial.box_shipment(box)
+        assert [line.id for line in second.lines] == [pair.line.id]
+        assert trial.return_label(box).round == 2
+        later = MONDAY_DEC_7 + timedelta(days=2)
+        order_service.record_scan(second, ScanKind.DELIVERED, later, CARRIER)
+        assert trial.sync_box(box)
+    assert box.delivered_at == later
+    assert box.window_ends_at == datetime(2026, 12, 16, 23, 59, 59, tzinfo=store_tz())
+    assert box.exchange_until == first_exchange_until  # no second exchange
+    assert [p.round for p in trial.round_pairs(box)] == [2]

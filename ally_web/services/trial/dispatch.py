@@ -86,7 +86,8 @@ def ship(box: TrialBox, carrier: str, tracking_number: str, actor: Actor) -> Shi
     if order.state is not OrderState.PLACED:
         raise DomainError("This trial's order was cancelled: nothing ships.")
     carrier_name, number = unused_tracking_number(carrier, tracking_number)
-    pairs = round_pairs(box)
+    number_of_round = current_round(box)  # before its pairs are in the parcel
+    pairs = round_pairs(box, number_of_round)
     back = get_carrier(carrier_name).issue_tracking_number()
     moment = clock.now()
     shipment = Shipment(order=order, carrier=carrier_name, tracking_number=number, shipped_at=moment)
@@ -95,7 +96,7 @@ def ship(box: TrialBox, carrier: str, tracking_number: str, actor: Actor) -> Shi
     db.session.flush()
     transition(box, TRIAL, TrialState.SHIPPED, actor=actor, order=order, at=moment, pairs=len(pairs),
                carrier=carrier_name, tracking_number=number, return_tracking_number=back,
-               shipment_id=shipment.id, round=current_round(box))
+               shipment_id=shipment.id, round=number_of_round)
     box.updated_at = moment
     db.session.flush()
     enqueue_email(
