@@ -71,9 +71,8 @@ def _page(box: TrialBox, status: int = 200, *, pair_form: PairForm | None = None
     grid = trial.stock_around(box, request.args.get("colour", type=str))
     if pair_form is None:
         pair_form = PairForm(formdata=None, colours=colours)
-        asked = trial.stock_around(box)
-        if asked is not None and asked.asked is not None:
-            pair_form.size.data, pair_form.width.data = str(asked.asked[0]), asked.asked[1]
+        if grid is not None and grid.asked is not None:  # their own size, to start from
+            pair_form.size.data, pair_form.width.data = str(grid.asked[0]), grid.asked[1]
         pair_form.colour.data = grid.colour.slug if grid is not None else None
         pair_form.condition.data = "sample" if box.answers.get("condition") == "sample" else "new"
     pairs = trial.round_pairs(box)
@@ -86,8 +85,8 @@ def _page(box: TrialBox, status: int = 200, *, pair_form: PairForm | None = None
                                      for s in order.shipments if s.delivered_at is None]
     return render(
         "admin/trial.html", block="stock" if request.method == "GET" else None, status=status,
-        box=box, order=order, round=trial.current_round(box), pairs=pairs, previous=[
-            p for p in box.pairs if p not in pairs],
+        box=box, order=order, round=trial.current_round(box), pairs=pairs,
+        previous=[p for p in box.pairs if p not in pairs],
         answers=trial.answers_in_words(box), profile=trial.fit_profile(box), grid=grid, colours=colours,
         in_their_size=trial.colours_in_their_size(box),
         choosing=box.state in trial.QUEUE_STATES, pair_form=pair_form, checklist_forms=forms,
