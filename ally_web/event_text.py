@@ -142,6 +142,24 @@ def _trial_inspected(params: Params) -> str:
     if params.get("accepted"):
         return "Back in the condition it left in. Thank you."
     return f"Damage fee: {params.get('note', '')}"
+def _trial_curated(params: Params) -> str:
+    pairs = _plural(int(params.get("pairs", 0)), "pair")
+    return f"{pairs} chosen and checked." if int(params.get("round", 1)) < 2 else f"{pairs} in another size."
+
+
+def _trial_shipped(params: Params) -> str:
+    back = f"; prepaid return label {params['return_tracking_number']}" if params.get("return_tracking_number") else ""
+    return f"{_shipped(params)[:-1]}{back}."
+
+
+def _trial_window(params: Params) -> str:
+    last = params.get("last_day")
+    return f"The last day to decide is {long_day(_date(last))}." if last else ""
+
+
+def _hold_released(params: Params) -> str:
+    how = "lapsed on its own" if params.get("lapsed") else "is cancelled"
+    return f"The {_amount(params)} card check {how}."
 
 
 _DETAILS: dict[EventKind, Callable[[Params], str]] = {
@@ -168,10 +186,14 @@ _DETAILS: dict[EventKind, Callable[[Params], str]] = {
     EventKind.TRIAL_EXCHANGE_REQUESTED: lambda params: f"Asked for {', '.join(params.get('sizes') or [])}.",
     EventKind.TRIAL_DECIDED: _trial_decided,
     EventKind.TRIAL_EXPIRED: _trial_expired,
-    EventKind.TRIAL_HOLD_RELEASED: lambda params: f"The {_amount(params)} card check is cancelled.",
     EventKind.TRIAL_CHARGED: _trial_charged,
     EventKind.TRIAL_CHARGE_FAILED: _trial_charge_failed,
     EventKind.TRIAL_PAIR_INSPECTED: _trial_inspected,
+    EventKind.TRIAL_CURATED: _trial_curated,
+    EventKind.TRIAL_SHIPPED: _trial_shipped,
+    EventKind.TRIAL_WINDOW_OPENED: _trial_window,
+    EventKind.TRIAL_CANCELLED: lambda params: str(params.get("reason", "")),
+    EventKind.TRIAL_HOLD_RELEASED: _hold_released,
 }
 
 _TITLES = {
@@ -198,6 +220,10 @@ _TITLES = {
     EventKind.TRIAL_CHARGED: "Charged",
     EventKind.TRIAL_CHARGE_FAILED: "Payment declined",
     EventKind.TRIAL_PAIR_INSPECTED: "Pair inspected",
+    EventKind.TRIAL_CURATED: "Trial box ready",
+    EventKind.TRIAL_SHIPPED: "Trial box shipped",
+    EventKind.TRIAL_WINDOW_OPENED: "Trial box delivered: the window is open",
+    EventKind.TRIAL_CANCELLED: "Trial cancelled",
 }
 
 

@@ -174,9 +174,11 @@ register_job("fitting pair return reminders", made_to_order.send_fitting_return_
 # Returns: a scanned prepaid label puts its request in transit (compare-and-set, so runs may overlap).
 register_job("return parcels", returns.follow_return_parcels)
 register_job("exchange holds", returns.chase_missing_parcels)
-# At-home trial: reminders (claimed on the box), expiry (compare-and-set on the box),
+# At-home trial: a delivered parcel opens the box's window (a compare-and-set on its
+# state, with its email); then reminders (claimed on the box), expiry (compare-and-set on the box),
 # then the charges that made due (claimed on the charge, one key per attempt), then
 # closing what is finished.
+register_job("trial windows", trial.open_windows)
 register_job("trial reminders", trial.send_reminders)
 register_job("trial expiry", trial.expire_boxes)
 register_job("trial charges", trial.charge_due)

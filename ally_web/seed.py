@@ -204,6 +204,7 @@ def seed_all() -> int:
     base_url = current_app.config.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
     with current_app.test_request_context(base_url=base_url):  # links in the demo emails
         added += seed_orders()
+        added += seed_trials()
     db.session.flush()
     return added
 
@@ -367,6 +368,63 @@ def _advance_made_to_order(order, outcome: str, packer, serial: int) -> None:
     orders.mark_delivered(shipment, packer)
     if line.fitting_return is not None:
         orders.record_scan(line.fitting_return, ScanKind.DELIVERED, clock.now(), CARRIER, "ALLY studio")
+
+
+# --- Demo trial boxes -------------------------------------------------------------
+
+# email, name, what happens next: one box waits in the fitting team's queue, one is
+# with the carrier (a new pair and a sample), so /admin/trials shows both.
+DEMO_TRIALS = [
+    ("nina.patel@example.com", "Nina Patel", "requested"),
+    ("ruth.adams@example.com", "Ruth Adams", "shipped"),
+]
+DEMO_TRIAL_FIT = dict(size="8.5", width="M", other_brands="Sam Edelman 8.5, Stuart Weitzman 8",
+                      foot_notes=["narrow_heel"], foot_other="", heel_comfort="mid")
+DEMO_TRIAL_COLOURS = dict(colour_1="black", colour_2="almond", colour_3="", condition="either")
+DEMO_TRIAL_TRACKING = "1ZALLYDEMO00000001"
+
+
+def seed_trials() -> int:
+    """Ask for the demo trial boxes through the real sign-up (sandbox card page),
+    and curate and ship the second one as the fitting team would."""
+    from ally_web.core.actors import Actor
+    from ally_web.gateways.payments.sandbox import SandboxGateway, sandbox_save_card, sandbox_session
+    from ally_web.models import TrialBox
+    from ally_web.services import catalog as catalog_service
+    from ally_web.services import trial
+
+    added = 0
+    gateway = SandboxGateway()
+    stylist = db.session.scalar(select(Staff).where(Staff.email == current_app.config["DEMO_STAFF_EMAIL"]))
+    fitter = Actor.staff(stylist.id, stylist.name) if stylist else SYSTEM
+    if trial.trial_style() is None:
+        return 0
+    for email, name, outcome in DEMO_TRIALS:
+        if db.session.scalar(select(TrialBox.id).where(TrialBox.email_canonical == email)):
+            continue
+        box = trial.start_draft()
+        trial.save_step(box, "fit", DEMO_TRIAL_FIT)
+        trial.save_step(box, "colours", DEMO_TRIAL_COLOURS)
+        trial.save_step(box, "address", {**DEMO_ADDRESSES["US"], "email": email, "name": name})
+        trial.start_card_setup(box, gateway, "/trial/card-return", "/trial/card")
+        session_id = box.setup_session or ""
+        session = sandbox_session(session_id)
+        assert session is not None, "the sandbox just opened this page"
+        sandbox_save_card(session, "4242424242424242")
+        box = trial.complete_card_setup(session_id, gateway)
+        added += 1
+        if outcome != "shipped":
+            continue
+        black = _demo_variant("classic-pump", "black", 17, "M")
+        if black.stock < 2:  # through the ledger, like every count
+            catalog_service.count_stock(black.id, 2, black.stock, "Demo stock", SYSTEM, audit=False)
+        trial.add_pair(box, "black", 17, "M", "new", fitter)
+        trial.add_pair(box, "almond", 17, "M", "sample", fitter)
+        for pair in box.pairs:
+            trial.set_checklist(box, pair.id, set(trial.CHECKLIST), fitter)
+        trial.box_ready(box, fitter)
+        trial.ship(box, "UPS", DEMO_TRIAL_TRACKING, fitter)
+    return added
 
 
 def demo_order() -> tuple[str, str] | None:

@@ -27,4 +27,5 @@ from ally_web.blueprints.admin import (  # noqa: E402,F401
     returns,
     routes,  # noqa: E402,F401
     staff,
+    trials,
 )

@@ -23,7 +23,7 @@ from ally_web.core.pagination import PER_PAGE
 from ally_web.extensions import db
 from ally_web.htmx import hx_redirect, render
 from ally_web.models import Order, Shipment, ShipmentPurpose
-from ally_web.services import orders
+from ally_web.services import orders, trial
 
 _PARCEL_WORDS = {ShipmentPurpose.FITTING_PAIR: "Fitting pair: ",
                  ShipmentPurpose.FITTING_RETURN: "Fitting pair return: "}
@@ -79,6 +79,7 @@ def _detail(order_id: int, status: int = 200, *, fulfil_form: FulfilForm | None 
         cancel_form=cancel_form or CancelForm(formdata=None),
         scan_form=scan_form,
         errors=errors or {},
+        trial_box=trial.box_for_order(order) if order.is_trial else None,
         logout_form=LogoutForm(),
     )
 

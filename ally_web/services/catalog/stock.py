@@ -87,6 +87,17 @@ def take_stock(pairs: Pairs, *, actor: Actor = CUSTOMER, note: str = "") -> tupl
     return taken, None
 
 
+def take_for_trial(variant_id: int, *, actor: Actor, note: str = "") -> StockMovement | None:
+    """Set one new pair aside for a trial box (``TRIAL_OUT``): the ledger row, or None
+    when the shelf has none left (nothing is changed then)."""
+    return _move(variant_id, -1, MovementReason.TRIAL_OUT, actor, note, Variant.stock >= 1)
+
+
+def back_from_trial(variant_id: int, *, actor: Actor, note: str = "") -> StockMovement | None:
+    """A trial pair set aside and not sent after all goes back on the shelf (``TRIAL_IN``)."""
+    return _move(variant_id, +1, MovementReason.TRIAL_IN, actor, note)
+
+
 def variant_label(variant: Variant) -> str:
     """"The Classic Pump, Almond, 8½ Medium (CLASSIC-PUMP-ALMOND-17M)": for the ledger and audit log."""
     colour = variant.colour

@@ -37,6 +37,8 @@ def cancel_order(order: Order, actor: Actor, reason: str) -> None:
         raise DomainError(f"Please keep the reason under {MAX_REASON_LENGTH} characters.", field="reason")
     if order.cancelled:
         raise DomainError("This order is already cancelled.")
+    if order.is_trial:
+        raise DomainError("This is a trial box: cancel it from its trial page, which releases the card hold.")
     if order.parcels:  # a fitting pair on loan does not stop a cancellation
         raise DomainError(
             "Part of this order has already shipped, so it can no longer be cancelled. "

@@ -32,7 +32,8 @@ from ally_web.services.orders import links, tracking
 from ally_web.services.orders.states import MADE_TO_ORDER
 
 # Label service names for the order's shipping method.
-_SERVICES = {"us-standard": "Ground", "standard": "International Standard", "express": "International Express"}
+_SERVICES = {"us-standard": "Ground", "trial": "Ground", "standard": "International Standard",
+             "express": "International Express"}
 
 
 def order_page_url(order: Order) -> str:
@@ -49,8 +50,9 @@ def ready_to_ship(line: OrderLine) -> bool:
 
 
 def lines_to_fulfil(order: Order) -> list[OrderLine]:
-    """The pairs ready for a box: in stock, or made to order and finished."""
-    if order.cancelled:
+    """The pairs ready for a box: in stock, or made to order and finished. A trial
+    box's pairs ship from its own page, once their checklist is done."""
+    if order.cancelled or order.is_trial:
         return []
     return [line for line in order.lines if ready_to_ship(line)]
 
@@ -106,6 +108,8 @@ def ship_ready_pairs(order: Order, carrier_name: str, tracking_number: str, acto
     """
     if order.cancelled:
         raise DomainError("This order was cancelled: nothing ships.")
+    if order.is_trial:
+        raise DomainError("This is a trial box: it ships from its trial page, once its checklist is done.")
     lines = lines_to_fulfil(order)
     if not lines:
         raise DomainError("No pair of this order is waiting for a box: the in-stock pairs have already shipped, "
@@ -136,24 +140,42 @@ def ship_ready_pairs(order: Order, carrier_name: str, tracking_number: str, acto
     return shipment
 
 
-def label_pdf(shipment: Shipment) -> bytes:
-    """The 4×6 label for ``shipment``: to the customer, or, for a prepaid return
-    parcel (a fitting pair's, a trial box's), from the customer back to the studio."""
-    order = shipment.order
-    carrier = get_carrier(shipment.carrier)
-    customer = Address(
+def _customer_address(order: Order) -> Address:
+    return Address(
         name=order.name, lines=tuple(line for line in (order.line1, order.line2) if line),
         city=order.city, region=order.region, postal_code=order.postal_code,
         country_code=order.country, phone=order.phone,
     )
-    service = _SERVICES.get(order.shipping_method, order.shipping_method or "Ground")
-    if shipment.purpose in (ShipmentPurpose.FITTING_RETURN, ShipmentPurpose.RETURN):
-        reference = "Fitting pair return (prepaid)" if shipment.purpose is ShipmentPurpose.FITTING_RETURN else (
-            "Trial return (prepaid)" if order.is_trial else "Return (prepaid)")
-        return carrier.make_label(LabelRequest(
-            carrier=carrier.name, tracking_number=shipment.tracking_number, service=service,
-            ship_to=ALLY_STUDIO, ship_from=customer, order_number=order.number, reference=reference,
-        ))
+
+
+def _service(order: Order) -> str:
+    return _SERVICES.get(order.shipping_method, order.shipping_method or "Ground")
+
+
+def prepaid_return_label(order: Order, carrier_name: str, tracking_number: str, reference: str) -> bytes:
+    """A 4×6 prepaid label from the customer back to the studio, to go in a box: a
+    fitting pair's way back, or a trial box's."""
+    carrier = get_carrier(carrier_name)
+    return carrier.make_label(LabelRequest(
+        carrier=carrier.name, tracking_number=tracking_number, service=_service(order),
+        ship_to=ALLY_STUDIO, ship_from=_customer_address(order), order_number=order.number, reference=reference,
+    ))
+
+
+def label_pdf(shipment: Shipment) -> bytes:
+    """The 4×6 label for ``shipment``: to the customer, or, for a prepaid return
+    parcel (a fitting pair's, a trial box's, a return's), from the customer back to
+    the studio."""
+    order = shipment.order
+    if shipment.purpose is ShipmentPurpose.FITTING_RETURN:
+        return prepaid_return_label(order, shipment.carrier, shipment.tracking_number,
+                                    "Fitting pair return (prepaid)")
+    if shipment.purpose is ShipmentPurpose.RETURN:
+        return prepaid_return_label(order, shipment.carrier, shipment.tracking_number,
+                                    "Trial return (prepaid)" if order.is_trial else "Return (prepaid)")
+    carrier = get_carrier(shipment.carrier)
+    customer = _customer_address(order)
+    service = _service(order)
     pairs = _pairs(shipment.lines)
     reference = f"{pairs} pair{'s' if pairs != 1 else ''}" if pairs else ""
     if shipment.purpose is ShipmentPurpose.FITTING_PAIR:

@@ -99,8 +99,8 @@ def _purchase_condition(code: str) -> ColumnElement[bool]:
     live = Order.state != OrderState.CANCELLED
     if code == "cancelled":
         return cancelled
-    if code == "to_fulfil":  # a work queue: pairs waiting for a box
-        return and_(live, _has_line_ready_to_ship())
+    if code == "to_fulfil":  # a work queue: pairs waiting for a box (a trial box has its own queue)
+        return and_(live, Order.kind != OrderKind.TRIAL, _has_line_ready_to_ship())
     if code == "delivered":
         return and_(live, _has_shipment(), not_(_has_undelivered_shipment()), not_(_has_unshipped_line()))
     if code == "partly_shipped":

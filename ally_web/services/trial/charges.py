@@ -178,21 +178,26 @@ def failed_charges() -> list[TrialCharge]:
         .order_by(TrialCharge.next_attempt_at.is_not(None), TrialCharge.created_at)))
 
 
-def release_hold(box: TrialBox, actor: Actor = SYSTEM) -> None:
-    """Void the sign-up hold (once); a hold that has already lapsed needs nothing."""
+def release_hold(box: TrialBox, actor: Actor = SYSTEM) -> bool:
+    """Void the sign-up hold, once (key ``trial:<box>:hold:void``); a hold that
+    lapsed on its own is recorded as released all the same. False if there was
+    nothing to release, or if the provider refused the void (logged; the box keeps
+    its hold and the closing job tries again)."""
     if box.hold_ref is None or box.hold_released_at is not None:
-        return
-    order = box.order
-    moment = clock.now()
+        return False
+    lapsed = False
     try:
         get_gateway().void(box.hold_ref, idempotency_key=f"trial:{box.id}:hold:void")
     except PaymentError as error:
         if error.code != "authorization_expired":
             log.warning("Could not void the hold of trial box %s: %s", box.id, error.message)
-            return
-    box.hold_released_at = moment
-    if order is not None:
-        record_event(order, EventKind.TRIAL_HOLD_RELEASED, actor, moment, amount_cents=box.hold_cents)
+            return False
+        lapsed = True
+    box.hold_released_at = clock.now()
+    if box.order is not None:
+        record_event(box.order, EventKind.TRIAL_HOLD_RELEASED, actor, box.hold_released_at,
+                     amount_cents=box.hold_cents, lapsed=lapsed)
+    return True
 
 
 # --- Paying by the link, after a decline ------------------------------------------------

@@ -37,6 +37,7 @@ from ally_web.services.lifecycle import transition
 from ally_web.services.notifications import enqueue_email
 from ally_web.services.orders import status_url
 from ally_web.services.trial.charges import add_charge, release_hold
+from ally_web.services.trial.dispatch import return_label
 from ally_web.services.trial.states import TRIAL
 from ally_web.services.trial.window import current_round, keep_price, window_of
 
@@ -94,14 +95,21 @@ def decide(box: TrialBox, choices: Mapping[int, str], actor: Actor) -> None:
 
 
 def open_return_parcel(box: TrialBox) -> Shipment:
-    """The prepaid return parcel of a box (one per box: the label travels in it)."""
+    """The prepaid return parcel of a box, one per box: it carries the number of
+    the label that travelled in the box, so the customer's printed label and the
+    one on this page are the same parcel."""
     order = box.order
     assert order is not None
     existing = return_parcel(box)
     if existing is not None:
         return existing
-    carrier = get_carrier(policy.RETURN_LABEL_CARRIER)
-    parcel = Shipment(order=order, carrier=carrier.name, tracking_number=carrier.issue_tracking_number(),
+    label = return_label(box)
+    if label is not None:
+        carrier_name, number = label.carrier, label.tracking_number
+    else:  # a box shipped before labels were recorded with it
+        carrier = get_carrier(policy.RETURN_LABEL_CARRIER)
+        carrier_name, number = carrier.name, carrier.issue_tracking_number()
+    parcel = Shipment(order=order, carrier=carrier_name, tracking_number=number,
                       shipped_at=clock.now(), purpose=ShipmentPurpose.RETURN)
     db.session.add(parcel)
     return parcel

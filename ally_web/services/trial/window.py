@@ -57,6 +57,11 @@ def hours_left(box: TrialBox, now: datetime) -> int:
 
 
 def current_round(box: TrialBox) -> int:
+    """The round being curated or tried: one more than the rounds already shipped
+    while the box is with the fitting team, else the latest round."""
+    shipped = [p.round for p in box.pairs if p.line.shipment_id is not None]
+    if box.state in (TrialState.REQUESTED, TrialState.CURATED, TrialState.EXCHANGE_REQUESTED):
+        return max(shipped, default=0) + 1
     return max((p.round for p in box.pairs), default=1)
 
 

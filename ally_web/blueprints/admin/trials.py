@@ -1,0 +1,270 @@
+"""Admin: trial boxes. The queue of boxes to curate, and one box's page: the
+customer's answers and fit profile, the stock around their size, the pairs chosen
+with their checklist, box ready, reopen, cancel (admins), ship with both labels,
+carrier scans and the timeline.
+
+Every view parses, calls one service of ``services.trial``, commits once and
+redirects (303, or HX-Redirect for htmx); a refused request rolls back and shows the
+page again with 422 and the message beside the field, keeping what was typed. The
+stock grid answers htmx with its own block when the colour changes.
+"""
+
+from __future__ import annotations
+
+from flask import abort, flash, make_response, request, url_for
+from flask_login import current_user
+from wtforms import SelectChoice
+
+from ally_web.blueprints.admin import bp
+from ally_web.blueprints.admin.access import admin_required
+from ally_web.blueprints.admin.order_forms import CancelForm, FulfilForm, ScanForm
+from ally_web.blueprints.admin.trial_forms import ButtonForm, ChecklistForm, PairForm
+from ally_web.blueprints.auth.forms import LogoutForm
+from ally_web.core import clock
+from ally_web.core.errors import DomainError
+from ally_web.extensions import db
+from ally_web.htmx import hx_redirect, render
+from ally_web.models import TrialBox, TrialState
+from ally_web.services import orders, trial
+
+
+def _box(box_id: int) -> TrialBox:
+    box = trial.get_box(box_id)
+    if box is None:
+        abort(404)
+    return box
+
+
+def _refused(error: DomainError, form=None) -> str | None:
+    """Roll back; put the message beside its field, or return it for the form's top."""
+    db.session.rollback()
+    field = form[error.field] if form is not None and error.field and error.field in form else None
+    if field is not None:
+        field.errors = [*field.errors, error.message]
+        return None
+    return error.message
+
+
+def _back(box_id: int, anchor: str = ""):
+    return hx_redirect(url_for("admin.trial_detail", box_id=box_id) + anchor)
+
+
+@bp.get("/trials")
+def trials_list():
+    return render(
+        "admin/trials.html",
+        rows=trial.queue(),
+        ready=trial.boxes_in(TrialState.CURATED),
+        on_their_way=trial.boxes_in(TrialState.SHIPPED),
+        logout_form=LogoutForm(),
+    )
+
+
+def _page(box: TrialBox, status: int = 200, *, pair_form: PairForm | None = None,
+          checklist_forms: dict[int, ChecklistForm] | None = None, ship_form: FulfilForm | None = None,
+          cancel_form: CancelForm | None = None, scan_form: ScanForm | None = None,
+          errors: dict[str, str] | None = None):
+    order = box.order
+    assert order is not None
+    colours = trial.trial_colours(box)
+    grid = trial.stock_around(box, request.args.get("colour", type=str))
+    if pair_form is None:
+        pair_form = PairForm(formdata=None, colours=colours)
+        if grid is not None and grid.asked is not None:  # their own size, to start from
+            pair_form.size.data, pair_form.width.data = str(grid.asked[0]), grid.asked[1]
+        pair_form.colour.data = grid.colour.slug if grid is not None else None
+        pair_form.condition.data = "sample" if box.answers.get("condition") == "sample" else "new"
+    pairs = trial.round_pairs(box)
+    forms = checklist_forms or {}
+    for pair in pairs:
+        if pair.id not in forms:
+            forms[pair.id] = ChecklistForm(formdata=None, obj=pair, prefix=f"pair-{pair.id}")
+    scan_form = scan_form or ScanForm(formdata=None)
+    scan_form.shipment_id.choices = [SelectChoice(str(s.id), f"{s.carrier} {s.tracking_number}")
+                                     for s in order.shipments if s.delivered_at is None]
+    return render(
+        "admin/trial.html", block="stock" if request.method == "GET" else None, status=status,
+        box=box, order=order, round=trial.current_round(box), pairs=pairs,
+        previous=[p for p in box.pairs if p not in pairs],
+        answers=trial.answers_for_staff(box), profile=trial.fit_profile(box), grid=grid, colours=colours,
+        in_their_size=trial.colours_in_their_size(box),
+        choosing=box.state in trial.QUEUE_STATES, pair_form=pair_form, checklist_forms=forms,
+        button_form=ButtonForm(formdata=None), ship_form=ship_form or FulfilForm(formdata=None),
+        cancel_form=cancel_form or CancelForm(formdata=None), scan_form=scan_form,
+        cancellable=trial.TRIAL.can_move(box.state, TrialState.CANCELLED) and not order.parcels,
+        shipment=trial.box_shipment(box), return_label=trial.return_label(box), last_day=trial.last_day(box),
+        tracking_links={s.id: orders.tracking_url(s) for s in order.shipments},
+        shipment_states={s.id: orders.shipment_progress(s) for s in order.shipments},
+        label_of=trial.pair_label, errors=errors or {}, logout_form=LogoutForm(),
+    )
+
+
+@bp.get("/trials/<id:box_id>")
+def trial_detail(box_id: int):
+    box = _box(box_id)
+    if trial.sync_box(box, current_user.actor):  # the delivery scan just landed: open the window now
+        db.session.commit()
+    return _page(box)
+
+
+@bp.post("/trials/<id:box_id>/pairs")
+def trial_add_pair(box_id: int):
+    box = _box(box_id)
+    form = PairForm(colours=trial.trial_colours(box))
+    if not form.validate_on_submit():
+        return _page(box, 422, pair_form=form)
+    try:
+        pair = trial.add_pair(box, form.colour.data, form.size_halves(), form.width.data, form.condition.data,
+                              current_user.actor)
+    except DomainError as error:
+        message = _refused(error, form)
+        return _page(_box(box_id), 422, pair_form=form, errors={"pair": message} if message else None)
+    label = trial.pair_label(pair)
+    db.session.commit()
+    flash(f"Added {label}. Tick its checklist once it is cleaned, photographed and protected.", "success")
+    return _back(box_id, "#pairs-title")
+
+
+@bp.post("/trials/<id:box_id>/pairs/<id:pair_id>/remove")
+def trial_remove_pair(box_id: int, pair_id: int):
+    box = _box(box_id)
+    if not ButtonForm().validate_on_submit():
+        return _page(box, 422, errors={"pairs": "The form expired; please try again."})
+    try:
+        pair = trial.remove_pair(box, pair_id, current_user.actor)
+    except DomainError as error:
+        return _page(_box(box_id), 422, errors={"pairs": _refused(error) or ""})
+    words = f"Removed {trial.pair_label(pair)}{'; it is back on the shelf' if pair.condition == 'new' else ''}."
+    db.session.commit()
+    flash(words, "success")
+    return _back(box_id, "#pairs-title")
+
+
+@bp.post("/trials/<id:box_id>/pairs/<id:pair_id>/checklist")
+def trial_checklist(box_id: int, pair_id: int):
+    box = _box(box_id)
+    form = ChecklistForm(prefix=f"pair-{pair_id}")
+    if not form.validate_on_submit():
+        return _page(box, 422, errors={"pairs": "The form expired; please try again."})
+    try:
+        pair = trial.set_checklist(box, pair_id, form.ticked(), current_user.actor)
+    except DomainError as error:
+        return _page(_box(box_id), 422, errors={"pairs": _refused(error) or ""})
+    words = "done" if pair.checklist_done else "saved"
+    label = trial.pair_label(pair)
+    db.session.commit()
+    flash(f"Checklist {words} for {label}.", "success")
+    return _back(box_id, "#pairs-title")
+
+
+@bp.post("/trials/<id:box_id>/ready")
+def trial_ready(box_id: int):
+    box = _box(box_id)
+    if not ButtonForm().validate_on_submit():
+        return _page(box, 422, errors={"ready": "The form expired; please try again."})
+    try:
+        trial.box_ready(box, current_user.actor)
+    except DomainError as error:
+        return _page(_box(box_id), 422, errors={"ready": _refused(error) or ""})
+    db.session.commit()
+    flash("The box is ready. Ship it below with the carrier's tracking number.", "success")
+    return _back(box_id, "#ship-title")
+
+
+@bp.post("/trials/<id:box_id>/reopen")
+def trial_reopen(box_id: int):
+    box = _box(box_id)
+    if not ButtonForm().validate_on_submit():
+        return _page(box, 422, errors={"ready": "The form expired; please try again."})
+    try:
+        trial.reopen(box, current_user.actor)
+    except DomainError as error:
+        return _page(_box(box_id), 422, errors={"ready": _refused(error) or ""})
+    db.session.commit()
+    flash("Reopened: the pairs can change again.", "success")
+    return _back(box_id, "#pairs-title")
+
+
+@bp.post("/trials/<id:box_id>/cancel")
+@admin_required
+def trial_cancel(box_id: int):
+    box = _box(box_id)
+    form = CancelForm()
+    if not form.validate_on_submit():
+        return _page(box, 422, cancel_form=form)
+    try:
+        trial.cancel(box, form.reason.data, current_user.actor)
+    except DomainError as error:
+        message = _refused(error, form)
+        return _page(_box(box_id), 422, cancel_form=form, errors={"cancel": message} if message else None)
+    db.session.commit()
+    flash("The trial is cancelled: new pairs are back on the shelf, the card hold is released and the customer "
+          "has been emailed.", "success")
+    return _back(box_id)
+
+
+@bp.post("/trials/<id:box_id>/ship")
+def trial_ship(box_id: int):
+    box = _box(box_id)
+    form = FulfilForm()
+    if not form.validate_on_submit():
+        return _page(box, 422, ship_form=form)
+    try:
+        shipment = trial.ship(box, form.carrier.data, form.tracking_number.data, current_user.actor)
+    except DomainError as error:
+        message = _refused(error, form)
+        return _page(_box(box_id), 422, ship_form=form, errors={"ship": message} if message else None)
+    db.session.commit()
+    flash(f"Shipped by {shipment.carrier} ({shipment.tracking_number}); the customer has been emailed. "
+          "Print both labels below: the return label goes in the box.", "success")
+    return _back(box_id, "#parcel-title")
+
+
+def _pdf(pdf: bytes, name: str):
+    response = make_response(pdf)
+    response.headers["Content-Type"] = "application/pdf"
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}.pdf"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/trials/<id:box_id>/label.pdf")
+def trial_label(box_id: int):
+    box = _box(box_id)
+    try:
+        pdf = trial.shipping_label_pdf(box)
+    except DomainError:
+        abort(404)
+    return _pdf(pdf, f"ALLY-{box.order.number}-trial-box")  # type: ignore[union-attr]
+
+
+@bp.get("/trials/<id:box_id>/return-label.pdf")
+def trial_return_label(box_id: int):
+    """The prepaid return label that goes in the box."""
+    box = _box(box_id)
+    try:
+        pdf = trial.return_label_pdf(box)
+    except DomainError:
+        abort(404)
+    return _pdf(pdf, f"ALLY-{box.order.number}-trial-return")  # type: ignore[union-attr]
+
+
+@bp.post("/trials/<id:box_id>/scans")
+def trial_scan(box_id: int):
+    """Record a carrier scan by hand; a delivery scan opens the window at once."""
+    box = _box(box_id)
+    form = ScanForm()
+    if form.validate_on_submit():
+        try:
+            trial.record_scan(box, form.shipment_id_value(), form.kind.data, clock.now(), current_user.actor,
+                              form.location.data or "")
+        except DomainError as error:
+            message = _refused(error, form)
+            if message:
+                form.kind.errors = [message]
+            box = _box(box_id)
+        else:
+            db.session.commit()
+            flash("Scan recorded.", "success")
+            return _back(box_id, "#parcel-title")
+    return _page(box, 422, scan_form=form)
