@@ -29,7 +29,7 @@ with_order = with_order_link(
 def _page(order: Order, link: str, status: int = 200, form: SlotForm | None = None, day: str | None = None):
     page = fit_sessions.page_for(order)
     form = form or SlotForm(formdata=None)
-    chosen = page.day(day or form.day.data)
+    chosen = page.day(day, form.day.data)
     return render("fit_session/show.html", block="slot_times", status=status, order=order, link=link, page=page,
                   chosen=chosen, form=form, cancel_form=CancelForm(formdata=None),
                   video_link_set=bool(fit_sessions.video_link()))

@@ -90,9 +90,13 @@ class FitSessionPage:
     def booked_slot(self) -> Slot | None:
         return Slot(self.booking.starts_at) if self.booking is not None else None
 
-    def day(self, key: str | None) -> DaySlots | None:
-        """The chosen day's slots (the first day with free slots by default)."""
-        return next((d for d in self.days if d.key == key), self.days[0] if self.days else None)
+    def day(self, *keys: str | None) -> DaySlots | None:
+        """The slots of the first of ``keys`` (ISO dates) that has free ones, else of the first day that has."""
+        for key in keys:
+            found = next((d for d in self.days if d.key == key), None)
+            if found is not None:
+                return found
+        return self.days[0] if self.days else None
 
     def slot(self, key: str | None) -> Slot | None:
         return next((s for d in self.days for s in d.slots if s.key == key), None)
