@@ -43,6 +43,7 @@ def test_the_page_offers_the_first_open_day_and_its_times(client, delivered):
     assert '<option value="2026-11-25" selected>Wed Nov 25 (20 times)</option>' in body
     assert 'value="2026-11-25T17:00Z"> 12:00 PM' in body  # 2 hours after 10 AM
     assert "Book this time" in body
+    assert page.headers["Cache-Control"] == "no-store"  # the customer's booking, behind a signed link
 
 
 def test_another_day_as_a_full_page_and_as_an_htmx_fragment(client, delivered, htmx_headers):
