@@ -96,3 +96,16 @@ def test_a_date_with_its_own_hours_needs_readable_times(client, auth):
     missing = client.post("/admin/fit-sessions/exceptions", data={"day": "2026-11-28"})
     assert missing.status_code == 422 and "Please give both times" in text(missing)
     assert db.session.scalar(select(FitSessionException)) is None
+
+
+def test_staff_read_the_invitation_in_the_outbox(client, auth):
+    from ally_web.models import OutboxMessage
+
+    open_fit_studio()
+    box = make_trial_box()
+    fit_sessions.book(box.order, "2026-11-27T15:15Z", CUSTOMER)
+    db.session.commit()
+    auth.login()
+    message = db.session.scalar(select(OutboxMessage).where(OutboxMessage.order_id == box.order_id))
+    page = text(client.get(f"/admin/outbox/{message.id}"))
+    assert "Attachment: fit-session.ics (text/calendar; method=REQUEST)" in page and "BEGIN:VCALENDAR" in page
