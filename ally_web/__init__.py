@@ -72,6 +72,7 @@ def register_blueprints(app: Flask) -> None:
     from ally_web.blueprints.checkout import bp as checkout_bp
     from ally_web.blueprints.exchange import bp as exchange_bp
     from ally_web.blueprints.fit import bp as fit_bp
+    from ally_web.blueprints.fit_session import bp as fit_session_bp
     from ally_web.blueprints.health import bp as health_bp
     from ally_web.blueprints.orders import bp as orders_bp
     from ally_web.blueprints.pages import bp as pages_bp
@@ -84,6 +85,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(checkout_bp)
     app.register_blueprint(orders_bp)
     app.register_blueprint(fit_bp)
+    app.register_blueprint(fit_session_bp)
     app.register_blueprint(exchange_bp)
     app.register_blueprint(trial_bp)
     app.register_blueprint(pages_bp)

@@ -59,11 +59,12 @@ def demo_info_command() -> None:
 def all_lifecycles() -> list[Lifecycle]:
     """Every lifecycle of the store, in the order an order lives them."""
     from ally_web.services.checkout.states import CHECKOUT
+    from ally_web.services.fit_sessions.states import FIT_SESSION
     from ally_web.services.orders.states import MADE_TO_ORDER, ORDER, SHIPMENT
     from ally_web.services.returns.states import RETURN
     from ally_web.services.trial.states import TRIAL
 
-    return [CHECKOUT, ORDER, SHIPMENT, MADE_TO_ORDER, RETURN, TRIAL]
+    return [CHECKOUT, ORDER, SHIPMENT, MADE_TO_ORDER, RETURN, TRIAL, FIT_SESSION]
 
 
 def lifecycles_markdown() -> str:

@@ -81,6 +81,10 @@ TRIAL_US_ONLY = True
 TRIAL_REFUSES_PREPAID_CARDS = True
 TRIAL_HOLD_RELEASE_BUSINESS_DAYS = DayRange(1, 2)  # how long banks take to drop a hold
 FIT_SESSION_MINUTES = 15
+# Brand settings: how far ahead a fit session can be booked, and the notice the
+# stylists need (no slot starts sooner than this from now).
+FIT_SESSION_NOTICE_HOURS = 2
+FIT_SESSION_BOOKING_DAYS = 14
 # Brand settings the FAQ leaves open.
 TRIAL_HOLD_CENTS = 100  # brand setting: the card check placed at sign-up
 SAMPLE_PAIR_DISCOUNT_PERCENT = 30  # brand setting

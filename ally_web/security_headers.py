@@ -8,9 +8,10 @@ CONTENT_SECURITY_POLICY = (
 )
 
 # Blueprints whose pages show personal data or staff work (order status and lookup,
-# checkout and its return, the sandbox payment page, sign-in, every /admin page):
-# never kept by the browser's cache or a proxy. Catalog pages stay cacheable.
-NO_STORE_BLUEPRINTS = frozenset({"orders", "checkout", "sandbox", "auth", "admin"})
+# checkout and its return, the sandbox payment page, sign-in, every /admin page, a
+# trial box's fit session): never kept by the browser's cache or a proxy. Catalog
+# pages stay cacheable.
+NO_STORE_BLUEPRINTS = frozenset({"orders", "checkout", "sandbox", "auth", "admin", "fit_session"})
 
 
 def add_security_headers(response: Response) -> Response:

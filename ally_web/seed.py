@@ -197,10 +197,34 @@ def seed_stock_history() -> int:
     return 1
 
 
+DEMO_FIT_SESSION_HOURS = {0: ("10:00", "18:00"), 1: ("10:00", "18:00"), 2: ("10:00", "18:00"),
+                          3: ("12:00", "20:00"), 4: ("10:00", "18:00"), 5: ("11:00", "15:00")}  # closed Sundays
+DEMO_VIDEO_LINK = "https://meet.ally.nyc/fit-studio"
+
+
+def seed_fit_sessions() -> int:
+    """The fit stylists' weekly hours (New York time) and their video room, set by the
+    demo stylist through the staff service (so the audit log shows it)."""
+    from datetime import time
+
+    from ally_web.core.actors import Actor
+    from ally_web.services import fit_sessions
+
+    stylist = db.session.scalar(select(Staff).where(Staff.email == current_app.config["DEMO_STAFF_EMAIL"]))
+    if stylist is None or fit_sessions.weekly_hours():
+        return 0
+    actor = Actor.staff(stylist.id, stylist.name)
+    fit_sessions.save_weekly_hours([
+        fit_sessions.DayHours(weekday, True, time.fromisoformat(opens), time.fromisoformat(closes))
+        for weekday, (opens, closes) in DEMO_FIT_SESSION_HOURS.items()], actor)
+    fit_sessions.set_video_link(DEMO_VIDEO_LINK, actor)
+    return len(DEMO_FIT_SESSION_HOURS) + 1
+
+
 def seed_all() -> int:
     added = seed_catalog() + seed_notices() + seed_staff()
     db.session.flush()
-    added += seed_stock_history()
+    added += seed_stock_history() + seed_fit_sessions()
     base_url = current_app.config.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
     with current_app.test_request_context(base_url=base_url):  # links in the demo emails
         added += seed_orders()

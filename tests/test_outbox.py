@@ -115,6 +115,22 @@ def test_delivers_over_smtp_with_text_and_html(app, smtp_server):
     assert sent.attempts == 1 and sent.last_error is None
 
 
+def test_a_text_attachment_travels_with_its_type_parameters(app, smtp_server):
+    from ally_web.services.notifications import Attachment
+
+    calendar = "BEGIN:VCALENDAR\r\nMETHOD:CANCEL\r\nEND:VCALENDAR\r\n"
+    queue(attachment=Attachment("invite.ics", "text/calendar; method=CANCEL", calendar))
+    deliver_outbox(SMTPMailer(smtp_server.url))
+    [email] = smtp_server.messages
+    assert email.get_content_type() == "multipart/mixed"
+    assert "Thank you for your order." in email.get_body(("html", "plain")).get_content()
+    [attachment] = email.iter_attachments()
+    assert (attachment.get_content_type(), attachment.get_param("method")) == ("text/calendar", "CANCEL")
+    assert attachment.get_filename() == "invite.ics" and attachment.get_content() == calendar
+    with pytest.raises(ValueError, match="text attachments only"):
+        Attachment("label.pdf", "application/pdf", "%PDF")
+
+
 def test_text_only_message_is_plain(app, smtp_server):
     message = queue()
     db.session.execute(update(OutboxMessage).values(html_body=None))

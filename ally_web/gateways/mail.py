@@ -17,6 +17,7 @@ import smtplib
 import ssl
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from email.headerregistry import ContentTypeHeader, HeaderRegistry
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
 from typing import TYPE_CHECKING, Protocol
@@ -58,7 +59,18 @@ def build_email(message: OutboxMessage, sender: str = DEFAULT_MAIL_FROM) -> Emai
     email.set_content(message.text_body)
     if message.html_body:
         email.add_alternative(message.html_body, subtype="html")
+    if message.attachment_text is not None:
+        _attach(email, message)
     return email
+
+
+def _attach(email: EmailMessage, message: OutboxMessage) -> None:
+    """The row's one text attachment (a calendar invitation, say), type parameters kept."""
+    content_type = HeaderRegistry()("Content-Type", message.attachment_type or "text/plain")
+    if not isinstance(content_type, ContentTypeHeader) or content_type.maintype != "text":
+        raise ValueError("An outbox attachment must be text.")
+    email.add_attachment(message.attachment_text, subtype=content_type.subtype,
+                         filename=message.attachment_name or "attachment.txt", params=dict(content_type.params))
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,13 @@ from ally_web.models.catalog import (
 )
 from ally_web.models.customers import Customer
 from ally_web.models.fit import FitResult
+from ally_web.models.fit_sessions import (
+    FitSessionBooking,
+    FitSessionException,
+    FitSessionHours,
+    FitSessionSettings,
+    FitSessionState,
+)
 from ally_web.models.orders import (
     Checkout,
     CheckoutStatus,
@@ -73,6 +80,11 @@ __all__ = [
     "Colour",
     "Customer",
     "FitResult",
+    "FitSessionBooking",
+    "FitSessionException",
+    "FitSessionHours",
+    "FitSessionSettings",
+    "FitSessionState",
     "LeadTimeNotice",
     "Order",
     "OutboxMessage",

@@ -33,6 +33,11 @@ class OutboxMessage(Model):
     subject: Mapped[str] = mapped_column(String(255))
     text_body: Mapped[str] = mapped_column(Text)
     html_body: Mapped[str | None] = mapped_column(Text)
+    # One text attachment at most (a calendar invitation): its file name, its MIME
+    # type with parameters ("text/calendar; method=REQUEST") and its text.
+    attachment_name: Mapped[str | None] = mapped_column(String(100))
+    attachment_type: Mapped[str | None] = mapped_column(String(100))
+    attachment_text: Mapped[str | None] = mapped_column(Text)
     # The Message-ID header, fixed at enqueue: a re-send after a crash repeats it,
     # so mail systems can tell it is the same message.
     message_id: Mapped[str | None] = mapped_column(String(255), unique=True)

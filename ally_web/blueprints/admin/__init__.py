@@ -21,6 +21,7 @@ def require_staff():
 from ally_web.blueprints.admin import (  # noqa: E402,F401
     audit,
     catalog,
+    fit_sessions,
     made_to_order,
     orders,
     outbox,

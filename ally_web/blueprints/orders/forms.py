@@ -10,8 +10,8 @@ class LookupForm(FlaskForm):
         InputRequired("Please enter your order number."),
         Length(max=40, message="That is longer than an order number."),
     ])
-    # Where to go once found: the status page, the fit result form (/fit-result) or
-    # the return request (/exchange).
+    # Where to go once found: the status page, the fit result form (/fit-result), the
+    # return request (/exchange) or a trial box's fit session (/fit-session).
     then = HiddenField()
 
     def goes_to_fit_result(self) -> bool:
@@ -20,10 +20,14 @@ class LookupForm(FlaskForm):
     def goes_to_exchange(self) -> bool:
         return self.then.data == EXCHANGE
 
+    def goes_to_fit_session(self) -> bool:
+        return self.then.data == FIT_SESSION
+
     def next_page(self) -> str:
         return NEXT_PAGES.get(self.then.data or "", "orders.show")
 
 
 FIT_RESULT = "fit-result"
 EXCHANGE = "exchange"
-NEXT_PAGES = {FIT_RESULT: "fit.show", EXCHANGE: "exchange.new"}
+FIT_SESSION = "fit-session"
+NEXT_PAGES = {FIT_RESULT: "fit.show", EXCHANGE: "exchange.new", FIT_SESSION: "fit_session.show"}

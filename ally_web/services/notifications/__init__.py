@@ -4,6 +4,7 @@
 from ally_web.services.notifications.outbox import (
     DEFAULT_MAIL_FROM,
     DEFAULT_MAX_ATTEMPTS,
+    Attachment,
     enqueue_email,
     get_message,
     list_outbox,
@@ -13,6 +14,7 @@ from ally_web.services.notifications.outbox import (
 )
 
 __all__ = [
+    "Attachment",
     "DEFAULT_MAIL_FROM",
     "DEFAULT_MAX_ATTEMPTS",
     "enqueue_email",

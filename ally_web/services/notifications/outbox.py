@@ -6,6 +6,7 @@ back, so is the email, and a slow or broken mail server never slows a request.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from email.utils import make_msgid, parseaddr
 from typing import Any
 
@@ -38,6 +39,22 @@ def new_message_id() -> str:
     return make_msgid(domain=domain)
 
 
+@dataclass(frozen=True)
+class Attachment:
+    """A text file sent with an email, e.g. ``Attachment("invite.ics",
+    "text/calendar; method=REQUEST", ics_text)``. Only text types: the outbox keeps it as text."""
+
+    name: str
+    content_type: str
+    text: str
+
+    def __post_init__(self) -> None:
+        if not self.content_type.startswith("text/"):
+            raise ValueError("The outbox sends text attachments only.")
+        _one_line(self.name, "attachment name")
+        _one_line(self.content_type, "attachment type")
+
+
 def _one_line(value: str, what: str) -> str:
     value = (value or "").strip()
     if not value:
@@ -65,6 +82,7 @@ def enqueue_email(
     template: str,
     kind: str,
     order_id: int | None = None,
+    attachment: Attachment | None = None,
     **context: Any,
 ) -> OutboxMessage:
     """Render `emails/<template>.txt` (and `.html` if present) and add it to the outbox.
@@ -86,6 +104,10 @@ def enqueue_email(
         created_at=clock.now(),
         attempts=0,
     )
+    if attachment is not None:
+        message.attachment_name = attachment.name
+        message.attachment_type = attachment.content_type
+        message.attachment_text = attachment.text
     db.session.add(message)
     db.session.flush()
     return message
