@@ -206,3 +206,32 @@ def test_the_exchange_address_sends_a_trial_box_to_its_own_page(client):
                                                      "then": "exchange"})
     assert found.status_code == 303
     assert "/trial/box/" in client.get(found.headers["Location"]).headers["Location"]
+
+
+def test_a_delivered_box_offers_a_fit_session_and_then_shows_it(client):
+    from ally_web.core.actors import CUSTOMER
+    from ally_web.services import fit_sessions
+    from tests.support.trial_boxes import open_fit_studio
+    from tests.trial_flow import delivered_box
+
+    box = delivered_box()
+    with client.application.test_request_context():
+        page_url = trial_page_url(box)
+    html = client.get(page_url).get_data(as_text=True)
+    booking_link = re.search(r'href="(/fit-session/[^"]+)"[^>]*>Book a fit session<', html)
+    assert booking_link is not None
+    assert client.get(booking_link.group(1)).status_code == 200
+
+    open_fit_studio()
+    slot = fit_sessions.page_for(box.order).days[0].slots[0]
+    fit_sessions.book(box.order, slot.key, CUSTOMER)
+    db.session.commit()
+    html = client.get(page_url).get_data(as_text=True)
+    assert "Book a fit session" not in html and "Move or cancel your session" in html
+    assert slot.local.strftime("%-I:%M %p") in html
+
+
+def trial_page_url(box) -> str:
+    from ally_web.services.orders import status_url
+
+    return status_url(box.order, external=False, endpoint="trial.box")

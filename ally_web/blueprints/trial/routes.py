@@ -23,7 +23,7 @@ from ally_web.gateways.payments import get_gateway
 from ally_web.htmx import hx_redirect, is_partial, render
 from ally_web.models import Order, TrialBox
 from ally_web.order_links import with_order_link
-from ally_web.services import orders, trial
+from ally_web.services import fit_sessions, orders, trial
 
 DRAFT_KEY = "trial_draft"
 STALE_FORM = "This page was open too long. Please try again."
@@ -178,7 +178,9 @@ def _box_page(order: Order, link: str, box: TrialBox, status: int = 200, errors:
                   total_cents=trial.kept_total(box.current_pairs, choices), errors=errors or {},
                   answers=trial.answers_in_words(box), unpaid=trial.open_charges(box),
                   return_parcel=trial.return_parcel(box), rounds_note=trial.rounds_note(box),
-                  sizes=trial.size_choices(), kind_words=trial.KIND_WORDS)
+                  sizes=trial.size_choices(), kind_words=trial.KIND_WORDS,
+                  fit_session=fit_sessions.fit_session_for(order),
+                  fit_session_url=fit_sessions.fit_session_url(order, external=False))
 
 
 @bp.get("/trial/box/<link>")
