@@ -4,7 +4,7 @@ which refunds what was accepted and emails the customer."""
 
 from __future__ import annotations
 
-from flask import abort, flash, request, url_for
+from flask import abort, flash, request, send_file, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
@@ -100,6 +100,20 @@ def return_inspect(request_id: int):
         return _refused(found, error)
     return _done(found, f"Inspected; {money(refunded)} refunded and the customer emailed." if refunded
                  else "Inspected; nothing to refund. The customer has been emailed.")
+
+
+@bp.get("/returns/<id:request_id>/photos/<id:photo_id>")
+def return_photo(request_id: int, photo_id: int):
+    """A photo a customer sent with a damaged pair: staff only (like every admin
+    page, never stored by a cache), never at a public address."""
+    found = _load(request_id)
+    photo = next((p for item in found.items for p in item.photos if p.id == photo_id), None)
+    path = returns.photo_file(photo) if photo else None
+    if photo is None or path is None:
+        abort(404)
+    response = send_file(path, mimetype=returns.content_type(photo), max_age=0, conditional=True)
+    response.headers["Content-Disposition"] = "inline"
+    return response
 
 
 @bp.get("/returns/feedback")

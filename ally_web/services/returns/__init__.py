@@ -1,5 +1,6 @@
 """Returns (/exchange): what may go back and why not (``rules.py``), the customer's
-request with its label or tracking (``requests.py``), staff review, receipt,
+request with its label or tracking (``requests.py``) and the photos of a damaged pair
+(``photos.py``), staff review, receipt,
 inspection and refund (``handling.py``); the request's lifecycle is ``states.py``.
 Exchanges for another size are ``exchanges.py``."""
 
@@ -16,6 +17,7 @@ from ally_web.services.returns.handling import (
     refund_for,
     review,
 )
+from ally_web.services.returns.photos import Upload, content_type, photo_file
 from ally_web.services.returns.requests import (
     CONDITIONS,
     REASONS,
@@ -41,9 +43,11 @@ __all__ = [
     "RequestInvalid",
     "Returnable",
     "SizeFeedback",
+    "Upload",
     "add_tracking",
     "chase_missing_parcels",
     "check_choices",
+    "content_type",
     "create_request",
     "exchange_options",
     "feedback_summary",
@@ -54,6 +58,7 @@ __all__ = [
     "label_pdf",
     "list_requests",
     "mark_received",
+    "photo_file",
     "refund_for",
     "requests_for",
     "returnable_lines",
