@@ -7,8 +7,8 @@ import io
 import re
 
 import pytest
-from PIL import Image
 from flask import current_app
+from PIL import Image
 from sqlalchemy import select
 
 from ally_web.core import clock

@@ -137,7 +137,8 @@ def ship_ready_pairs(order: Order, carrier_name: str, tracking_number: str, acto
 
 
 def label_pdf(shipment: Shipment) -> bytes:
-    """The 4×6 label for ``shipment``: to the customer, or, for a fitting pair's
+    """The 4×6 label for ``shipment``: to the customer (pairs, a fitting pair, returned
+    pairs refused at inspection and sent back), or, for a fitting pair's
     prepaid return parcel, from the customer back to the studio."""
     order = shipment.order
     carrier = get_carrier(shipment.carrier)
@@ -157,6 +158,8 @@ def label_pdf(shipment: Shipment) -> bytes:
     reference = f"{pairs} pair{'s' if pairs != 1 else ''}" if pairs else ""
     if shipment.purpose is ShipmentPurpose.FITTING_PAIR:
         reference = "Fitting pair + measurement kit"
+    elif shipment.purpose is ShipmentPurpose.SENT_BACK:
+        reference = "Returned pairs not accepted, sent back"
     return carrier.make_label(LabelRequest(
         carrier=carrier.name, tracking_number=shipment.tracking_number, service=service,
         ship_to=customer, order_number=order.number, reference=reference,

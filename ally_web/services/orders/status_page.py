@@ -31,6 +31,7 @@ class ShipmentView:
         return {ShipmentPurpose.FITTING_PAIR: f"Fitting pair ({self.shipment.carrier})",
                 ShipmentPurpose.FITTING_RETURN: f"Fitting pair's return ({self.shipment.carrier})",
                 ShipmentPurpose.RETURN: f"Your return ({self.shipment.carrier})",
+                ShipmentPurpose.SENT_BACK: f"Pairs we couldn't accept, on their way back ({self.shipment.carrier})",
                 }.get(self.shipment.purpose, f"{self.shipment.carrier} parcel")
 
 
