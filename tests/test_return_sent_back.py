@@ -13,7 +13,7 @@ from ally_web.core.actors import CARRIER
 from ally_web.core.errors import DomainError
 from ally_web.event_text import event_text
 from ally_web.extensions import db
-from ally_web.models import EventKind, OutboxMessage, ScanKind, ShipmentPurpose
+from ally_web.models import EventKind, OutboxMessage, ReturnState, ScanKind, ShipmentPurpose
 from ally_web.services import orders as order_service
 from ally_web.services import returns
 from tests.test_returns import STAFF, ask, delivered_order, link_for
@@ -121,3 +121,20 @@ def test_the_customer_follows_the_parcel(client, app):
     assert "Pairs not accepted, sent back to you" in status and "on their way back (FedEx)" in status
     page = client.get(f"/exchange/r/{request.token}").get_data(as_text=True)
     assert "on their way back to you: FedEx tracking 123456789012" in page
+
+
+def test_the_demo_shows_photos_to_review_a_worn_pair_to_send_back_and_a_refund_on_a_plan(app):
+    from ally_web.seed import seed_all
+    from ally_web.services.orders import status_view
+
+    with current_app.test_request_context():
+        seed_all()
+    db.session.flush()
+    in_review = returns.list_requests((ReturnState.IN_REVIEW,))
+    assert [len(r.items[0].photos) for r in in_review] == [1]
+    assert returns.photo_file(in_review[0].items[0].photos[0]) is not None
+    (worn,) = returns.requests_to_send_back()
+    assert worn.order.email == "nora.walsh@example.com"
+    ella = next(r for r in returns.list_requests() if r.order.email == "ella.moore@example.com")
+    plan = status_view(ella.order).installment_plan
+    assert plan is not None and plan.taken_off_cents == ella.items[0].refund_cents > 0
