@@ -213,3 +213,20 @@ def test_staff_see_the_photos_and_nobody_else_can(client, app, auth, tmp_path):
     db.session.delete(db.session.get(ReturnPhoto, kept.id))
     db.session.commit()
     assert client.get(address).status_code == 404
+
+
+def test_a_png_keeps_its_transparency_and_loses_its_text(app):
+    from PIL import PngImagePlugin
+
+    from ally_web.services import media
+
+    source = Image.new("P", (20, 20), 1)
+    source.putpalette([255, 255, 255, 200, 30, 30] + [0, 0, 0] * 254)
+    text = PngImagePlugin.PngInfo()
+    text.add_text("Comment", "taken at 40.7128 N, 74.0060 W")
+    out = io.BytesIO()
+    source.save(out, "PNG", transparency=1, pnginfo=text)
+    clean = media.clean_image(out.getvalue(), formats=frozenset({"PNG"}), max_side=100)
+    with Image.open(io.BytesIO(clean.body)) as kept:
+        assert kept.info.get("transparency") == 1 and "Comment" not in kept.info
+    assert b"40.7128" not in clean.body

@@ -74,7 +74,9 @@ def clean_image(data: bytes, *, formats: frozenset[str], max_side: int, shrink: 
             upright = ImageOps.exif_transpose(image)
             if shrink:
                 upright.thumbnail((max_side, max_side))
-            upright.info = {}  # nothing of the upload's metadata is written back
+            # Nothing of the upload's metadata is written back; a palette's transparent
+            # colour is part of the picture, not metadata.
+            upright.info = {k: v for k, v in upright.info.items() if k == "transparency"}
             out = io.BytesIO()
             if keep_png:
                 upright.save(out, "PNG", optimize=True)
