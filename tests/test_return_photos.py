@@ -155,6 +155,9 @@ def test_a_photo_of_phone_size_gets_through(client, app):
                        data=damaged_form(line_id, (io.BytesIO(big), "IMG_2041.JPG")))
     assert sent.status_code == 303
     assert client.post("/pages/order-lookup", data={"email": "x" * (2 * 1024 * 1024)}).status_code == 413
+    beyond = client.post(f"/exchange/{link_for(order)}", content_type="multipart/form-data", data=damaged_form(
+        line_id, (io.BytesIO(bytes(policy.RETURN_REQUEST_MAX_BYTES)), "film.mov")))
+    assert beyond.status_code == 413 and "That was too much to send" in beyond.get_data(as_text=True)
 
 
 @pytest.mark.parametrize(("files", "words"), [

@@ -3,10 +3,10 @@ size), why, how they fit, and the conditions they confirm.
 
 Every choice is checked by ``rules.py`` first. A request that sends nothing back (fit
 feedback only) closes at once. Otherwise it is approved, unless a pair is damaged or
-faulty: then it comes with photos (``photos.py``) and staff review it first. Approved in the US, it gets
-a prepaid label on ``policy.RETURN_LABEL_CARRIER``; abroad the customer ships at their
-own cost and tells us the carrier and tracking number. Either way the parcel is
-tracked like any other (``Shipment`` with purpose "return").
+faulty: then it comes with photos (``photos.py``) and staff review it first. Approved
+in the US, it gets a prepaid label on ``policy.RETURN_LABEL_CARRIER``; abroad the
+customer ships at their own cost and tells us the carrier and tracking number. Either
+way the parcel is tracked like any other (``Shipment`` with purpose "return").
 """
 
 from __future__ import annotations
