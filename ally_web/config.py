@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -147,6 +148,9 @@ class TestConfig(Config):
     CATALOG_CACHE_SECONDS = 0  # tests change the catalog and must see it at once
     PAYMENTS_PROVIDER = "sandbox"
     PAYMENTS_WEBHOOK_SECRET = "test-webhook-secret"
+    # Uploaded pictures and photos from tests (and the demo seed they run) stay out of
+    # the working tree; tests that look at the files use their own folder.
+    MEDIA_DIR = os.path.join(tempfile.gettempdir(), "ally-test-media")
 
 
 class StagingConfig(Config):

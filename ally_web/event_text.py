@@ -42,7 +42,7 @@ def _shipped(params: Params) -> str:
 
 # Scans of a fitting pair's parcels say which parcel (params["parcel"]).
 _PARCELS = {"fitting_pair": "Fitting pair", "fitting_return": "Fitting pair on its way back",
-            "return": "Your return"}
+            "return": "Your return", "sent_back": "Your pairs coming back to you"}
 
 
 def _scan(params: Params) -> str:
@@ -194,6 +194,7 @@ _DETAILS: dict[EventKind, Callable[[Params], str]] = {
     EventKind.TRIAL_WINDOW_OPENED: _trial_window,
     EventKind.TRIAL_CANCELLED: lambda params: str(params.get("reason", "")),
     EventKind.TRIAL_HOLD_RELEASED: _hold_released,
+    EventKind.RETURN_SENT_BACK: _shipped,
 }
 
 _TITLES = {
@@ -206,6 +207,7 @@ _TITLES = {
     EventKind.RETURN_RECEIVED: "Return received",
     EventKind.RETURN_INSPECTED: "Return inspected",
     EventKind.RETURN_CLOSED: "Return done",
+    EventKind.RETURN_SENT_BACK: "Pairs not accepted, sent back to you",
     EventKind.FITTING_PAIR_RETURNED: "Fitting pair back at the studio",
     EventKind.PAIR_MADE: "Pair made, waiting for its box",
     EventKind.DUE_DATE_MOVED: "New ship-by date",

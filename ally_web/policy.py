@@ -69,6 +69,15 @@ REFUND_SHIPPING_WHEN_FAULTY = True
 # come, and how many days before the end the customer is reminded.
 EXCHANGE_HOLD_DAYS = 30
 EXCHANGE_HOLD_REMINDER_DAYS = 7
+# Brand settings: photos of a damaged or faulty pair, sent with the request (1 to
+# RETURN_PHOTOS_PER_PAIR of them, each up to RETURN_PHOTO_MAX_BYTES as sent; kept
+# re-encoded, the longer side scaled down to RETURN_PHOTO_MAX_SIDE pixels). The
+# request form alone may carry RETURN_REQUEST_MAX_BYTES (every other form stops at
+# 1 MB): a proxy in front must let that much through.
+RETURN_PHOTOS_PER_PAIR = 4
+RETURN_PHOTO_MAX_BYTES = 8 * 1024 * 1024
+RETURN_PHOTO_MAX_SIDE = 2400
+RETURN_REQUEST_MAX_BYTES = RETURN_PHOTOS_PER_PAIR * RETURN_PHOTO_MAX_BYTES + 1024 * 1024
 
 # --- At-home trial -------------------------------------------------------------
 
@@ -137,6 +146,9 @@ LOW_STOCK_PAIRS = 1  # brand setting: the dashboard lists sizes with this many p
 STOCK_MOVEMENT_MAX = 500  # pairs in one stock movement: more is a typing slip
 COLOUR_PICTURE_MAX_BYTES = 768 * 1024  # brand setting: largest colour picture (requests stop at 1 MB)
 COLOUR_PICTURE_MAX_PIXELS = 4000  # longest side of an uploaded PNG or JPEG
+# Any uploaded picture (colours, return photos): width × height above this is refused
+# before it is decoded, so a small file cannot unpack into gigabytes.
+PICTURE_MAX_AREA = 50_000_000
 COUNT_FILE_MAX_BYTES = 512 * 1024  # a count file for every variant is far smaller
 
 # --- International shipping tiers (brand settings) --------------------------------

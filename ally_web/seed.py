@@ -261,13 +261,22 @@ DEMO_ORDERS = [
     ("ava.jones@example.com", "US", [("strap-heel", "black", 13, "M", 1, True)], "us-standard", "made"),
     ("lily.chen@example.com", "US", [("classic-pump", "navy-suede", 15, "M", 1, True)], "us-standard",
      "mto_delivered"),
+    # Delivered pairs coming back (see DEMO_RETURNS).
+    ("zoe.taylor@example.com", "US", [("strap-heel", "black", 16, "M", 1, False)], "us-standard", "delivered"),
+    ("nora.walsh@example.com", "US", [("slingback", "ivory", 17, "M", 1, False)], "us-standard", "delivered"),
+    ("ella.moore@example.com", "US", [("classic-pump", "almond", 16, "M", 2, False)], "us-standard", "delivered"),
 ]
+# Paid in 4 installments instead of by card at once.
+DEMO_INSTALLMENTS = {"ella.moore@example.com"}
 MADE_TO_ORDER_STEPS = ("fitting_shipped", "fitting_delivered", "fit_submitted", "in_production", "made",
                        "mto_delivered")
 # The parcels of the demo orders that have shipped.
 DEMO_TRACKING = {
     "amelia.hart@example.co.uk": ("UPS", "1Z5R89390357567127"),
     "olivia.brown@example.com": ("FedEx", "794644790132"),
+    "zoe.taylor@example.com": ("FedEx", "794644790149"),
+    "nora.walsh@example.com": ("UPS", "1Z5R89390357567158"),
+    "ella.moore@example.com": ("FedEx", "794644790156"),
 }
 # Grace's ALLY size is on file, so her made-to-order pair skips the fitting pair.
 DEMO_KNOWN_SIZES = {"grace.lee@example.com": ("Grace Lee", 15, "N")}
@@ -314,8 +323,10 @@ def seed_orders() -> int:
         address = dict(DEMO_ADDRESSES[country])
         if email in DEMO_KNOWN_SIZES:
             address["name"] = DEMO_KNOWN_SIZES[email][0]
+        installments = email in DEMO_INSTALLMENTS
         data = checkout.CheckoutInput(email=email, address=Address(**address), shipping_method=method,
-                                      payment_mode="card")
+                                      payment_mode="installments" if installments else "card",
+                                      confirms_age=installments, confirms_us_residence=installments)
         started, _ = checkout.start_checkout(cart_service.load_cart(store), data, gateway,
                                              return_url="/checkout/return", cancel_url="/checkout/return")
         session_id = started.payment_session or ""
@@ -332,25 +343,57 @@ def seed_orders() -> int:
         if outcome in MADE_TO_ORDER_STEPS:
             _advance_made_to_order(order, outcome, packer, serial=added)
         if email in DEMO_RETURNS:
-            _ask_for_return(order, DEMO_RETURNS[email])
+            _ask_for_return(order, DEMO_RETURNS[email], packer)
     return added
 
 
 # Olivia's delivered pair is on its way back with a prepaid label; Lily tells us how
-# her made-to-order pair fits.
+# her made-to-order pair fits; Zoe's pair arrived damaged (her photo waits for staff
+# review); Nora's came back worn (refused at inspection, waiting to be sent back);
+# Ella sent back one of two pairs paid in installments (the refund came off her plan).
 DEMO_RETURNS = {"olivia.brown@example.com": ("return", "too_big"),
-                "lily.chen@example.com": ("feedback", "heel_slips")}
+                "lily.chen@example.com": ("feedback", "heel_slips"),
+                "zoe.taylor@example.com": ("return", "damaged"),
+                "nora.walsh@example.com": ("return", "too_small"),
+                "ella.moore@example.com": ("return", "too_big")}
+# Returns already received and inspected: the note of a pair refused as worn, or ""
+# for a pair accepted.
+DEMO_INSPECTIONS = {"nora.walsh@example.com": "Demo: creased across the vamp, street grit on both soles.",
+                    "ella.moore@example.com": ""}
 
 
-def _ask_for_return(order, wish: tuple[str, str]) -> None:
+def _demo_damage_photo() -> bytes:
+    """A drawn photo of a heel with a torn strap, as a customer's phone would send it."""
+    import io
+
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (960, 720), (236, 228, 214))
+    draw = ImageDraw.Draw(image)
+    draw.rounded_rectangle((180, 300, 760, 520), radius=90, fill=(24, 24, 24))
+    draw.rectangle((660, 500, 700, 660), fill=(24, 24, 24))  # the heel
+    draw.line((330, 300, 420, 180, 470, 230), fill=(24, 24, 24), width=26)  # the strap, torn
+    draw.line((470, 230, 520, 160), fill=(190, 40, 40), width=8)
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=85)
+    return out.getvalue()
+
+
+def _ask_for_return(order, wish: tuple[str, str], packer) -> None:
     from ally_web.core.actors import CUSTOMER
     from ally_web.services import returns
 
     action, reason = wish
     line = order.lines[0]
-    returns.create_request(order, returns.RequestInput(
-        items=[returns.ItemInput(line.id, action, 1, reason, "Demo: roomy at the heel.")],
+    photos = [returns.Upload("IMG_4127.jpg", _demo_damage_photo())] if reason == "damaged" else []
+    note = "Demo: the strap tore the first time I buckled it." if photos else "Demo: roomy at the heel."
+    request = returns.create_request(order, returns.RequestInput(
+        items=[returns.ItemInput(line.id, action, 1, reason, note, photos=photos)],
         conditions=set(returns.CONDITIONS)), CUSTOMER)
+    if order.email in DEMO_INSPECTIONS:
+        refused = DEMO_INSPECTIONS[order.email]
+        returns.mark_received(request, packer)
+        returns.inspect(request, {request.items[0].id: returns.Decision(not refused, refused)}, packer)
 
 
 def _advance_made_to_order(order, outcome: str, packer, serial: int) -> None:

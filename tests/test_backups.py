@@ -57,7 +57,7 @@ def test_a_dump_restores_into_an_identical_database_ready_to_serve(request, tmp_
     source_url, restored_url = (make_url(server_url).set(database=name).render_as_string(hide_password=False)
                                 for name in (source, restored))
     try:
-        env = app_env(DATABASE_URL=source_url)
+        env = app_env(DATABASE_URL=source_url, MEDIA_DIR=str(tmp_path / "media"))  # the demo photo goes here
         flask(env, "db", "upgrade")
         flask(env, "ally", "seed")  # the catalog, staff and demo orders with their history
 

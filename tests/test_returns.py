@@ -3,10 +3,12 @@ feedback alone, staff review, receipt, inspection and refund."""
 
 from __future__ import annotations
 
+import io
 import re
 
 import pytest
 from flask import current_app
+from PIL import Image
 from sqlalchemy import select
 
 from ally_web.core import clock
@@ -41,12 +43,28 @@ def delivered_order(country: str = "US", email: str = "ret@example.com"):
     return order
 
 
+def photo(colour="red", size=(40, 30), kind="JPEG") -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", size, colour).save(out, kind)
+    return out.getvalue()
+
+
 def ask(order, action="return", reason="too_small", conditions=ALL_CONDITIONS, **extra):
+    """A request for the order's first pair; a damaged one comes with a photo unless
+    ``photos`` says otherwise."""
     line = order.lines[0]
-    given = returns.RequestInput(items=[returns.ItemInput(line.id, action, 1, reason, extra.get("note", ""))],
+    photos = extra.get("photos", [returns.Upload("scuff.jpg", photo())] if reason == "damaged" else [])
+    given = returns.RequestInput(items=[returns.ItemInput(line.id, action, 1, reason, extra.get("note", ""),
+                                                          photos=photos)],
                                  conditions=set(conditions))
     with current_app.test_request_context():
         return returns.create_request(order, given, CUSTOMER)
+
+
+@pytest.fixture(autouse=True)
+def media_in_tmp(app, tmp_path, monkeypatch):
+    """Photos of damaged pairs go to this test's own folder."""
+    monkeypatch.setitem(app.config, "MEDIA_DIR", str(tmp_path))
 
 
 def emails(kind):

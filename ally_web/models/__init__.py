@@ -40,7 +40,7 @@ from ally_web.models.orders import (
 )
 from ally_web.models.outbox import OutboxMessage, OutboxStatus
 from ally_web.models.payments import SandboxIdempotencyKey, SandboxPayment, SandboxPaymentMethod
-from ally_web.models.returns import ReturnAction, ReturnItem, ReturnReason, ReturnRequest, ReturnState
+from ally_web.models.returns import ReturnAction, ReturnItem, ReturnPhoto, ReturnReason, ReturnRequest, ReturnState
 from ally_web.models.staff import Staff, StaffRole, StaffSession
 from ally_web.models.trials import (
     TrialBox,
@@ -93,6 +93,7 @@ __all__ = [
     "OrderLine",
     "ReturnAction",
     "ReturnItem",
+    "ReturnPhoto",
     "ReturnReason",
     "ReturnRequest",
     "ReturnState",

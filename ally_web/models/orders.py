@@ -68,6 +68,7 @@ class ShipmentPurpose(enum.StrEnum):
     FITTING_PAIR = "fitting_pair"
     FITTING_RETURN = "fitting_return"
     RETURN = "return"  # pairs a customer sends back (services/returns)
+    SENT_BACK = "sent_back"  # returned pairs refused at inspection (worn), going back to the customer
 
 
 class ShipmentState(enum.StrEnum):
@@ -123,6 +124,7 @@ class EventKind(enum.StrEnum):
     RETURN_RECEIVED = "return_received"
     RETURN_INSPECTED = "return_inspected"
     RETURN_CLOSED = "return_closed"
+    RETURN_SENT_BACK = "return_sent_back"  # pairs refused as worn, shipped back to the customer
     # An at-home trial box (services/trial/states.py); params say more.
     TRIAL_REQUESTED = "trial_requested"
     TRIAL_CURATED = "trial_curated"

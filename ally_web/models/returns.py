@@ -67,9 +67,12 @@ class ReturnRequest(Model):
     refused_reason: Mapped[str] = mapped_column(Text, default="")
     # A reminder that the parcel has not come (sent once, before held pairs are released).
     reminded_at: Mapped[datetime | None]
+    # The parcel taking pairs refused at inspection (worn) back to the customer.
+    sent_back_id: Mapped[int | None] = mapped_column(ForeignKey("shipments.id"))
 
     order: Mapped[Order] = relationship()
-    shipment: Mapped[Shipment | None] = relationship()
+    shipment: Mapped[Shipment | None] = relationship(foreign_keys=[shipment_id])
+    sent_back: Mapped[Shipment | None] = relationship(foreign_keys=[sent_back_id])
     items: Mapped[list[ReturnItem]] = relationship(back_populates="request", order_by="ReturnItem.id",
                                                    cascade="all, delete-orphan")
 
@@ -99,5 +102,25 @@ class ReturnItem(Model):
 
     request: Mapped[ReturnRequest] = relationship(back_populates="items")
     line: Mapped[OrderLine] = relationship()
+    photos: Mapped[list[ReturnPhoto]] = relationship(back_populates="item", order_by="ReturnPhoto.id",
+                                                     cascade="all, delete-orphan")
 
     __table_args__ = (CheckConstraint("quantity > 0", name="return_quantity_positive"),)
+
+
+class ReturnPhoto(Model):
+    """A photo of a damaged or faulty pair, sent with the request: checked, re-encoded
+    and kept under a random name in the media folder's private part
+    (``services/returns/photos.py``); only staff pages serve it."""
+
+    __tablename__ = "return_photos"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("return_items.id"), index=True)
+    name: Mapped[str] = mapped_column(String(40), unique=True)  # the file's random name
+    width: Mapped[int]
+    height: Mapped[int]
+    size_bytes: Mapped[int]  # as kept (re-encoded), not as sent
+    created_at: Mapped[datetime]
+
+    item: Mapped[ReturnItem] = relationship(back_populates="photos")

@@ -1,7 +1,9 @@
 """A return, in Chromium, with JavaScript and without: the customer finds the order
 at /exchange, picks the pair (a missing reason comes back marked, choices kept),
 gets the prepaid label and the drop-off code; staff receive and inspect it, and the
-refund shows on the request's page.
+refund shows on the request's page. A damaged pair comes with photos (a file that is
+not one is refused, the rest kept), staff review them, and a pair refused as worn is
+shipped back.
 
 Each test makes its own order, under an email no other test uses, of a variant this
 file owns (The Classic Pump in Cherry Patent, Wide, US 5 and US 10), stocked first.
@@ -9,9 +11,11 @@ file owns (The Classic Pump in Cherry Patent, Wide, US 5 and US 10), stocked fir
 
 from __future__ import annotations
 
+import io
 import re
 import uuid
 
+from PIL import Image
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
@@ -116,3 +120,77 @@ def test_an_exchange_offers_the_size_the_reason_points_to(page: Page, is_js: boo
     expect(page).to_have_url(re.compile(r"/exchange/r/[\w-]+$"))
     expect(page.get_by_role("link", name="Download the label (PDF, 4×6)")).to_be_visible()
     expect(page.get_by_role("listitem").filter(has_text="exchange for US 9½ Wide")).to_contain_text("Too big")
+
+
+def _jpeg() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (640, 480), (180, 40, 40)).save(out, "JPEG")
+    return out.getvalue()
+
+
+def test_a_damaged_pair_with_photos_reviewed_refused_as_worn_and_sent_back(page: Page, is_js: bool, audit,
+                                                                           live_server) -> None:
+    email, number = delivered_order(live_server)
+    page.goto("/exchange")
+    page.get_by_label("Email used for the order").fill(email)
+    page.get_by_label("Order number").fill(number)
+    page.get_by_role("button", name="Find my order").click()
+    pair = page.get_by_role("group", name=re.compile("The Classic Pump, Cherry Patent"))
+    pair.get_by_label("Return it for a refund").check()
+    pair.get_by_label("Why (or how it fits)").select_option(label="Damaged or faulty")
+    pair.get_by_label("Anything else about the fit (optional)").fill("The left heel cap came off.")
+    for condition in ("They go back in the box they came in.", "The sole protectors are still on.",
+                      "I only tried them on carpet."):
+        page.get_by_label(condition).check()
+    photos = pair.get_by_label("If it arrived damaged or faulty: photos of what's wrong")
+    # A letter renamed .jpg, declared as a JPEG: the content decides.
+    photos.set_input_files([{"name": "heel.jpg", "mimeType": "image/jpeg", "buffer": b"Dear ALLY, it broke."}])
+    page.get_by_role("button", name="Send my request").click()
+    expect(photos).to_have_accessible_description(re.compile("“heel.jpg” is not a photo we can open"))
+    expect(pair.get_by_label("Anything else about the fit (optional)")).to_have_value("The left heel cap came off.")
+    expect(pair.get_by_label("Why (or how it fits)")).to_have_value("damaged")
+    expect(page.get_by_label("I only tried them on carpet.")).to_be_checked()
+    audit("(damaged pair, photo refused)")
+    photos.set_input_files([{"name": "heel.jpg", "mimeType": "image/jpeg", "buffer": _jpeg()},
+                            {"name": "sole.jpg", "mimeType": "image/jpeg", "buffer": _jpeg()}])
+    page.get_by_role("button", name="Send my request").click()
+    expect(page).to_have_url(re.compile(r"/exchange/r/[\w-]+$"))
+    expect(page.get_by_text("Our team looks at your photos")).to_be_visible()
+    request_url = page.url
+
+    # Staff see the photos, approve, receive the parcel, refuse the pair as worn and send it back.
+    config = live_server.app.config
+    page.context.clear_cookies()
+    page.goto("/staff/sign-in")
+    page.get_by_label("Email").fill(config["DEMO_STAFF_EMAIL"])
+    page.get_by_label("Password").fill(config["DEMO_STAFF_PASSWORD"])
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("navigation", name="Staff").get_by_role("link", name="Returns").click()
+    page.get_by_role("link", name=f"Open the request for #{number}").click()
+    shown = page.get_by_role("img", name=re.compile("Photo 1 of The Classic Pump"))
+    expect(shown).to_be_visible()
+    page.wait_for_function("img => img.complete && img.naturalWidth === 640", arg=shown.element_handle())
+    expect(page.get_by_role("img", name=re.compile("Photo 2 of"))).to_be_visible()
+    audit("(staff review with photos)")
+    page.get_by_role("button", name="Approve and issue the label").click()
+    expect(page.get_by_role("status").filter(has_text="the label has been issued")).to_be_visible()
+    page.get_by_role("button", name="Mark received").click()
+    page.get_by_label("Worn: refuse").check()
+    page.get_by_label("What shows it was worn (if refused)").fill("Scuffed soles, street grit.")
+    page.get_by_role("button", name="Record the inspection and refund").click()
+    expect(page.get_by_role("status").filter(has_text="nothing to refund")).to_be_visible()
+    page.get_by_label("Carrier").select_option("UPS")
+    page.get_by_label("Tracking number").fill("1Z 999 AA1 0123")
+    page.get_by_role("button", name="Send back and email the customer").click()
+    expect(page.get_by_label("Tracking number")).to_have_accessible_description(re.compile("UPS"))
+    audit("(sending a worn pair back)")
+    tracking = f"1Z{uuid.uuid4().int % 10**16:016d}"
+    page.get_by_label("Tracking number").fill(tracking)
+    page.get_by_role("button", name="Send back and email the customer").click()
+    expect(page.get_by_role("status").filter(has_text=f"Sent back by UPS ({tracking})")).to_be_visible()
+    expect(page.get_by_role("link", name="Label (PDF, 4×6)")).to_be_visible()
+
+    page.context.clear_cookies()
+    page.goto(request_url)
+    expect(page.get_by_text(f"on their way back to you: UPS tracking {tracking}")).to_be_visible()
+    expect(page.get_by_text("Not accepted: Scuffed soles, street grit.", exact=False)).to_be_visible()

@@ -1,10 +1,11 @@
-"""Admin: returns. The list by state; one request's page to review a damaged pair,
-record the parcel received, and inspect each pair (accepted, or refused as worn),
-which refunds what was accepted and emails the customer."""
+"""Admin: returns. The list by state; one request's page to review a damaged pair
+(with the customer's photos), record the parcel received, inspect each pair
+(accepted, or refused as worn), which refunds what was accepted and emails the
+customer, and ship the refused pairs back."""
 
 from __future__ import annotations
 
-from flask import abort, flash, request, url_for
+from flask import abort, flash, request, send_file, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
@@ -13,6 +14,7 @@ from ally_web.blueprints.auth.forms import LogoutForm
 from ally_web.core.errors import DomainError
 from ally_web.core.formatting import money
 from ally_web.extensions import db
+from ally_web.gateways.carriers import carrier_names
 from ally_web.htmx import hx_redirect, render
 from ally_web.models import ReturnRequest, ReturnState
 from ally_web.services import returns
@@ -32,12 +34,14 @@ def _load(request_id: int) -> ReturnRequest:
 def returns_list():
     everything = request.args.get("all") == "1"
     return render("admin/returns.html", requests=returns.list_requests(None if everything else OPEN),
+                  to_send_back=[] if everything else returns.requests_to_send_back(),
                   everything=everything, logout_form=LogoutForm())
 
 
 def _page(found: ReturnRequest, status: int = 200, errors: dict[str, str] | None = None, message: str | None = None):
     return render("admin/return.html", status=status, req=found, order=found.order, reasons=returns.REASONS,
-                  refund_for=returns.refund_for, errors=errors or {}, message=message,
+                  refund_for=returns.refund_for, refused=returns.refused_items(found), carriers=carrier_names(),
+                  errors=errors or {}, message=message,
                   typed=request.form if request.method == "POST" else {}, csrf_form=FlaskForm(formdata=None),
                   logout_form=LogoutForm())
 
@@ -100,6 +104,33 @@ def return_inspect(request_id: int):
         return _refused(found, error)
     return _done(found, f"Inspected; {money(refunded)} refunded and the customer emailed." if refunded
                  else "Inspected; nothing to refund. The customer has been emailed.")
+
+
+@bp.post("/returns/<id:request_id>/send-back")
+def return_send_back(request_id: int):
+    found = _load(request_id)
+    if not FlaskForm().validate_on_submit():
+        return _page(found, 422, message="The form expired; please try again.")
+    try:
+        parcel = returns.send_back(found, request.form.get("carrier", ""), request.form.get("tracking_number", ""),
+                                   current_user.actor)
+    except DomainError as error:
+        return _refused(found, error)
+    return _done(found, f"Sent back by {parcel.carrier} ({parcel.tracking_number}); the customer has been emailed.")
+
+
+@bp.get("/returns/<id:request_id>/photos/<id:photo_id>")
+def return_photo(request_id: int, photo_id: int):
+    """A photo a customer sent with a damaged pair: staff only (like every admin
+    page, never stored by a cache), never at a public address."""
+    found = _load(request_id)
+    photo = next((p for item in found.items for p in item.photos if p.id == photo_id), None)
+    path = returns.photo_file(photo) if photo else None
+    if photo is None or path is None:
+        abort(404)
+    response = send_file(path, mimetype=returns.content_type(photo), max_age=0, conditional=True)
+    response.headers["Content-Disposition"] = "inline"
+    return response
 
 
 @bp.get("/returns/feedback")

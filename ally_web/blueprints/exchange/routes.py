@@ -14,6 +14,7 @@ from functools import wraps
 from flask import abort, flash, make_response, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 
+from ally_web import policy
 from ally_web.blueprints.exchange import bp
 from ally_web.blueprints.orders.forms import EXCHANGE, LookupForm
 from ally_web.core.actors import CUSTOMER
@@ -44,9 +45,28 @@ def with_request(view):
     return wrapped
 
 
+@bp.url_value_preprocessor
+def allow_photos(endpoint: str | None, values: dict | None) -> None:
+    """The request form may carry photos: it alone may be larger than the 1 MB every
+    other form stops at. Set before anything reads the body (the CSRF check does)."""
+    if endpoint == "exchange.create":
+        request.max_content_length = policy.RETURN_REQUEST_MAX_BYTES
+
+
 @bp.get("/exchange")
 def start():
     return render("orders/lookup.html", form=LookupForm(formdata=None, then=EXCHANGE))
+
+
+def _photos(line_id: int) -> list[returns.Upload]:
+    """The files chosen for one pair (none chosen sends one empty part: skipped).
+    Each is read one byte past the limit, enough to tell that it is too big."""
+    uploads = []
+    for upload in request.files.getlist(f"photos-{line_id}")[:policy.RETURN_PHOTOS_PER_PAIR + 1]:
+        data = upload.read(policy.RETURN_PHOTO_MAX_BYTES + 1)
+        if data or upload.filename:
+            uploads.append(returns.Upload(name=upload.filename or "", data=data))
+    return uploads
 
 
 def _given(order: Order) -> returns.RequestInput:
@@ -59,7 +79,7 @@ def _given(order: Order) -> returns.RequestInput:
             line_id=line.id, action=form.get(f"action-{line.id}", "")[:20],
             quantity=int(raw) if _QUANTITY.fullmatch(raw) else 0,
             reason=form.get(f"reason-{line.id}", "")[:30], note=form.get(f"note-{line.id}", ""),
-            exchange=form.get(f"exchange-{line.id}", "")[:10],
+            exchange=form.get(f"exchange-{line.id}", "")[:10], photos=_photos(line.id),
         ))
     return returns.RequestInput(items=items, conditions=set(form.getlist("conditions")))
 

@@ -55,6 +55,7 @@ __all__ = [
     "HOLD_DAYS",
     "HostedSession",
     "Installment",
+    "InstallmentsAfterRefunds",
     "PaymentError",
     "PaymentGateway",
     "PaymentResult",
@@ -67,6 +68,7 @@ __all__ = [
     "PROVIDERS",
     "get_gateway",
     "installment_schedule",
+    "installments_after_refunds",
     "luhn_valid",
     "sandbox_authorize",
     "sandbox_cancel",
@@ -249,6 +251,38 @@ def installment_schedule(amount_cents: int, start: date) -> list[Installment]:
         )
         for i in range(count)
     ]
+
+
+class InstallmentsAfterRefunds(NamedTuple):
+    """A schedule once refunds are applied: each payment as it stands now, and what
+    went back to the card because it was more than was still due."""
+
+    schedule: list[Installment]
+    taken_off_cents: int  # refunds taken off the payments still to come
+    to_card_cents: int  # refunds beyond what was still due, paid back to the card
+
+
+def installments_after_refunds(amount_cents: int, start: date,
+                               refunds: list[tuple[date, int]]) -> InstallmentsAfterRefunds:
+    """The pay-later provider's rule for a refund on a plan: it comes off the payments
+    not yet collected, the last one first (a payment is collected on its due date);
+    what is more than those payments goes back to the card the plan is paid with.
+    So a partial refund shortens the plan from its end and never changes a date."""
+    schedule = installment_schedule(amount_cents, start)
+    amounts = [i.amount_cents for i in schedule]
+    taken_off = to_card = 0
+    for refunded_on, cents in sorted(refunds):
+        left = cents
+        for index in reversed(range(len(schedule))):
+            if schedule[index].due_on <= refunded_on or not left:
+                break  # collected already, and so is every earlier payment
+            cut = min(left, amounts[index])
+            amounts[index] -= cut
+            left -= cut
+            taken_off += cut
+        to_card += left
+    return InstallmentsAfterRefunds([Installment(i.due_on, a) for i, a in zip(schedule, amounts, strict=True)],
+                                    taken_off, to_card)
 
 
 # --- Providers ----------------------------------------------------------------------

@@ -46,7 +46,7 @@ from ally_web.services.catalog.editing import (
     set_sizes_offered,
 )
 from ally_web.services.catalog.made_to_order import PathStory, line_story, made_to_order_plan, path_story
-from ally_web.services.catalog.pictures import MEDIA_PREFIX, media_dir, sanitize_svg, store_picture
+from ally_web.services.catalog.pictures import MEDIA_PREFIX, sanitize_svg, store_picture
 from ally_web.services.catalog.stock import (
     REASON_LABELS,
     STAFF_MOVES,
@@ -61,6 +61,7 @@ from ally_web.services.catalog.stock import (
     take_stock,
     variant_label,
 )
+from ally_web.services.media import media_dir
 
 __all__ = [
     "Availability",

@@ -1,30 +1,27 @@
 """Colour pictures uploaded by staff: checked by their content, never trusted.
 
-- PNG and JPEG are opened with Pillow (the bytes decide the format, not the file
-  name or the browser's content type), size-checked, and saved again as a fresh
-  file: whatever else the upload carried (metadata, trailing data) is left behind.
+- PNG and JPEG go through ``services/media`` like every uploaded picture: opened and
+  verified by Pillow (the bytes decide the format, not the file name or the
+  browser's content type), size-checked, and saved again as a fresh file: whatever
+  else the upload carried (metadata, trailing data) is left behind.
 - SVG is parsed with defusedxml (no entity expansion, no external entities) and
   rebuilt from an allowlist of drawing elements and attributes: scripts, event
   handlers, foreign objects, styles and any reference outside the file itself are
   dropped.
-- The file is stored under a random name in the media folder; the name, not the
-  upload's, is what the catalog keeps.
+- The file is stored under a random name in the media folder (``media.keep_file``);
+  the name, not the upload's, is what the catalog keeps.
 """
 
 from __future__ import annotations
 
-import io
 import re
-import secrets
 import xml.etree.ElementTree as ET  # builds the clean tree only; parsing is defusedxml's
-from pathlib import Path
 
 from defusedxml import ElementTree as SafeET
-from flask import current_app
-from PIL import Image, UnidentifiedImageError
 
 from ally_web import policy
 from ally_web.core.errors import DomainError
+from ally_web.services import media
 
 MEDIA_PREFIX = "media/"  # Colour.image values of uploaded pictures start with this
 SVG_NS = "http://www.w3.org/2000/svg"
@@ -48,11 +45,6 @@ URL_VALUE = re.compile(r"url\(\s*['\"]?([^)'\"]*)['\"]?\s*\)")
 class PictureRefused(DomainError):
     def __init__(self, message: str):
         super().__init__(message, field="picture")
-
-
-def media_dir() -> Path:
-    configured = current_app.config.get("MEDIA_DIR")
-    return Path(configured) if configured else Path(current_app.instance_path) / "media"
 
 
 def _local_name(tag: str) -> tuple[str, str]:
@@ -111,24 +103,19 @@ def sanitize_svg(data: bytes) -> bytes:
     return ET.tostring(clean, encoding="utf-8", xml_declaration=True)
 
 
+PICTURE_FORMATS = frozenset({"PNG", "JPEG"})
+
+
 def _reencode(data: bytes) -> tuple[bytes, str]:
     try:
-        with Image.open(io.BytesIO(data)) as image:
-            kind = image.format
-            if kind not in ("PNG", "JPEG"):
-                raise PictureRefused("Upload the picture as SVG, PNG or JPEG.")
-            if max(image.size) > policy.COLOUR_PICTURE_MAX_PIXELS:
-                raise PictureRefused(f"The picture is larger than {policy.COLOUR_PICTURE_MAX_PIXELS} pixels "
-                                     "on its longest side. Please make it smaller.")
-            image.load()
-            out = io.BytesIO()
-            if kind == "PNG":
-                image.save(out, "PNG", optimize=True)
-                return out.getvalue(), "png"
-            image.convert("RGB").save(out, "JPEG", quality=88, optimize=True)
-            return out.getvalue(), "jpg"
-    except (UnidentifiedImageError, OSError, Image.DecompressionBombError):
-        raise PictureRefused("This file is not a picture we can read. Upload an SVG, PNG or JPEG.") from None
+        clean = media.clean_image(data, formats=PICTURE_FORMATS, max_side=policy.COLOUR_PICTURE_MAX_PIXELS)
+    except media.ImageRefused as refused:
+        raise PictureRefused({
+            media.WRONG_FORMAT: "Upload the picture as SVG, PNG or JPEG.",
+            media.TOO_LARGE: f"The picture is larger than {policy.COLOUR_PICTURE_MAX_PIXELS} pixels on its "
+                             "longest side. Please make it smaller.",
+        }.get(refused.problem, "This file is not a picture we can read. Upload an SVG, PNG or JPEG.")) from None
+    return clean.body, clean.extension
 
 
 def store_picture(data: bytes) -> str:
@@ -143,8 +130,4 @@ def store_picture(data: bytes) -> str:
         body, extension = sanitize_svg(data), "svg"
     else:
         body, extension = _reencode(data)
-    folder = media_dir()
-    folder.mkdir(parents=True, exist_ok=True)
-    name = f"{secrets.token_hex(16)}.{extension}"
-    (folder / name).write_bytes(body)
-    return MEDIA_PREFIX + name
+    return MEDIA_PREFIX + media.keep_file(body, extension)

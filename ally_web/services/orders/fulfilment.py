@@ -163,9 +163,9 @@ def prepaid_return_label(order: Order, carrier_name: str, tracking_number: str, 
 
 
 def label_pdf(shipment: Shipment) -> bytes:
-    """The 4×6 label for ``shipment``: to the customer, or, for a prepaid return
-    parcel (a fitting pair's, a trial box's, a return's), from the customer back to
-    the studio."""
+    """The 4×6 label for ``shipment``: to the customer (pairs, a fitting pair, returned
+    pairs refused at inspection and sent back), or, for a prepaid return parcel (a
+    fitting pair's, a trial box's, a return's), from the customer back to the studio."""
     order = shipment.order
     if shipment.purpose is ShipmentPurpose.FITTING_RETURN:
         return prepaid_return_label(order, shipment.carrier, shipment.tracking_number,
@@ -180,6 +180,8 @@ def label_pdf(shipment: Shipment) -> bytes:
     reference = f"{pairs} pair{'s' if pairs != 1 else ''}" if pairs else ""
     if shipment.purpose is ShipmentPurpose.FITTING_PAIR:
         reference = "Fitting pair + measurement kit"
+    elif shipment.purpose is ShipmentPurpose.SENT_BACK:
+        reference = "Returned pairs not accepted, sent back"
     return carrier.make_label(LabelRequest(
         carrier=carrier.name, tracking_number=shipment.tracking_number, service=service,
         ship_to=customer, order_number=order.number, reference=reference,

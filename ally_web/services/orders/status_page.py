@@ -9,14 +9,14 @@ from ally_web import policy
 from ally_web.core import clock
 from ally_web.core.formatting import long_day
 from ally_web.gateways.carriers import get_carrier
-from ally_web.models import MadeToOrderPath, Order, PaymentMode, Shipment, ShipmentPurpose
+from ally_web.models import EventKind, MadeToOrderPath, Order, PaymentMode, Shipment, ShipmentPurpose
 from ally_web.models import MadeToOrderState as M
 from ally_web.services.catalog import NoticeCard, upcoming_notices
 from ally_web.services.orders import tracking
 from ally_web.services.orders.line_progress import LineProgress, line_progress
 from ally_web.services.orders.status import OrderStatus, order_status
 from ally_web.services.pricing import LocalEstimate, calendar, international_returns_note
-from ally_web.services.pricing.installments import Installment, installment_schedule
+from ally_web.services.pricing.installments import Installment, InstallmentsAfterRefunds, installments_after_refunds
 
 
 @dataclass(frozen=True)
@@ -31,6 +31,7 @@ class ShipmentView:
         return {ShipmentPurpose.FITTING_PAIR: f"Fitting pair ({self.shipment.carrier})",
                 ShipmentPurpose.FITTING_RETURN: f"Fitting pair's return ({self.shipment.carrier})",
                 ShipmentPurpose.RETURN: f"Your return ({self.shipment.carrier})",
+                ShipmentPurpose.SENT_BACK: f"Pairs we couldn't accept, on their way back ({self.shipment.carrier})",
                 }.get(self.shipment.purpose, f"{self.shipment.carrier} parcel")
 
 
@@ -55,6 +56,7 @@ class StatusView:
     actions: tuple[Action, ...]
     returns_note: str | None = None  # abroad: return shipping is the customer's, with tracking
     installments: tuple[Installment, ...] = ()  # paid in installments: first one paid, then the rest
+    installment_plan: InstallmentsAfterRefunds | None = None  # the same, with what refunds changed
     local_total: LocalEstimate | None = None  # the total in the shopper's currency, as estimated at checkout
     progress: dict[int, LineProgress] = field(default_factory=dict)  # order line id → where it is now
 
@@ -97,14 +99,23 @@ def _fit_action(order: Order) -> Action | None:
                          "the fitting pair.", False, "fit.show", "See your fit")
 
 
-def order_installments(order: Order) -> tuple[Installment, ...]:
+def installment_plan(order: Order) -> InstallmentsAfterRefunds | None:
     """For an order paid in installments, the provider's schedule from the day it was
-    placed: the first payment was taken with the order, the provider collects the
-    others on their dates. Empty for an order paid in full."""
+    placed (the first payment taken with the order, the others collected on their
+    dates), with every refund applied the provider's way: off the payments still to
+    come, the last first, any more back to the card. None for an order paid in full."""
     if order.payment_mode is not PaymentMode.INSTALLMENTS:
-        return ()
+        return None
     placed_on = clock.to_store_time(order.placed_at).date()
-    return tuple(installment_schedule(order.total_cents, placed_on))
+    refunds = [(clock.to_store_time(e.at).date(), int((e.params or {}).get("amount_cents", 0)))
+               for e in order.events if e.kind is EventKind.REFUNDED]
+    return installments_after_refunds(order.total_cents, placed_on, refunds)
+
+
+def order_installments(order: Order) -> tuple[Installment, ...]:
+    """The payments of an installment order as they stand now; empty when paid in full."""
+    plan = installment_plan(order)
+    return tuple(plan.schedule) if plan else ()
 
 
 def order_local_total(order: Order) -> LocalEstimate | None:
@@ -114,6 +125,7 @@ def order_local_total(order: Order) -> LocalEstimate | None:
 
 def status_view(order: Order) -> StatusView:
     today = clock.now().date()
+    plan = installment_plan(order)
     shipments = []
     for shipment in order.shipments:
         if shipment.purpose in (ShipmentPurpose.FITTING_RETURN, ShipmentPurpose.RETURN) and not shipment.scans:
@@ -143,7 +155,8 @@ def status_view(order: Order) -> StatusView:
         moving=any(s.moving for s in shipments),
         notices=notices,
         local_total=order_local_total(order),
-        installments=order_installments(order),
+        installments=tuple(plan.schedule) if plan else (),
+        installment_plan=plan,
         returns_note=international_returns_note(order.country),
         actions=tuple(actions),
         progress={line.id: line_progress(line) for line in order.lines},

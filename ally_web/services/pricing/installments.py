@@ -12,9 +12,15 @@ from dataclasses import dataclass
 from datetime import date
 
 from ally_web import policy
-from ally_web.gateways.payments import Installment, installment_schedule
+from ally_web.gateways.payments import (
+    Installment,
+    InstallmentsAfterRefunds,
+    installment_schedule,
+    installments_after_refunds,
+)
 
-__all__ = ["Installment", "InstallmentOffer", "installment_offer", "installment_schedule"]
+__all__ = ["Installment", "InstallmentOffer", "InstallmentsAfterRefunds", "installment_offer", "installment_schedule",
+           "installments_after_refunds"]
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,8 @@
 """Returns (/exchange): what may go back and why not (``rules.py``), the customer's
-request with its label or tracking (``requests.py``), staff review, receipt,
-inspection and refund (``handling.py``); the request's lifecycle is ``states.py``.
+request with its label or tracking (``requests.py``) and the photos of a damaged pair
+(``photos.py``), staff review, receipt,
+inspection and refund (``handling.py``), and pairs refused as worn shipped back
+(``sent_back.py``); the request's lifecycle is ``states.py``.
 Exchanges for another size are ``exchanges.py``."""
 
 from ally_web.services.returns.exchanges import Option, exchange_options, suggested
@@ -16,6 +18,7 @@ from ally_web.services.returns.handling import (
     refund_for,
     review,
 )
+from ally_web.services.returns.photos import Upload, content_type, photo_file
 from ally_web.services.returns.requests import (
     CONDITIONS,
     REASONS,
@@ -28,6 +31,7 @@ from ally_web.services.returns.requests import (
     label_pdf,
 )
 from ally_web.services.returns.rules import Choice, Returnable, check_choices, returnable_lines
+from ally_web.services.returns.sent_back import refused_items, requests_to_send_back, send_back, waiting_to_send_back
 
 __all__ = [
     "CONDITIONS",
@@ -41,9 +45,11 @@ __all__ = [
     "RequestInvalid",
     "Returnable",
     "SizeFeedback",
+    "Upload",
     "add_tracking",
     "chase_missing_parcels",
     "check_choices",
+    "content_type",
     "create_request",
     "exchange_options",
     "feedback_summary",
@@ -54,9 +60,14 @@ __all__ = [
     "label_pdf",
     "list_requests",
     "mark_received",
+    "photo_file",
     "refund_for",
+    "refused_items",
     "requests_for",
+    "requests_to_send_back",
     "returnable_lines",
     "review",
+    "send_back",
     "suggested",
+    "waiting_to_send_back",
 ]

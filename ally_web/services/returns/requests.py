@@ -3,10 +3,10 @@ size), why, how they fit, and the conditions they confirm.
 
 Every choice is checked by ``rules.py`` first. A request that sends nothing back (fit
 feedback only) closes at once. Otherwise it is approved, unless a pair is damaged or
-faulty: then staff review it first (they ask for photos). Approved in the US, it gets
-a prepaid label on ``policy.RETURN_LABEL_CARRIER``; abroad the customer ships at their
-own cost and tells us the carrier and tracking number. Either way the parcel is
-tracked like any other (``Shipment`` with purpose "return").
+faulty: then it comes with photos (``photos.py``) and staff review it first. Approved
+in the US, it gets a prepaid label on ``policy.RETURN_LABEL_CARRIER``; abroad the
+customer ships at their own cost and tells us the carrier and tracking number. Either
+way the parcel is tracked like any other (``Shipment`` with purpose "return").
 """
 
 from __future__ import annotations
@@ -36,9 +36,11 @@ from ally_web.models import (
 )
 from ally_web.services.catalog import put_back, take_stock
 from ally_web.services.lifecycle import record_event, transition
+from ally_web.services.media import CleanImage
 from ally_web.services.notifications import enqueue_email
 from ally_web.services.orders import status_url, unused_tracking_number
 from ally_web.services.returns.exchanges import exchange_variant, parse_option
+from ally_web.services.returns.photos import CHOOSE_AGAIN, Upload, check_photos, keep_photos
 from ally_web.services.returns.rules import Choice, check_choices
 from ally_web.services.returns.states import RETURN
 
@@ -77,6 +79,7 @@ class ItemInput:
     reason: str = ""
     note: str = ""
     exchange: str = ""  # "17-M": the size (in halves) and width wanted instead
+    photos: list[Upload] = field(default_factory=list)  # needed when damaged or faulty
 
 
 @dataclass
@@ -85,9 +88,16 @@ class RequestInput:
     conditions: set[str] = field(default_factory=set)
 
 
-def _parse(given: RequestInput) -> tuple[list[tuple[ItemInput, ReturnAction, ReturnReason | None]], dict[str, str]]:
+Parsed = tuple[list[tuple[ItemInput, ReturnAction, ReturnReason | None]], dict[int, list[CleanImage]],
+               dict[str, str]]
+
+
+def _parse(given: RequestInput) -> Parsed:
+    """The pairs chosen, the cleaned photos of damaged ones by line id, and the
+    errors by field."""
     errors: dict[str, str] = {}
     chosen = []
+    photos: dict[int, list[CleanImage]] = {}
     for item in given.items:
         if not item.action:
             continue
@@ -106,17 +116,32 @@ def _parse(given: RequestInput) -> tuple[list[tuple[ItemInput, ReturnAction, Ret
             errors[f"reason-{item.line_id}"] = "Please tell us why it goes back."
         if len(item.note or "") > MAX_NOTE_LENGTH:
             errors[f"note-{item.line_id}"] = f"Please keep this under {MAX_NOTE_LENGTH} characters."
+        if reason is ReturnReason.DAMAGED and action is not ReturnAction.FEEDBACK:
+            cleaned, problem = check_photos(item.photos)
+            if problem:
+                errors[f"photos-{item.line_id}"] = problem
+            else:
+                photos[item.line_id] = cleaned
         chosen.append((item, action, reason))
-    return chosen, errors
+    return chosen, photos, errors
+
+
+def _ask_photos_again(given: RequestInput, errors: dict[str, str]) -> None:
+    """The form goes back for corrections: the files chosen cannot come with it."""
+    for item in given.items:
+        if item.photos and f"photos-{item.line_id}" not in errors:
+            errors[f"photos-{item.line_id}"] = CHOOSE_AGAIN
 
 
 def create_request(order: Order, given: RequestInput, actor: Actor) -> ReturnRequest:
     """Check and keep a request for ``order``; returns it approved (label issued, or
     waiting for the customer's tracking), in review, or closed (feedback only).
     Raises RequestInvalid with a message per field."""
-    chosen, errors = _parse(given)
+    chosen, photos, errors = _parse(given)
     if not chosen and not errors:
-        raise RequestInvalid({}, "Please choose at least one pair: to return, exchange, or just tell us how it fits.")
+        _ask_photos_again(given, errors)
+        raise RequestInvalid(errors, "Please choose at least one pair: to return, exchange, or just tell us how it "
+                                     "fits.")
     refused = check_choices(order, [Choice(i.line_id, i.quantity, a) for i, a, _ in chosen])
     for line_id, why in refused.items():
         errors[f"action-{line_id}"] = why
@@ -138,6 +163,7 @@ def create_request(order: Order, given: RequestInput, actor: Actor) -> ReturnReq
         else:
             wanted[item.line_id] = parsed
     if errors:
+        _ask_photos_again(given, errors)
         raise RequestInvalid(errors)
 
     moment = clock.now()
@@ -148,6 +174,8 @@ def create_request(order: Order, given: RequestInput, actor: Actor) -> ReturnReq
                    exchange_width=wanted[item.line_id][1] if item.line_id in wanted else None)
         for item, action, reason in chosen
     ])
+    for kept in request.items:
+        keep_photos(kept, photos.get(kept.order_line_id, []), moment)
     db.session.add(request)
     transition(request, RETURN, ReturnState.REQUESTED, actor=actor)
     db.session.flush()
