@@ -1,7 +1,9 @@
-"""Admin: trial boxes. The queue of boxes to curate, and one box's page: the
-customer's answers and fit profile, the stock around their size, the pairs chosen
-with their checklist, box ready, reopen, cancel (admins), ship with both labels,
-carrier scans and the timeline.
+"""Admin: trial boxes. The queues (boxes to curate, ready, on their way, pairs
+coming back, declined charges), and one box's page: the customer's answers and fit
+profile, the stock around their size, the pairs chosen with their checklist, box
+ready, reopen, cancel (admins), ship with both labels, carrier scans; after delivery
+the window and the customer's choice, the returned pairs received and inspected,
+the charges; and the timeline.
 
 Every view parses, calls one service of ``services.trial``, commits once and
 redirects (303, or HX-Redirect for htmx); a refused request rolls back and shows the
@@ -21,7 +23,8 @@ from ally_web.blueprints.admin.order_forms import CancelForm, FulfilForm, ScanFo
 from ally_web.blueprints.admin.trial_forms import ButtonForm, ChecklistForm, PairForm
 from ally_web.blueprints.auth.forms import LogoutForm
 from ally_web.core import clock
-from ally_web.core.errors import DomainError
+from ally_web.core.errors import DomainError, NotFound
+from ally_web.core.formatting import money
 from ally_web.extensions import db
 from ally_web.htmx import hx_redirect, render
 from ally_web.models import TrialBox, TrialState
@@ -51,11 +54,19 @@ def _back(box_id: int, anchor: str = ""):
 
 @bp.get("/trials")
 def trials_list():
+    return _list()
+
+
+def _list(status: int = 200, declined_error: str = ""):
     return render(
-        "admin/trials.html",
+        "admin/trials.html", status=status, declined_error=declined_error,
         rows=trial.queue(),
         ready=trial.boxes_in(TrialState.CURATED),
         on_their_way=trial.boxes_in(TrialState.SHIPPED),
+        coming_back=trial.boxes_with_returns(),
+        declined=trial.failed_charges(),
+        button_form=ButtonForm(formdata=None),
+        kind_words=trial.KIND_WORDS,
         logout_form=LogoutForm(),
     )
 
@@ -63,7 +74,7 @@ def trials_list():
 def _page(box: TrialBox, status: int = 200, *, pair_form: PairForm | None = None,
           checklist_forms: dict[int, ChecklistForm] | None = None, ship_form: FulfilForm | None = None,
           cancel_form: CancelForm | None = None, scan_form: ScanForm | None = None,
-          errors: dict[str, str] | None = None):
+          errors: dict[str, str] | None = None, verdicts: dict[int, tuple[str, str]] | None = None):
     order = box.order
     assert order is not None
     colours = trial.trial_colours(box)
@@ -96,6 +107,8 @@ def _page(box: TrialBox, status: int = 200, *, pair_form: PairForm | None = None
         tracking_links={s.id: orders.tracking_url(s) for s in order.shipments},
         shipment_states={s.id: orders.shipment_progress(s) for s in order.shipments},
         label_of=trial.pair_label, errors=errors or {}, logout_form=LogoutForm(),
+        window=trial.window_of(box), coming_back=trial.coming_back(box), kind_words=trial.KIND_WORDS,
+        verdicts=verdicts or {},
     )
 
 
@@ -268,3 +281,62 @@ def trial_scan(box_id: int):
             flash("Scan recorded.", "success")
             return _back(box_id, "#parcel-title")
     return _page(box, 422, scan_form=form)
+
+
+@bp.post("/trials/<id:box_id>/received")
+def trial_received(box_id: int):
+    """The return parcel is at the studio."""
+    box = _box(box_id)
+    if not ButtonForm().validate_on_submit():
+        return _page(box, 422, errors={"returns": "The form expired; please try again."})
+    try:
+        count = trial.receive(box, current_user.actor)
+    except DomainError as error:
+        return _page(_box(box_id), 422, errors={"returns": _refused(error) or ""})
+    db.session.commit()
+    flash(f"{count} pair{'s' if count != 1 else ''} received. Inspect each one below.", "success")
+    return _back(box_id, "#returns-title")
+
+
+def _verdicts_typed(box: TrialBox) -> dict[int, tuple[str, str]]:
+    """Each returned pair's verdict as typed: ("accept" | "damage" | "", the note)."""
+    return {p.id: (request.form.get(f"verdict-{p.id}", ""), request.form.get(f"note-{p.id}", ""))
+            for p in trial.coming_back(box)}
+
+
+@bp.post("/trials/<id:box_id>/inspect")
+def trial_inspect(box_id: int):
+    """Each received pair accepted, or the damage fee charged with a reason."""
+    box = _box(box_id)
+    typed = _verdicts_typed(box)
+    if not ButtonForm().validate_on_submit():
+        return _page(box, 422, errors={"returns": "The form expired; please try again."}, verdicts=typed)
+    verdicts = {pair_id: ({"accept": True, "damage": False}.get(verdict), note)
+                for pair_id, (verdict, note) in typed.items()}
+    try:
+        fees = trial.inspect(box, verdicts, current_user.actor)
+    except DomainError as error:
+        db.session.rollback()
+        field = error.field or "returns"
+        return _page(_box(box_id), 422, errors={field: error.message}, verdicts=typed)
+    db.session.commit()
+    flash("Inspection saved; the customer has been emailed" + (
+        f", and {fees} damage fee{'s' if fees != 1 else ''} will be charged." if fees else "."), "success")
+    return _back(box_id, "#returns-title")
+
+
+@bp.post("/trials/charges/<id:charge_id>/retry")
+def trial_charge_retry(charge_id: int):
+    """A declined charge, tried again at the next jobs run (after a word with the customer)."""
+    if not ButtonForm().validate_on_submit():
+        return _list(422, "The form expired; please try again.")
+    try:
+        charge = trial.retry_now(charge_id, current_user.actor)
+    except NotFound:
+        abort(404)
+    except DomainError as error:
+        db.session.rollback()
+        return _list(422, error.message)
+    db.session.commit()
+    flash(f"The card will be tried again for {money(charge.amount_cents)} at the next jobs run.", "success")
+    return hx_redirect(url_for("admin.trials_list") + "#declined-title")

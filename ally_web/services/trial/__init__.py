@@ -14,6 +14,7 @@ from ally_web.services.trial.charges import (
     failed_charges,
     open_charges,
     release_hold,
+    retry_now,
     start_payment,
 )
 from ally_web.services.trial.closing import close_finished, close_if_finished
@@ -64,7 +65,7 @@ from ally_web.services.trial.dispatch import (
     sync_box,
 )
 from ally_web.services.trial.endings import expire_boxes, send_reminders
-from ally_web.services.trial.inspection import coming_back, inspect, receive
+from ally_web.services.trial.inspection import boxes_with_returns, coming_back, inspect, receive
 from ally_web.services.trial.questionnaire import AnswersInvalid, size_choices
 from ally_web.services.trial.signup import (
     CardRefused,
@@ -107,6 +108,7 @@ __all__ = [
     "box_for_order",
     "box_ready",
     "box_shipment",
+    "boxes_with_returns",
     "boxes_in",
     "cancel",
     "charge_due",
@@ -145,6 +147,7 @@ __all__ = [
     "remove_pair",
     "reopen",
     "retail_total",
+    "retry_now",
     "return_label",
     "return_label_pdf",
     "return_parcel",

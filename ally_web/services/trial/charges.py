@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
+from typing import cast
 
 from sqlalchemy import CursorResult, or_, select, update
 
@@ -49,6 +50,7 @@ from ally_web.models import (
     TrialChargeState,
     TrialPair,
 )
+from ally_web.services.audit import record_audit
 from ally_web.services.claims import claim
 from ally_web.services.lifecycle import record_event
 from ally_web.services.notifications import enqueue_email
@@ -176,6 +178,23 @@ def failed_charges() -> list[TrialCharge]:
     return list(db.session.scalars(
         select(TrialCharge).where(TrialCharge.state == TrialChargeState.FAILED)
         .order_by(TrialCharge.next_attempt_at.is_not(None), TrialCharge.created_at)))
+
+
+def retry_now(charge_id: int, actor: Actor) -> TrialCharge:
+    """Staff, after a word with the customer: try a declined charge again at the next
+    jobs run (with a new key, like any retry). Refused if it is no longer declined."""
+    moved = db.session.execute(
+        update(TrialCharge).where(TrialCharge.id == charge_id, TrialCharge.state == TrialChargeState.FAILED)
+        .values(next_attempt_at=clock.now()))
+    charge = db.session.get(TrialCharge, charge_id, populate_existing=True)
+    if charge is None:
+        raise NotFound("No such trial charge.")
+    if cast(CursorResult, moved).rowcount != 1:
+        raise DomainError("This charge is no longer declined (paid meanwhile, or being tried); nothing was changed.")
+    order = charge.box.order
+    record_audit(actor, "trial.charge_retry", f"Trial #{order.number if order else charge.box_id}",
+                 {"charge_id": charge.id, "amount_cents": charge.amount_cents})
+    return charge
 
 
 def release_hold(box: TrialBox, actor: Actor = SYSTEM) -> bool:

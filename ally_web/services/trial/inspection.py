@@ -13,11 +13,23 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
+
 from ally_web import policy
 from ally_web.core import clock
 from ally_web.core.actors import Actor
 from ally_web.core.errors import DomainError
-from ally_web.models import EventKind, MovementReason, TrialBox, TrialChargeKind, TrialCondition, TrialDecision
+from ally_web.extensions import db
+from ally_web.models import (
+    EventKind,
+    MovementReason,
+    TrialBox,
+    TrialChargeKind,
+    TrialCondition,
+    TrialDecision,
+    TrialPair,
+)
 from ally_web.services.catalog import put_back
 from ally_web.services.lifecycle import record_event
 from ally_web.services.notifications import enqueue_email
@@ -31,6 +43,17 @@ MAX_NOTE = 500
 def coming_back(box: TrialBox):
     """The pairs the customer sends back (both rounds of an exchanged box)."""
     return [p for p in box.pairs if p.decision is TrialDecision.RETURN]
+
+
+def boxes_with_returns() -> list[TrialBox]:
+    """The staff queue: boxes with pairs on their way back or waiting for
+    inspection, the earliest decided first."""
+    return list(db.session.scalars(
+        select(TrialBox).join(TrialPair)
+        .where(TrialPair.decision == TrialDecision.RETURN, TrialPair.accepted.is_(None))
+        .options(joinedload(TrialBox.order), selectinload(TrialBox.pairs).joinedload(TrialPair.line))
+        .order_by(TrialBox.decided_at, TrialBox.id)
+    ).unique().all())
 
 
 def receive(box: TrialBox, actor: Actor) -> int:
