@@ -36,8 +36,10 @@ def _paid(params: Params) -> str:
 
 
 def _shipped(params: Params) -> str:
+    if not params.get("carrier"):
+        return ""
     pairs = _plural(int(params.get("pairs", 0)), "pair")
-    return f"{pairs} by {params.get('carrier')}, tracking {params.get('tracking_number')}."
+    return f"{pairs} by {params['carrier']}, tracking {params.get('tracking_number')}."
 
 
 # Scans of a fitting pair's parcels say which parcel (params["parcel"]).
@@ -149,7 +151,8 @@ def _trial_curated(params: Params) -> str:
 
 def _trial_shipped(params: Params) -> str:
     back = f"; prepaid return label {params['return_tracking_number']}" if params.get("return_tracking_number") else ""
-    return f"{_shipped(params)[:-1]}{back}."
+    shipped = _shipped(params)
+    return f"{shipped[:-1]}{back}." if shipped else ""
 
 
 def _trial_window(params: Params) -> str:

@@ -88,13 +88,14 @@ def delivered_box(email: str = BROOKLYN["email"], card: str = GOOD_CARD, pairs=(
         box.pairs.append(TrialPair(order_line_id=line.id, round=1, condition=TrialCondition(condition),
                                    retail_cents=retail, keep_cents=keep, lining_cleaned=True,
                                    condition_photographed=True, sole_protectors_on=True))
-    transition(box, TRIAL, TrialState.CURATED, actor=STAFF, order=order)
+    transition(box, TRIAL, TrialState.CURATED, actor=STAFF, order=order, pairs=len(pairs), round=1)
     parcel = Shipment(order=order, carrier="UPS", tracking_number=f"1Z{box.id:016d}", shipped_at=moment,
                       purpose=ShipmentPurpose.PAIRS, delivered_at=moment)
     db.session.add(parcel)
     for line in order.lines:
         line.shipment = parcel
-    transition(box, TRIAL, TrialState.SHIPPED, actor=STAFF, order=order)
+    transition(box, TRIAL, TrialState.SHIPPED, actor=STAFF, order=order, pairs=len(pairs), round=1,
+               carrier=parcel.carrier, tracking_number=parcel.tracking_number)
     transition(box, TRIAL, TrialState.DELIVERED, actor=CARRIER, order=order)
     box.delivered_at = moment
     box.window_ends_at = calendar.trial_window_closes_at(clock.to_store_time(moment).date())

@@ -128,3 +128,37 @@ def test_staff_curate_ship_and_deliver_a_trial_box(page: Page, is_js: bool, audi
     window = page.get_by_role("region", name="The window")
     expect(window).to_contain_text("Wednesday, December 2, 2026")
     expect(page.locator("#trial-state")).to_have_text("Delivered")
+
+
+def test_staff_receive_a_returned_pair_and_charge_the_damage_fee(page: Page, is_js: bool, audit,
+                                                                   live_server) -> None:
+    from ally_web.core.actors import CUSTOMER
+    from ally_web.services import trial
+    from tests.trial_flow import delivered_box
+
+    with live_server.app.app_context():
+        box = delivered_box(email=f"inspect-{uuid.uuid4().hex[:8]}@example.com")
+        kept, back = box.current_pairs
+        trial.decide(box, {kept.id: "keep", back.id: "return"}, CUSTOMER)
+        db.session.commit()
+        number = box.order.number
+        returned = trial.pair_label(back)
+
+    sign_in_staff(page, live_server)
+    page.goto("/admin/trials")
+    page.get_by_role("region", name=re.compile("Pairs coming back")).get_by_role("link", name=f"#{number}").click()
+    page.get_by_role("button", name="The return parcel is here").click()
+    expect(page.get_by_role("status").filter(has_text="1 pair received")).to_be_visible()
+
+    inspect = page.get_by_role("form", name="Inspect")
+    pair = inspect.get_by_role("group", name=returned)
+    pair.get_by_label("Damage fee").check()
+    inspect.get_by_role("button", name="Save the inspection").click()
+    expect(page.get_by_text("Please say what is damaged")).to_be_visible()  # beside the pair, choice kept
+    expect(page.get_by_role("group", name=returned).get_by_label("Damage fee")).to_be_checked()
+    audit(page)
+
+    page.get_by_role("group", name=returned).get_by_label("What is damaged").fill("Scuffed heel tip")
+    page.get_by_role("button", name="Save the inspection").click()
+    expect(page.get_by_role("status").filter(has_text="1 damage fee will be charged")).to_be_visible()
+    expect(page.get_by_text(f"{returned}: damage fee: Scuffed heel tip")).to_be_visible()

@@ -66,3 +66,92 @@ def test_another_size_within_24_hours_and_not_after(page: Page, is_js: bool, aud
         page.reload()
         expect(page.get_by_role("heading", level=2, name=re.compile("days left to decide"))).to_be_visible()
         expect(page.get_by_role("region", name="Need another size?")).to_have_count(0)
+
+
+def test_from_the_badge_to_a_requested_box_past_a_prepaid_card(page: Page, is_js: bool, audit,
+                                                                 live_server) -> None:
+    page.goto("/")
+    # Each colour's swatch link says which colour it is (the words are for screen readers).
+    expect(page.get_by_role("link", name="The Classic Pump in Black Leather").first).to_be_visible()
+    page.get_by_role("link", name=re.compile(r"^Try at home\s*: The Classic Pump$")).first.click()
+    expect(page.get_by_role("heading", level=1, name="Try at home")).to_be_visible()
+    audit(page)
+
+    page.get_by_label("The size you usually wear (US)").select_option("8.5")
+    page.get_by_role("group", name="Your usual width").get_by_label("Medium").check()
+    page.get_by_label("Wide across the front").check()
+    page.get_by_label("2 to 3 inches").check()
+    page.get_by_role("button", name="Continue").click()
+
+    expect(page.get_by_role("heading", level=2, name="Colours")).to_be_visible()
+    page.get_by_label("Your favourite colour").select_option(label="Black Leather")
+    page.get_by_label("Either: whatever fits best").check()
+    page.get_by_role("button", name="Continue").click()
+
+    page.get_by_label("Email").fill(fresh_email())
+    page.get_by_label("Full name").fill("Tess Ortiz")
+    page.get_by_label("Phone (for the carrier)").fill("718 555 0100")
+    page.get_by_label("Street address").fill("70 Washington Street")
+    page.get_by_label("Town or city").fill("Brooklyn")
+    page.get_by_label("State").fill("New York")
+    page.get_by_label("ZIP code").fill("11201")
+    page.get_by_role("button", name="Continue").click()
+
+    expect(page.get_by_text("Wide across the front")).to_be_visible()  # the answers, read back
+    page.get_by_role("button", name="Save my card and ask for my box").click()
+    save_card(page, PREPAID)
+    expect(page.get_by_role("alert").filter(has_text="prepaid")).to_be_visible()
+
+    page.get_by_role("button", name="Save my card and ask for my box").click()
+    save_card(page, GOOD)
+    expect(page.get_by_text(re.compile(r"Your trial box #\S+ is requested"))).to_be_visible()
+    expect(page.get_by_role("heading", level=2, name="Our fitting team is choosing your pairs")).to_be_visible()
+    audit(page)
+
+
+def test_keep_one_pair_send_one_back_and_be_charged_once(page: Page, is_js: bool, audit, live_server) -> None:
+    open_box(page, live_server)
+    page.get_by_role("group", name=re.compile("Black Leather")).get_by_label(re.compile("Keep it")).check()
+    page.get_by_role("group", name=re.compile("Almond")).get_by_label("Send it back").check()
+    if not is_js:
+        page.get_by_role("button", name="Show my total").click()
+    expect(page.locator("#decision-total")).to_contain_text("$295")
+    audit(page)
+    page.get_by_role("button", name="Confirm my choice").click()
+    expect(page.get_by_role("heading", level=2, name="Your choice is in")).to_be_visible()
+    expect(page.get_by_role("link", name="Download the return label (PDF)")).to_be_visible()
+
+    run_jobs(live_server, clock.now())
+    page.reload()
+    expect(page.get_by_text(re.compile(r"Charged \$295 for the pairs you kept"))).to_be_visible()
+
+
+def test_no_answer_by_the_last_day_charges_every_pair(page: Page, is_js: bool, audit, live_server) -> None:
+    open_box(page, live_server)
+    after = clock.now() + timedelta(days=9)
+    run_jobs(live_server, after)
+    with clock.freeze(after):
+        page.reload()
+        expect(page.get_by_role("heading", level=2, name="Your trial has ended")).to_be_visible()
+        expect(page.get_by_role("button", name="Confirm my choice")).to_have_count(0)
+        expect(page.get_by_text(re.compile(r"Charged \$\d[\d,]* for every pair in your trial box"))).to_be_visible()
+
+
+def test_a_declined_charge_is_paid_by_link(page: Page, is_js: bool, audit, live_server) -> None:
+    open_box(page, live_server, card=DECLINES_LATER)
+    page.get_by_role("group", name=re.compile("Black Leather")).get_by_label(re.compile("Keep it")).check()
+    page.get_by_role("group", name=re.compile("Almond")).get_by_label("Send it back").check()
+    page.get_by_role("button", name="Confirm my choice").click()
+    expect(page.get_by_role("heading", level=2, name="Your choice is in")).to_be_visible()
+
+    run_jobs(live_server, clock.now())
+    page.reload()
+    expect(page.get_by_text("Your bank declined $295")).to_be_visible()
+    page.get_by_role("button", name="Pay $295 now").click()
+    page.get_by_label("Card number").fill(GOOD)
+    page.get_by_label("Expiry date").fill("12/30")
+    page.get_by_label("Security code").fill("123")
+    page.get_by_label("Name on card").fill("Tess Ortiz")
+    page.get_by_role("button", name="Pay $295", exact=True).click()
+    expect(page.get_by_text("Thank you: your payment went through.")).to_be_visible()
+    expect(page.get_by_text("Your bank declined")).to_have_count(0)

@@ -133,9 +133,8 @@ def card_return():
         box = trial.complete_card_setup(session_id, get_gateway())
     except NotFound:
         abort(404)
-    except trial.CardRefused as refused:
-        db.session.commit()  # the draft keeps why, for the card step
-        flash(refused.message, "error")
+    except trial.CardRefused:
+        db.session.commit()  # the draft keeps why: the card step shows it
         return redirect(url_for("trial.step", step="card"), 303)
     except ChangedMeanwhile:  # the same return address loaded twice at once
         db.session.rollback()
@@ -179,7 +178,7 @@ def _box_page(order: Order, link: str, box: TrialBox, status: int = 200, errors:
                   answers=trial.answers_in_words(box), unpaid=trial.open_charges(box),
                   return_parcel=trial.return_parcel(box), rounds_note=trial.rounds_note(box),
                   sizes=trial.size_choices(), kind_words=trial.KIND_WORDS,
-                  fit_session=fit_sessions.fit_session_for(order),
+                  unanswered=trial.ended_unanswered(box), fit_session=fit_sessions.fit_session_for(order),
                   fit_session_url=fit_sessions.fit_session_url(order, external=False))
 
 

@@ -83,7 +83,15 @@ from ally_web.services.trial.signup import (
     trial_style,
 )
 from ally_web.services.trial.states import OPEN_STATES, TRIAL
-from ally_web.services.trial.window import Window, current_round, keep_price, kept_total, retail_total, window_of
+from ally_web.services.trial.window import (
+    Window,
+    current_round,
+    ended_unanswered,
+    keep_price,
+    kept_total,
+    retail_total,
+    window_of,
+)
 
 __all__ = [
     "CHECKLIST",
@@ -124,6 +132,7 @@ __all__ = [
     "complete_payment",
     "current_round",
     "decide",
+    "ended_unanswered",
     "expire_boxes",
     "failed_charges",
     "find_by_setup_session",

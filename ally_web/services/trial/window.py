@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from ally_web.core import clock
-from ally_web.models import TrialBox, TrialPair, TrialState
+from ally_web.models import TrialBox, TrialChargeKind, TrialPair, TrialState
 
 
 @dataclass(frozen=True)
@@ -79,3 +79,9 @@ def kept_total(pairs: list[TrialPair], choices: dict[int, str]) -> int:
 def retail_total(pairs: list[TrialPair]) -> int:
     """What an undecided box is charged: the retail price of every pair in it."""
     return sum(p.retail_cents for p in pairs)
+
+
+def ended_unanswered(box: TrialBox) -> bool:
+    """True once a box's window closed with no answer: every pair was charged at
+    retail (the box keeps saying so after it is closed)."""
+    return any(c.kind is TrialChargeKind.EXPIRED for c in box.charges)
