@@ -439,11 +439,15 @@ def _advance_made_to_order(order, outcome: str, packer, serial: int) -> None:
 
 # --- Demo trial boxes -------------------------------------------------------------
 
-# email, name, what happens next: one box waits in the fitting team's queue, one is
-# with the carrier (a new pair and a sample), so /admin/trials shows both.
+# email, name, how far it got: one box waits in the fitting team's queue, one is with
+# the carrier (a new pair and a sample), one is delivered with its window open, and in
+# one the customer kept a pair and sends the sample back, so /admin/trials shows each
+# queue and the customer's trial page each step.
 DEMO_TRIALS = [
     ("nina.patel@example.com", "Nina Patel", "requested"),
     ("ruth.adams@example.com", "Ruth Adams", "shipped"),
+    ("lena.brooks@example.com", "Lena Brooks", "delivered"),
+    ("maya.chen@example.com", "Maya Chen", "decided"),
 ]
 DEMO_TRIAL_FIT = dict(size="8.5", width="M", other_brands="Sam Edelman 8.5, Stuart Weitzman 8",
                       foot_notes=["narrow_heel"], foot_other="", heel_comfort="mid")
@@ -452,9 +456,10 @@ DEMO_TRIAL_TRACKING = "1ZALLYDEMO00000001"
 
 
 def seed_trials() -> int:
-    """Ask for the demo trial boxes through the real sign-up (sandbox card page),
-    and curate and ship the second one as the fitting team would."""
-    from ally_web.core.actors import Actor
+    """Ask for the demo trial boxes through the real sign-up (sandbox card page), then
+    curate, ship, deliver and decide them as the fitting team, the carrier and the
+    customer would."""
+    from ally_web.core.actors import CARRIER, CUSTOMER, Actor
     from ally_web.gateways.payments.sandbox import SandboxGateway, sandbox_save_card, sandbox_session
     from ally_web.models import TrialBox
     from ally_web.services import catalog as catalog_service
@@ -466,7 +471,7 @@ def seed_trials() -> int:
     fitter = Actor.staff(stylist.id, stylist.name) if stylist else SYSTEM
     if trial.trial_style() is None:
         return 0
-    for email, name, outcome in DEMO_TRIALS:
+    for number, (email, name, outcome) in enumerate(DEMO_TRIALS):
         if db.session.scalar(select(TrialBox.id).where(TrialBox.email_canonical == email)):
             continue
         box = trial.start_draft()
@@ -480,7 +485,7 @@ def seed_trials() -> int:
         sandbox_save_card(session, "4242424242424242")
         box = trial.complete_card_setup(session_id, gateway)
         added += 1
-        if outcome != "shipped":
+        if outcome == "requested":
             continue
         black = _demo_variant("classic-pump", "black", 17, "M")
         if black.stock < 2:  # through the ledger, like every count
@@ -490,7 +495,13 @@ def seed_trials() -> int:
         for pair in box.pairs:
             trial.set_checklist(box, pair.id, set(trial.CHECKLIST), fitter)
         trial.box_ready(box, fitter)
-        trial.ship(box, "UPS", DEMO_TRIAL_TRACKING, fitter)
+        parcel = trial.ship(box, "UPS", f"{DEMO_TRIAL_TRACKING[:-2]}{number + 1:02d}", fitter)
+        if outcome == "shipped":
+            continue
+        trial.record_scan(box, parcel.id, "delivered", clock.now(), CARRIER)
+        if outcome == "decided":
+            new, sample = box.current_pairs
+            trial.decide(box, {new.id: "keep", sample.id: "return"}, CUSTOMER)
     return added
 
 

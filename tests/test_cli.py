@@ -36,3 +36,17 @@ def test_create_staff_explains_a_refusal(app):
     )
     assert result.exit_code != 0
     assert "12 characters" in result.output
+
+
+def test_the_demo_trials_show_every_queue_and_step(app):
+    from ally_web.models import TrialBox, TrialState
+    from ally_web.services import trial
+
+    assert app.test_cli_runner().invoke(args=["ally", "seed"]).exit_code == 0
+    states = dict(db.session.execute(select(TrialBox.email, TrialBox.state)).tuples().all())
+    assert states == {"nina.patel@example.com": TrialState.REQUESTED, "ruth.adams@example.com": TrialState.SHIPPED,
+                      "lena.brooks@example.com": TrialState.DELIVERED, "maya.chen@example.com": TrialState.DECIDED}
+    assert [row.box.email for row in trial.queue()] == ["nina.patel@example.com"]
+    lena = db.session.scalar(select(TrialBox).where(TrialBox.email == "lena.brooks@example.com"))
+    assert trial.window_of(lena).open
+    assert [box.email for box in trial.boxes_with_returns()] == ["maya.chen@example.com"]
