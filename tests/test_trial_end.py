@@ -265,3 +265,40 @@ def test_expiry_and_a_decision_racing_move_the_box_once(app):
         with pytest.raises(DomainError):
             trial.decide(box, choose(box, "return", "return"), SYSTEM)
     assert len(charges(box)) == 1
+
+
+def test_a_kept_size_becomes_the_customers_size_and_the_page_offers_pairs_in_it(app, client):
+    from ally_web.models import Customer
+    from ally_web.services.orders import status_url
+
+    box = delivered_box()  # a new Black Leather pair in US 8½ and an Almond sample in US 9
+    new, sample = box.current_pairs
+    trial.decide(box, choose(box, "return", "keep"), CUSTOMER)  # the sample is kept
+    db.session.commit()
+    customer = db.session.get(Customer, box.customer_id)
+    assert (customer.size_halves, customer.width) == (18, "M")
+    assert customer.size_confirmed_at is not None
+
+    offers = trial.pair_offers(box)
+    words = [offer.words for offer in offers]
+    assert "A new pair instead of your Almond sample" in words
+    assert offers[0].colour_slug == "almond" and (offers[0].size, offers[0].width) == ("9", "M")
+    assert "Your favourite colour, Black Leather, in US 9" in words  # the first colour they ranked
+    with client.application.test_request_context():
+        page = client.get(status_url(box.order, external=False, endpoint="trial.box")).get_data(as_text=True)
+    assert "Made for your size" in page and "colour=almond" in page and "A new pair instead of your Almond sample" in page
+
+
+def test_sizes_that_differ_confirm_nothing_and_an_unanswered_box_offers_nothing(app):
+    from ally_web.models import Customer
+
+    box = delivered_box(email="two.sizes@example.com")  # US 8½ and US 9
+    trial.decide(box, choose(box, "keep", "keep"), CUSTOMER)
+    db.session.commit()
+    customer = db.session.get(Customer, box.customer_id)
+    assert customer.size_halves is None and trial.pair_offers(box) == []
+
+    quiet = delivered_box(email="quiet@example.com")
+    trial.expire_boxes(clock.now() + timedelta(days=9))
+    db.session.commit()
+    assert trial.pair_offers(quiet) == []

@@ -178,7 +178,8 @@ def _box_page(order: Order, link: str, box: TrialBox, status: int = 200, errors:
                   answers=trial.answers_in_words(box), unpaid=trial.open_charges(box),
                   return_parcel=trial.return_parcel(box), rounds_note=trial.rounds_note(box),
                   sizes=trial.size_choices(), kind_words=trial.KIND_WORDS,
-                  unanswered=trial.ended_unanswered(box), fit_session=fit_sessions.fit_session_for(order),
+                  unanswered=trial.ended_unanswered(box), offers=trial.pair_offers(box),
+                  fit_session=fit_sessions.fit_session_for(order),
                   fit_session_url=fit_sessions.fit_session_url(order, external=False))
 
 

@@ -1,11 +1,12 @@
 """The at-home trial: questionnaire and card check (``signup``), the fitting team's
 curation (``curation``), shipping and delivery (``dispatch``), the window
-(``window``), the customer's decisions (``decisions``), the money (``charges``), the
-jobs at the end of the window (``endings``), the pairs coming back (``inspection``)
-and closing (``closing``). A box is an order of kind ``trial`` (models/trials.py);
-its lifecycle is ``states.TRIAL``."""
+(``window``), the customer's decisions (``decisions``) and what a kept pair leads to
+(``after_keep``), the money (``charges``), the jobs at the end of the window
+(``endings``), the pairs coming back (``inspection``) and closing (``closing``). A box
+is an order of kind ``trial`` (models/trials.py); its lifecycle is ``states.TRIAL``."""
 
 from ally_web.services.trial import questionnaire
+from ally_web.services.trial.after_keep import PairOffer, pair_offers
 from ally_web.services.trial.charges import (
     KIND_WORDS,
     charge_due,
@@ -98,6 +99,7 @@ __all__ = [
     "CONDITION_WORDS",
     "KIND_WORDS",
     "OPEN_STATES",
+    "PairOffer",
     "QUEUE_STATES",
     "TRIAL",
     "AnswersInvalid",
@@ -148,6 +150,7 @@ __all__ = [
     "open_charges",
     "open_windows",
     "pair_label",
+    "pair_offers",
     "questionnaire",
     "queue",
     "receive",

@@ -5,7 +5,8 @@ Deciding is once and for the whole box: every pair of the current round is kept 
 returned. The kept pairs become one final charge (a sample at its discounted price),
 made by the jobs moments later on the saved card; the returned pairs get the prepaid
 return label (the one in the box, also downloadable) and are tracked like any parcel.
-Nothing kept: nothing is charged and the card's hold is released at once.
+Nothing kept: nothing is charged and the card's hold is released at once. A kept
+size becomes the customer's ALLY size (``after_keep``).
 
 Another size is offered only until ``policy.TRIAL_SIZE_EXCHANGE_HOURS`` after the
 delivery scan, once per box: the customer says which size and width they want for
@@ -36,6 +37,7 @@ from ally_web.services.catalog import parse_size
 from ally_web.services.lifecycle import transition
 from ally_web.services.notifications import enqueue_email
 from ally_web.services.orders import status_url
+from ally_web.services.trial.after_keep import remember_size
 from ally_web.services.trial.charges import add_charge, release_hold
 from ally_web.services.trial.dispatch import return_label
 from ally_web.services.trial.states import TRIAL
@@ -84,6 +86,7 @@ def decide(box: TrialBox, choices: Mapping[int, str], actor: Actor) -> None:
     box.decided_at = moment
     if kept:
         add_charge(box, TrialChargeKind.KEPT, amount)
+        remember_size(box)
     else:
         release_hold(box, actor)
     if returned:
