@@ -26,7 +26,8 @@ from ally_web.models import (
     TrialChargeState,
     TrialState,
 )
-from ally_web.services import trial
+from ally_web.services import returns, trial
+from tests.test_returns import photo
 from tests.trial_flow import STAFF, delivered_box
 
 DECLINES_LATER = "4000000000000341"  # saves and holds, declines off-session charges
@@ -208,7 +209,8 @@ def test_a_box_first_seen_in_its_last_day_gets_one_reminder(app):
     assert trial.send_reminders(box.window_ends_at - timedelta(hours=9)) == 0
 
 
-def test_returned_pairs_are_inspected_good_goes_back_to_stock_damaged_pays_the_fee(app):
+def test_returned_pairs_are_inspected_good_goes_back_to_stock_damaged_pays_the_fee(app, tmp_path, monkeypatch):
+    monkeypatch.setitem(app.config, "MEDIA_DIR", str(tmp_path))
     box = delivered_box(pairs=(("black", 17, "M", "new"), ("black", 18, "M", "new")))
     trial.decide(box, choose(box, "return", "return"), CUSTOMER)
     db.session.commit()
@@ -218,8 +220,14 @@ def test_returned_pairs_are_inspected_good_goes_back_to_stock_damaged_pays_the_f
     good, scuffed = box.current_pairs
     with pytest.raises(DomainError, match="what is damaged"):
         trial.inspect(box, {good.id: (True, ""), scuffed.id: (False, " ")}, STAFF)
+    verdicts = {good.id: (True, ""), scuffed.id: (False, "Heel tip worn down, street grit")}
+    with pytest.raises(DomainError, match="photos of the damage") as missing:
+        trial.inspect(box, verdicts, STAFF)
+    assert missing.value.field == f"photos-{scuffed.id}"
     before = db.session.scalar(select(func.count()).select_from(StockMovement))
-    assert trial.inspect(box, {good.id: (True, ""), scuffed.id: (False, "Heel tip worn down, street grit")}, STAFF) == 1
+    shot = returns.Upload("heel.jpg", photo())
+    assert trial.inspect(box, verdicts, STAFF, photos={scuffed.id: [shot]}) == 1
+    assert len(scuffed.photos) == 1 and not good.photos
     db.session.commit()
     moves = list(db.session.scalars(select(StockMovement).order_by(StockMovement.id.desc()).limit(
         db.session.scalar(select(func.count()).select_from(StockMovement)) - before)))

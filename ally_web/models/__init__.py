@@ -50,6 +50,7 @@ from ally_web.models.trials import (
     TrialCondition,
     TrialDecision,
     TrialPair,
+    TrialPhoto,
     TrialState,
 )
 
@@ -73,6 +74,7 @@ __all__ = [
     "TrialCondition",
     "TrialDecision",
     "TrialPair",
+    "TrialPhoto",
     "TrialState",
     "PaymentMode",
     "ScanKind",

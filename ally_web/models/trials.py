@@ -136,10 +136,30 @@ class TrialPair(Model):
 
     box: Mapped[TrialBox] = relationship(back_populates="pairs")
     line: Mapped[OrderLine] = relationship()
+    photos: Mapped[list[TrialPhoto]] = relationship(back_populates="pair", order_by="TrialPhoto.id")
 
     @property
     def checklist_done(self) -> bool:
         return self.lining_cleaned and self.condition_photographed and self.sole_protectors_on
+
+
+class TrialPhoto(Model):
+    """A photo staff took of a pair that came back damaged: the damage fee's evidence.
+    Checked, re-encoded and kept under a random name in the media folder's private
+    part (``services/trial/inspection.py``); served to staff and, from the trial's
+    signed link, to the customer charged the fee."""
+
+    __tablename__ = "trial_photos"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pair_id: Mapped[int] = mapped_column(ForeignKey("trial_pairs.id"), index=True)
+    name: Mapped[str] = mapped_column(String(40), unique=True)  # the file's random name
+    width: Mapped[int]
+    height: Mapped[int]
+    size_bytes: Mapped[int]  # as kept (re-encoded)
+    created_at: Mapped[datetime]
+
+    pair: Mapped[TrialPair] = relationship(back_populates="photos")
 
 
 class TrialCharge(Model):

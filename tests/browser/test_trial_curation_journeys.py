@@ -23,6 +23,7 @@ from ally_web.models import Colour, Order, Style, Variant
 from ally_web.services import catalog
 from tests.browser.helpers import assert_same_document, mark_document
 from tests.browser.test_made_to_order_journeys import sign_in_staff
+from tests.browser.test_return_journeys import _jpeg
 from tests.trial_flow import requested_box
 
 SIZE_HALVES, WIDTH = 19, "W"  # US 9½ Wide
@@ -160,5 +161,19 @@ def test_staff_receive_a_returned_pair_and_charge_the_damage_fee(page: Page, is_
 
     page.get_by_role("group", name=returned).get_by_label("What is damaged").fill("Scuffed heel tip")
     page.get_by_role("button", name="Save the inspection").click()
+    photos = page.get_by_role("group", name=returned).get_by_label(re.compile("Photos of the damage"))
+    expect(photos).to_have_accessible_description(re.compile("photos of the damage"))  # the note typed is kept
+    expect(page.get_by_role("group", name=returned).get_by_label("What is damaged")).to_have_value("Scuffed heel tip")
+    photos.set_input_files([{"name": "heel.jpg", "mimeType": "image/jpeg", "buffer": _jpeg()}])
+    page.get_by_role("button", name="Save the inspection").click()
     expect(page.get_by_role("status").filter(has_text="1 damage fee will be charged")).to_be_visible()
     expect(page.get_by_text(f"{returned}: damage fee: Scuffed heel tip")).to_be_visible()
+    expect(page.get_by_role("list", name="Photos of the damage").get_by_role("img")).to_have_count(1)
+
+    with live_server.app.app_context():  # the customer sees the fee's reason and the photo on the trial page
+        from ally_web.services.orders import links
+        link = links.make_link(db.session.get(Order, box.order_id))
+    page.goto(f"/trial/box/{link}")
+    damage = page.get_by_role("region", name=re.compile("The damage we found"))
+    expect(damage).to_contain_text("Scuffed heel tip")
+    expect(damage.get_by_role("img", name="Our photo 1 of the damage")).to_be_visible()

@@ -13,10 +13,11 @@ stock grid answers htmx with its own block when the colour changes.
 
 from __future__ import annotations
 
-from flask import abort, flash, make_response, request, url_for
+from flask import abort, flash, make_response, request, send_file, url_for
 from flask_login import current_user
 from wtforms import SelectChoice
 
+from ally_web import policy
 from ally_web.blueprints.admin import bp
 from ally_web.blueprints.admin.access import admin_required
 from ally_web.blueprints.admin.order_forms import CancelForm, FulfilForm, ScanForm
@@ -28,7 +29,7 @@ from ally_web.core.formatting import money
 from ally_web.extensions import db
 from ally_web.htmx import hx_redirect, render
 from ally_web.models import TrialBox, TrialState
-from ally_web.services import orders, trial
+from ally_web.services import orders, returns, trial
 
 
 def _box(box_id: int) -> TrialBox:
@@ -304,9 +305,28 @@ def _verdicts_typed(box: TrialBox) -> dict[int, tuple[str, str]]:
             for p in trial.coming_back(box)}
 
 
+@bp.url_value_preprocessor
+def allow_damage_photos(endpoint: str | None, values: dict | None) -> None:
+    """The inspection form carries photos of damaged pairs: it may be as large as a
+    return request. Set before anything reads the body (the CSRF check does)."""
+    if endpoint == "admin.trial_inspect":
+        request.max_content_length = policy.RETURN_REQUEST_MAX_BYTES
+
+
+def _photos_sent(box: TrialBox) -> dict[int, list[returns.Upload]]:
+    """The photos chosen for each returned pair, each read one byte past the limit."""
+    sent: dict[int, list[returns.Upload]] = {}
+    for pair in trial.coming_back(box):
+        for upload in request.files.getlist(f"photos-{pair.id}")[:policy.RETURN_PHOTOS_PER_PAIR + 1]:
+            data = upload.read(policy.RETURN_PHOTO_MAX_BYTES + 1)
+            if data or upload.filename:
+                sent.setdefault(pair.id, []).append(returns.Upload(name=upload.filename or "", data=data))
+    return sent
+
+
 @bp.post("/trials/<id:box_id>/inspect")
 def trial_inspect(box_id: int):
-    """Each received pair accepted, or the damage fee charged with a reason."""
+    """Each received pair accepted, or the damage fee charged with a reason and photos."""
     box = _box(box_id)
     typed = _verdicts_typed(box)
     if not ButtonForm().validate_on_submit():
@@ -314,7 +334,7 @@ def trial_inspect(box_id: int):
     verdicts = {pair_id: ({"accept": True, "damage": False}.get(verdict), note)
                 for pair_id, (verdict, note) in typed.items()}
     try:
-        fees = trial.inspect(box, verdicts, current_user.actor)
+        fees = trial.inspect(box, verdicts, current_user.actor, photos=_photos_sent(box))
     except DomainError as error:
         db.session.rollback()
         field = error.field or "returns"
@@ -323,6 +343,18 @@ def trial_inspect(box_id: int):
     flash("Inspection saved; the customer has been emailed" + (
         f", and {fees} damage fee{'s' if fees != 1 else ''} will be charged." if fees else "."), "success")
     return _back(box_id, "#returns-title")
+
+
+@bp.get("/trials/<id:box_id>/photos/<id:photo_id>")
+def trial_photo(box_id: int, photo_id: int):
+    """A photo of a pair that came back damaged: staff only, never cached."""
+    found = trial.damage_photo(_box(box_id), photo_id)
+    if found is None:
+        abort(404)
+    photo, path = found
+    response = send_file(path, mimetype=returns.content_type(photo), max_age=0, conditional=True)
+    response.headers["Content-Disposition"] = "inline"
+    return response
 
 
 @bp.post("/trials/charges/<id:charge_id>/retry")

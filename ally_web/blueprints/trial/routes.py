@@ -11,7 +11,7 @@ the fields already filled).
 
 from __future__ import annotations
 
-from flask import abort, flash, make_response, redirect, request, session, url_for
+from flask import abort, flash, make_response, redirect, request, send_file, session, url_for
 
 from ally_web.blueprints.trial import bp
 from ally_web.blueprints.trial.forms import FORMS, DecideForm
@@ -23,7 +23,7 @@ from ally_web.gateways.payments import get_gateway
 from ally_web.htmx import hx_redirect, is_partial, render
 from ally_web.models import Order, TrialBox
 from ally_web.order_links import with_order_link
-from ally_web.services import fit_sessions, orders, trial
+from ally_web.services import fit_sessions, orders, returns, trial
 
 DRAFT_KEY = "trial_draft"
 STALE_FORM = "This page was open too long. Please try again."
@@ -250,6 +250,20 @@ def return_label(order: Order, link: str):
     response.headers["Content-Type"] = "application/pdf"
     response.headers["Content-Disposition"] = f'attachment; filename="ALLY-trial-{order.number}-return.pdf"'
     response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/trial/box/<link>/photos/<int:photo_id>")
+@with_box_link
+def damage_photo(order: Order, link: str, photo_id: int):
+    """Our photo of a pair that came back damaged, for the customer charged the fee:
+    only from the box's signed link, kept by no shared cache."""
+    found = trial.damage_photo(_box_of(order), photo_id)
+    if found is None:
+        abort(404)
+    photo, path = found
+    response = send_file(path, mimetype=returns.content_type(photo), max_age=0, conditional=True)
+    response.headers["Cache-Control"] = "private, no-store"
     return response
 
 

@@ -18,7 +18,8 @@ from ally_web.services.returns.handling import (
     refund_for,
     review,
 )
-from ally_web.services.returns.photos import Upload, content_type, photo_file
+from ally_web.services.returns.photos import KINDS as PHOTO_KINDS
+from ally_web.services.returns.photos import Upload, check_photos, content_type, photo_file
 from ally_web.services.returns.requests import (
     CONDITIONS,
     REASONS,
@@ -45,10 +46,12 @@ __all__ = [
     "RequestInvalid",
     "Returnable",
     "SizeFeedback",
+    "PHOTO_KINDS",
     "Upload",
     "add_tracking",
     "chase_missing_parcels",
     "check_choices",
+    "check_photos",
     "content_type",
     "create_request",
     "exchange_options",

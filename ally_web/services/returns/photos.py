@@ -22,7 +22,7 @@ from datetime import datetime
 from pathlib import Path
 
 from ally_web import policy
-from ally_web.models import ReturnItem, ReturnPhoto
+from ally_web.models import ReturnItem, ReturnPhoto, TrialPhoto
 from ally_web.services import media
 
 FOLDER = "return-photos"  # inside MEDIA_DIR; /media/<name> cannot reach into it
@@ -45,11 +45,12 @@ def _called(upload: Upload, position: int) -> str:
     return f"“{name}”" if name else f"Photo {position}"
 
 
-def check_photos(uploads: list[Upload]) -> tuple[list[media.CleanImage], str | None]:
-    """The photos of one damaged pair, cleaned; or the first problem, in words."""
+def check_photos(uploads: list[Upload], missing: str | None = None) -> tuple[list[media.CleanImage], str | None]:
+    """The photos of one damaged pair, cleaned; or the first problem, in words
+    (``missing`` says why photos are needed when none came)."""
     if not uploads:
-        return [], (f"Please add 1 to {policy.RETURN_PHOTOS_PER_PAIR} photos of what's wrong ({KINDS}): our "
-                    "team looks at them before sending the label.")
+        return [], missing or (f"Please add 1 to {policy.RETURN_PHOTOS_PER_PAIR} photos of what's wrong ({KINDS}): "
+                               "our team looks at them before sending the label.")
     if len(uploads) > policy.RETURN_PHOTOS_PER_PAIR:
         return [], f"Please choose up to {policy.RETURN_PHOTOS_PER_PAIR} photos for this pair."
     cleaned = []
@@ -83,5 +84,5 @@ def photo_file(photo: ReturnPhoto) -> Path | None:
     return media.kept_path(photo.name, FOLDER)
 
 
-def content_type(photo: ReturnPhoto) -> str:
+def content_type(photo: ReturnPhoto | TrialPhoto) -> str:
     return "image/png" if photo.name.endswith(".png") else "image/jpeg"

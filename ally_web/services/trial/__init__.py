@@ -66,7 +66,7 @@ from ally_web.services.trial.dispatch import (
     sync_box,
 )
 from ally_web.services.trial.endings import expire_boxes, send_reminders
-from ally_web.services.trial.inspection import boxes_with_returns, coming_back, inspect, receive
+from ally_web.services.trial.inspection import boxes_with_returns, coming_back, damage_photo, inspect, receive
 from ally_web.services.trial.questionnaire import AnswersInvalid, size_choices
 from ally_web.services.trial.signup import (
     CardRefused,
@@ -141,6 +141,7 @@ __all__ = [
     "find_draft",
     "fit_profile",
     "get_box",
+    "damage_photo",
     "inspect",
     "keep_cents_for",
     "keep_price",

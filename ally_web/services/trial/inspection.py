@@ -2,8 +2,10 @@
 
 A pair sent back must come back in the condition it left in (tried indoors, sole
 protectors on). Staff accept it, or charge the damage fee (``policy.TRIAL_DAMAGE_FEE_CENTS``)
-with a reason the customer reads; the fee is its own charge, with its own key, so it
-is made once whatever else the box owes. Accepted new pairs go back on the shop's
+with a reason the customer reads and 1 to ``policy.RETURN_PHOTOS_PER_PAIR`` photos of the
+damage (checked and re-encoded like a return's photos, kept privately, shown to staff
+and, on the trial's signed page, to the customer); the fee is its own charge, with its
+own key, so it is made once whatever else the box owes. Accepted new pairs go back on the shop's
 shelf (the ledger says "trial pairs back"); samples go back to the studio's sample
 shelf, which the shop's stock does not count. A box whose window ended with no answer
 takes no returns: its pairs were charged.
@@ -12,6 +14,7 @@ takes no returns: its pairs were charged.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
@@ -29,15 +32,21 @@ from ally_web.models import (
     TrialCondition,
     TrialDecision,
     TrialPair,
+    TrialPhoto,
 )
+from ally_web.services import media
 from ally_web.services.catalog import put_back
 from ally_web.services.lifecycle import record_event
 from ally_web.services.notifications import enqueue_email
 from ally_web.services.orders import status_url
+from ally_web.services.returns import PHOTO_KINDS, Upload, check_photos
 from ally_web.services.trial.charges import add_charge
 from ally_web.services.trial.closing import close_if_finished
 
 MAX_NOTE = 500
+PHOTO_FOLDER = "trial-photos"  # inside MEDIA_DIR; /media/<name> cannot reach into it
+PHOTOS_NEEDED = (f"Please add 1 to {policy.RETURN_PHOTOS_PER_PAIR} photos of the damage ({PHOTO_KINDS}): "
+                 "the customer sees them with the fee.")
 
 
 def coming_back(box: TrialBox):
@@ -67,9 +76,11 @@ def receive(box: TrialBox, actor: Actor) -> int:
     return len(waiting)
 
 
-def inspect(box: TrialBox, verdicts: Mapping[int, tuple[bool | None, str]], actor: Actor) -> int:
-    """Each received pair accepted, or refused with a reason (the damage fee).
-    Returns the number of damage fees. Raises DomainError naming ``pair-<id>``."""
+def inspect(box: TrialBox, verdicts: Mapping[int, tuple[bool | None, str]], actor: Actor,
+            photos: Mapping[int, list[Upload]] | None = None) -> int:
+    """Each received pair accepted, or refused with a reason and photos (the damage
+    fee). Returns the number of damage fees. Raises DomainError naming ``pair-<id>``
+    (or ``photos-<id>``); nothing is kept until every pair is in order."""
     order = box.order
     assert order is not None
     pairs = [p for p in coming_back(box) if p.received_at is not None and p.accepted is None]
@@ -81,6 +92,13 @@ def inspect(box: TrialBox, verdicts: Mapping[int, tuple[bool | None, str]], acto
             raise DomainError("Please accept each pair or charge the damage fee.", field=f"pair-{pair.id}")
         if not accepted and not " ".join(note.split()):
             raise DomainError("Please say what is damaged: the customer reads it.", field=f"pair-{pair.id}")
+    cleaned: dict[int, list[media.CleanImage]] = {}
+    for pair in pairs:
+        if verdicts[pair.id][0] is False:
+            cleaned[pair.id], problem = check_photos(list((photos or {}).get(pair.id, [])), missing=PHOTOS_NEEDED)
+            if problem:
+                raise DomainError(problem, field=f"photos-{pair.id}")
+    moment = clock.now()
     fees = []
     for pair in pairs:
         accepted, note = verdicts[pair.id]
@@ -92,6 +110,7 @@ def inspect(box: TrialBox, verdicts: Mapping[int, tuple[bool | None, str]], acto
             put_back([(pair.line.variant_id, 1)], reason=MovementReason.TRIAL_IN, actor=actor,
                      note=f"Trial #{order.number}")
         if not accepted:
+            _keep_photos(pair, cleaned[pair.id], moment)
             fees.append(add_charge(box, TrialChargeKind.DAMAGE, policy.TRIAL_DAMAGE_FEE_CENTS, pair=pair,
                                    reason=pair.inspection_note))
     enqueue_email(to=order.email, subject=f"Your ALLY trial #{order.number}: your pairs are back",
@@ -99,3 +118,17 @@ def inspect(box: TrialBox, verdicts: Mapping[int, tuple[bool | None, str]], acto
                   pairs=pairs, fees=fees, status_url=status_url(order))
     close_if_finished(box, actor)
     return len(fees)
+
+
+def _keep_photos(pair: TrialPair, photos: list[media.CleanImage], moment) -> None:
+    for photo in photos:
+        name = media.keep_file(photo.body, photo.extension, PHOTO_FOLDER)
+        pair.photos.append(TrialPhoto(name=name, width=photo.width, height=photo.height,
+                                      size_bytes=len(photo.body), created_at=moment))
+
+
+def damage_photo(box: TrialBox, photo_id: int) -> tuple[TrialPhoto, Path] | None:
+    """One of this box's damage photos and its file, or None (another box's, or gone)."""
+    photo = next((p for pair in box.pairs for p in pair.photos if p.id == photo_id), None)
+    path = media.kept_path(photo.name, PHOTO_FOLDER) if photo else None
+    return (photo, path) if photo and path else None
