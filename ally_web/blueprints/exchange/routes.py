@@ -24,7 +24,7 @@ from ally_web.gateways.carriers import ALLY_STUDIO, carrier_names, qr_svg
 from ally_web.htmx import hx_redirect, is_partial, render
 from ally_web.models import Order, ReturnRequest
 from ally_web.order_links import with_order_link
-from ally_web.services import returns
+from ally_web.services import orders, returns
 
 _QUANTITY = re.compile(r"[0-9]{1,2}")
 
@@ -147,7 +147,8 @@ def _request_page(found: ReturnRequest, status: int = 200, errors: dict[str, str
                                 reasons=returns.REASONS, carriers=carrier_names(), studio=ALLY_STUDIO,
                                 errors=errors or {},
                                 typed=request.form if request.method == "POST" else {},
-                                csrf_form=FlaskForm(formdata=None)))
+                                csrf_form=FlaskForm(formdata=None),
+                                status_url=orders.status_url(found.order, orders.LOOKUP, external=False)))
 
 
 @bp.post("/exchange/<link>/options/<id:line_id>")
