@@ -83,3 +83,40 @@ def test_the_migration_starts_the_notices_version(real_database_url):
         db.drop_all()
         upgrade()
         assert db.session.scalar(select(CacheVersion.version).where(CacheVersion.name == NOTICES)) == 1
+
+
+def test_the_version_is_read_every_few_seconds_and_at_once_after_a_change_here():
+    """Another process's change (the version row moved without this process's ORM
+    flush) waits for the next read, CATALOG_FRESH_SECONDS later; this process's own
+    change is seen at once."""
+    from sqlalchemy import update
+
+    with running_app(seed=False, CATALOG_CACHE_SECONDS=60, CATALOG_FRESH_SECONDS=3600) as app:
+        db.session.add(LeadTimeNotice(title="Factory holiday", message="Closed.", extra_days=7,
+                                      starts_on=TODAY, ends_on=TODAY + timedelta(days=6)))
+        db.session.commit()
+        with a_request(app):
+            first = upcoming_notices(TODAY)
+
+        def elsewhere(title: str) -> None:  # as another machine would: the row and the version, no flush here
+            db.session.execute(update(LeadTimeNotice).values(title=title))
+            db.session.execute(update(CacheVersion).where(CacheVersion.name == NOTICES)
+                               .values(version=CacheVersion.version + 1))
+            db.session.commit()
+
+        elsewhere("Changed elsewhere")
+        with a_request(app):
+            assert upcoming_notices(TODAY) is first  # not read again yet
+        app.config["CATALOG_FRESH_SECONDS"] = 0
+        with a_request(app):
+            assert [n.title for n in upcoming_notices(TODAY)] == ["Changed elsewhere"]
+
+        app.config["CATALOG_FRESH_SECONDS"] = 3600
+        with a_request(app):
+            kept = upcoming_notices(TODAY)
+        notice = db.session.scalars(select(LeadTimeNotice)).one()
+        notice.title = "Changed here"
+        db.session.commit()
+        with a_request(app):
+            assert upcoming_notices(TODAY) is not kept
+            assert [n.title for n in upcoming_notices(TODAY)] == ["Changed here"]

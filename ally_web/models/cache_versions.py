@@ -6,6 +6,11 @@ version in the same transaction (a flush listener below), so every process on ev
 machine sees the change on its next read of the version - one primary-key lookup -
 and rebuilds its copy. A bulk UPDATE/DELETE that bypasses the ORM must call
 :func:`bump` itself.
+
+A process may also read the version only every few seconds (the catalog's
+``CATALOG_FRESH_SECONDS``): :func:`bumped_here` counts the bumps this process itself
+committed, so its own changes are seen at once and only other processes' changes wait
+for the next read.
 """
 
 from __future__ import annotations
@@ -36,8 +41,17 @@ def current_version(session: Session | scoped_session[Any], name: str) -> int:
     return session.scalar(select(CacheVersion.version).where(CacheVersion.name == name)) or 0
 
 
+_bumped_here: dict[str, int] = {}  # name -> commits of this process that bumped it
+
+
+def bumped_here(name: str) -> int:
+    """How many commits of this process have bumped `name` (a change to compare)."""
+    return _bumped_here.get(name, 0)
+
+
 def bump(session: Session, name: str) -> None:
     """Mark `name`'s cached copies stale, in the caller's transaction."""
+    session.info.setdefault("ally_bumped", set()).add(name)
     # On the flush's own connection, as Core statements: no ORM flush inside a flush.
     connection = session.connection()
     bumped = connection.execute(
@@ -52,3 +66,14 @@ def _bump_changed(session: Session, flush_context) -> None:  # noqa: ARG001 - SQ
     changed = {WATCHED[type(obj)] for obj in (*session.new, *session.dirty, *session.deleted) if type(obj) in WATCHED}
     for name in sorted(changed):
         bump(session, name)
+
+
+@event.listens_for(Session, "after_commit")
+def _count_bumps_here(session: Session) -> None:
+    for name in session.info.pop("ally_bumped", ()):
+        _bumped_here[name] = _bumped_here.get(name, 0) + 1
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_bumps(session: Session) -> None:
+    session.info.pop("ally_bumped", None)

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from flask import current_app, g, has_request_context
+from flask import current_app
 from sqlalchemy import case, func, select, update
 from sqlalchemy.orm import selectinload
 
@@ -17,7 +17,7 @@ from ally_web import policy
 from ally_web.core import clock
 from ally_web.extensions import db
 from ally_web.models import CatalogVersion, Colour, LeadTimeNotice, Style, Variant
-from ally_web.models.cache_versions import NOTICES, current_version
+from ally_web.models.cache_versions import NOTICES, bumped_here, current_version
 from ally_web.services.catalog.made_to_order import (
     MadeToOrderPlan,
     NoticeCard,
@@ -120,16 +120,18 @@ def get_style(slug: str) -> StyleCard | None:
 
 
 def _notices_version() -> int | None:
-    """The notices' version (models/cache_versions.py), read once per request; None
-    when caching is off (CATALOG_CACHE_SECONDS = 0)."""
+    """The notices' version (models/cache_versions.py), read from the database at most
+    every CATALOG_FRESH_SECONDS per process, and at once after this process changed a
+    notice; None when caching is off (CATALOG_CACHE_SECONDS = 0)."""
     if not current_app.config["CATALOG_CACHE_SECONDS"]:
         return None
-    if has_request_context() and "ally_notices_version" in g:
-        return g.ally_notices_version
-    version = current_version(db.session, NOTICES)
-    if has_request_context():
-        g.ally_notices_version = version
-    return version
+    seen = current_app.extensions.setdefault("ally_notices_version", {})
+    now = time.monotonic()
+    here = bumped_here(NOTICES)
+    if seen.get("here") == here and seen["checked"] + current_app.config["CATALOG_FRESH_SECONDS"] > now:
+        return seen["version"]
+    seen.update(version=current_version(db.session, NOTICES), checked=now, here=here)
+    return seen["version"]
 
 
 def _per_day_cache(name: str, today: date, build):
