@@ -363,7 +363,8 @@ DEMO_INSPECTIONS = {"nora.walsh@example.com": "Demo: creased across the vamp, st
 
 
 def _demo_damage_photo() -> bytes:
-    """A drawn photo of a heel with a torn strap, as a customer's phone would send it."""
+    """A drawn photo of a heel with a torn strap, as a phone would take it (for the
+    demo return and the demo trial damage fee)."""
     import io
 
     from PIL import Image, ImageDraw
@@ -441,13 +442,15 @@ def _advance_made_to_order(order, outcome: str, packer, serial: int) -> None:
 
 # email, name, how far it got: one box waits in the fitting team's queue, one is with
 # the carrier (a new pair and a sample), one is delivered with its window open, and in
-# one the customer kept a pair and sends the sample back, so /admin/trials shows each
-# queue and the customer's trial page each step.
+# one the customer kept a pair and sends the sample back; in the last the sample came
+# back scuffed and carries the damage fee with staff's photo, so /admin/trials shows
+# each queue and the customer's trial page each step.
 DEMO_TRIALS = [
     ("nina.patel@example.com", "Nina Patel", "requested"),
     ("ruth.adams@example.com", "Ruth Adams", "shipped"),
     ("lena.brooks@example.com", "Lena Brooks", "delivered"),
     ("maya.chen@example.com", "Maya Chen", "decided"),
+    ("iris.novak@example.com", "Iris Novak", "damaged"),
 ]
 DEMO_TRIAL_FIT = dict(size="8.5", width="M", other_brands="Sam Edelman 8.5, Stuart Weitzman 8",
                       foot_notes=["narrow_heel"], foot_other="", heel_comfort="mid")
@@ -463,7 +466,7 @@ def seed_trials() -> int:
     from ally_web.gateways.payments.sandbox import SandboxGateway, sandbox_save_card, sandbox_session
     from ally_web.models import TrialBox
     from ally_web.services import catalog as catalog_service
-    from ally_web.services import trial
+    from ally_web.services import returns, trial
 
     added = 0
     gateway = SandboxGateway()
@@ -499,9 +502,13 @@ def seed_trials() -> int:
         if outcome == "shipped":
             continue
         trial.record_scan(box, parcel.id, "delivered", clock.now(), CARRIER)
-        if outcome == "decided":
+        if outcome in ("decided", "damaged"):
             new, sample = box.current_pairs
             trial.decide(box, {new.id: "keep", sample.id: "return"}, CUSTOMER)
+        if outcome == "damaged":
+            trial.receive(box, fitter)
+            trial.inspect(box, {sample.id: (False, "The right heel tip is worn through and the sole is scuffed.")},
+                          fitter, photos={sample.id: [returns.Upload("heel.jpg", _demo_damage_photo())]})
     return added
 
 

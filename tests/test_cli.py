@@ -43,10 +43,15 @@ def test_the_demo_trials_show_every_queue_and_step(app):
     from ally_web.services import trial
 
     assert app.test_cli_runner().invoke(args=["ally", "seed"]).exit_code == 0
-    states = dict(db.session.execute(select(TrialBox.email, TrialBox.state)).tuples().all())
+    states = dict(db.session.execute(select(TrialBox.email, TrialBox.state)).all())
     assert states == {"nina.patel@example.com": TrialState.REQUESTED, "ruth.adams@example.com": TrialState.SHIPPED,
-                      "lena.brooks@example.com": TrialState.DELIVERED, "maya.chen@example.com": TrialState.DECIDED}
+                      "lena.brooks@example.com": TrialState.DELIVERED, "maya.chen@example.com": TrialState.DECIDED,
+                      "iris.novak@example.com": TrialState.DECIDED}
     assert [row.box.email for row in trial.queue()] == ["nina.patel@example.com"]
     lena = db.session.scalar(select(TrialBox).where(TrialBox.email == "lena.brooks@example.com"))
     assert trial.window_of(lena).open
     assert [box.email for box in trial.boxes_with_returns()] == ["maya.chen@example.com"]
+    iris = db.session.scalar(select(TrialBox).where(TrialBox.email == "iris.novak@example.com"))
+    [scuffed] = [pair for pair in iris.pairs if pair.accepted is False]
+    assert len(scuffed.photos) == 1 and "heel tip" in scuffed.inspection_note
+    assert [charge.kind for charge in iris.charges] == ["kept", "damage"]
