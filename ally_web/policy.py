@@ -58,8 +58,6 @@ FITTING_PAIR_RETURN_DAYS = 10  # days after the fitting pair's delivery
 # --- Returns and exchanges -----------------------------------------------------
 
 RETURN_WINDOW_DAYS = 14  # calendar days, delivery day is day 0
-RETURNS_FREE_IN_US = True
-GIFT_CARDS_FINAL_SALE = True
 MADE_TO_ORDER_RETURNABLE = True
 # Brand settings: the carrier of prepaid US return labels; whether a faulty pair's
 # refund includes what the customer paid for shipping and duties.
@@ -86,7 +84,6 @@ TRIAL_TRANSIT = DayRange(2, 5)  # business days
 TRIAL_WINDOW_DAYS = 7  # full days from delivery; shipping is not counted
 TRIAL_SIZE_EXCHANGE_HOURS = 24
 TRIAL_SIZES_IN_BOX = DayRange(1, 2)
-TRIAL_US_ONLY = True
 TRIAL_REFUSES_PREPAID_CARDS = True
 TRIAL_HOLD_RELEASE_BUSINESS_DAYS = DayRange(1, 2)  # how long banks take to drop a hold
 FIT_SESSION_MINUTES = 15

@@ -98,3 +98,11 @@ def test_product_page_says_the_dates_and_the_cutoff(client):
             "(1–2 business days after Wed, Nov 25, the day your order counts from)") in page
     assert "placed before 2 PM New York time" in page
     assert "Orders placed at 2 PM or later, on a weekend or on a holiday count from the next business day." in page
+
+
+def test_faq_sends_returns_and_fit_sessions_to_their_pages(client):
+    """The returns label and the fit session are online: the FAQ links to them instead
+    of asking for an email."""
+    html = client.get("/faq").get_data(as_text=True)
+    assert 'href="/exchange"' in html and "an online return request is on its way" not in html
+    assert 'href="/fit-session"' in html and "booking is on its way" not in html

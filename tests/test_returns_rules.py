@@ -101,3 +101,14 @@ def test_a_cancelled_order_has_nothing_to_send_back(app):
     with current_app.test_request_context():
         order_service.cancel_order(order, PACKER, "Asked to.")
     assert "cancelled" in only(order, clock.now()).why_not
+
+
+def test_a_made_to_order_pair_keeps_the_right_to_go_back(app, monkeypatch):
+    from ally_web import policy
+
+    order = delivered_order(clock.now())
+    order.lines[0].made_to_order = True
+    assert only(order, clock.now()).quantity == 1
+    monkeypatch.setattr(policy, "MADE_TO_ORDER_RETURNABLE", False)  # the brand setting, if it ever changes
+    refused = only(order, clock.now())
+    assert refused.quantity == 0 and refused.why_not == "Made-to-order pairs are final sale."

@@ -200,8 +200,10 @@ def test_at_most_two_pairs_a_round():
 def test_refusals_name_their_field():
     shelf("cherry", pairs=0)
     box = requested_box()
+    assert db.session.scalar(select(Colour.id).join(Style).where(Style.slug == "strap-heel", Colour.slug == "silver"))
     cases = [
         (("mauve", SIZE, WIDTH, "new"), "colour"),
+        (("silver", SIZE, WIDTH, "new"), "colour"),  # the strap heel's: classic pumps only
         (("black", None, WIDTH, "new"), "size"),
         (("black", SIZE, "X", "new"), "width"),
         (("black", SIZE, WIDTH, "worn"), "condition"),

@@ -9,6 +9,7 @@ import re
 import pytest
 from sqlalchemy import func, select
 
+from ally_web import policy
 from ally_web.extensions import db
 from ally_web.models import Order, OrderKind, TrialBox, TrialState
 from tests.checkout_flow import pay_on_sandbox
@@ -137,6 +138,8 @@ def test_the_status_link_of_a_trial_opens_its_page_with_the_window(client):
     html = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "days left to decide" in html and "Dec 2, 2026, 11:59 PM EST" in html
     assert "Sample" in html and "Need another size?" in html
+    assert "on carpet" in html and f"damage fee of ${policy.TRIAL_DAMAGE_FEE_CENTS // 100}" in html
+    assert "Chat with a fit stylist" not in html  # no live chat yet
 
 
 def test_deciding_without_javascript(client):
