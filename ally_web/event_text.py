@@ -129,6 +129,11 @@ def _trial_expired(params: Params) -> str:
             f"{_amount(params)}.")
 
 
+def _trial_not_sent_back(params: Params) -> str:
+    return (f"{_plural(int(params.get('pairs', 0)), 'pair')} to send back never reached the carrier: "
+            f"kept, {_amount(params)}.")
+
+
 def _trial_charged(params: Params) -> str:
     what = _CHARGE_WORDS.get(str(params.get("charge")), "the trial")
     return f"{_amount(params)} for {what}, {_card(params)}."
@@ -192,6 +197,7 @@ _DETAILS: dict[EventKind, Callable[[Params], str]] = {
     EventKind.TRIAL_CHARGED: _trial_charged,
     EventKind.TRIAL_CHARGE_FAILED: _trial_charge_failed,
     EventKind.TRIAL_PAIR_INSPECTED: _trial_inspected,
+    EventKind.TRIAL_NOT_SENT_BACK: _trial_not_sent_back,
     EventKind.TRIAL_CURATED: _trial_curated,
     EventKind.TRIAL_SHIPPED: _trial_shipped,
     EventKind.TRIAL_WINDOW_OPENED: _trial_window,
@@ -225,6 +231,7 @@ _TITLES = {
     EventKind.TRIAL_CHARGED: "Charged",
     EventKind.TRIAL_CHARGE_FAILED: "Payment declined",
     EventKind.TRIAL_PAIR_INSPECTED: "Pair inspected",
+    EventKind.TRIAL_NOT_SENT_BACK: "Not sent back",
     EventKind.TRIAL_CURATED: "Trial box ready",
     EventKind.TRIAL_SHIPPED: "Trial box shipped",
     EventKind.TRIAL_WINDOW_OPENED: "Trial box delivered: the window is open",

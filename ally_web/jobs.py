@@ -181,6 +181,7 @@ register_job("exchange holds", returns.chase_missing_parcels)
 register_job("trial windows", trial.open_windows)
 register_job("trial reminders", trial.send_reminders)
 register_job("trial expiry", trial.expire_boxes)
+register_job("trial pairs not sent back", trial.charge_unreturned)
 register_job("trial charges", trial.charge_due)
 register_job("trial closing", trial.close_finished)
 

@@ -96,6 +96,10 @@ TRIAL_HOLD_CENTS = 100  # brand setting: the card check placed at sign-up
 SAMPLE_PAIR_DISCOUNT_PERCENT = 30  # brand setting
 TRIAL_DAMAGE_FEE_CENTS = 5000  # brand setting
 TRIAL_REMINDER_HOURS = (48, 24)  # brand setting: reminders this long before the window ends
+# Brand setting: pairs chosen to go back must reach the carrier (the return label's
+# first scan) by the end of this many days after the window's last day; a pair not
+# on its way by then is the customer's, charged at its keep price.
+TRIAL_RETURN_SCAN_DAYS = 3
 # Brand setting: after a declined final charge (or damage fee), the card is tried again
 # this many hours after each decline (24 h, then 48 h more); after the last, staff follow up.
 TRIAL_CHARGE_RETRY_HOURS = (24, 48)

@@ -11,8 +11,9 @@ from sqlalchemy import func, select
 
 from ally_web import policy
 from ally_web.core import clock
-from ally_web.core.actors import CUSTOMER, SYSTEM
+from ally_web.core.actors import CARRIER, CUSTOMER, SYSTEM
 from ally_web.core.errors import DomainError
+from ally_web.core.formatting import money
 from ally_web.extensions import db
 from ally_web.gateways.payments import get_gateway, sandbox_session
 from ally_web.gateways.payments.sandbox import sandbox_authorize
@@ -24,6 +25,7 @@ from ally_web.models import (
     StockMovement,
     TrialChargeKind,
     TrialChargeState,
+    TrialDecision,
     TrialState,
 )
 from ally_web.services import returns, trial
@@ -43,7 +45,7 @@ def charges(box, kind=None):
 
 
 def mails(kind):
-    return list(db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == kind)))
+    return list(db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == kind).order_by(OutboxMessage.id)))
 
 
 def payments(mode="card"):
@@ -310,3 +312,47 @@ def test_sizes_that_differ_confirm_nothing_and_an_unanswered_box_offers_nothing(
     trial.expire_boxes(clock.now() + timedelta(days=9))
     db.session.commit()
     assert trial.pair_offers(quiet) == []
+
+
+def test_pairs_never_handed_to_the_carrier_become_kept_and_are_charged_once(app):
+    with clock.freeze(datetime(2026, 12, 7, 15, 0)):
+        box = delivered_box()  # a new black pair and an almond sample
+        trial.decide(box, choose(box, "keep", "return"), CUSTOMER)
+        db.session.commit()
+        sample = box.current_pairs[1]
+        deadline = trial.send_back_by(box)
+        assert deadline.strftime("%Y-%m-%d %H:%M:%S") == "2026-12-17 23:59:59"  # window's last day + 3
+        assert "hand the parcel to the carrier by Dec 17, 2026, 11:59 PM EST" in mails("trial_decided")[0].text_body
+    with clock.freeze(datetime(2026, 12, 17, 23, 59)):
+        assert trial.charge_unreturned(clock.now()) == 0  # not yet
+    with clock.freeze(datetime(2026, 12, 18, 0, 5)):
+        late = clock.now()
+    assert trial.charge_unreturned(late) == 1
+    assert trial.charge_unreturned(late) == 0  # once
+    db.session.expire_all()
+    assert sample.decision is TrialDecision.KEEP and trial.send_back_by(box) is None
+    unreturned = [c for c in charges(box) if c.slot == "unreturned"]
+    assert [(c.kind, c.amount_cents) for c in unreturned] == [(TrialChargeKind.KEPT, sample.keep_cents)]
+    assert box.order.events[-1].kind is EventKind.TRIAL_NOT_SENT_BACK
+    [mail] = mails("trial_not_sent_back")
+    assert "Dec 17, 2026, 11:59 PM EST" in mail.text_body and money(sample.keep_cents) in mail.text_body
+    with pytest.raises(DomainError, match="on their way back"):
+        trial.receive(box, STAFF)  # nothing to receive any more
+    assert trial.charge_due(late) == 2  # the kept pair and the one never sent
+    assert trial.close_finished(late) == 1
+
+
+def test_a_return_parcel_the_carrier_scanned_is_not_charged(app):
+    from ally_web.services.orders import record_scan
+
+    with clock.freeze(datetime(2026, 12, 7, 15, 0)):
+        box = delivered_box()
+        trial.decide(box, choose(box, "return", "return"), CUSTOMER)
+        db.session.commit()
+    with clock.freeze(datetime(2026, 12, 16, 12, 0)):
+        record_scan(trial.return_parcel(box), "in_transit", clock.now(), CARRIER)
+        db.session.commit()
+    assert trial.send_back_by(box) is None
+    with clock.freeze(datetime(2026, 12, 25)):
+        assert trial.charge_unreturned(clock.now()) == 0
+    assert not charges(box) and {p.decision for p in box.pairs} == {TrialDecision.RETURN}

@@ -159,6 +159,7 @@ def test_deciding_without_javascript(client):
     assert done.status_code == 303
     html = client.get(url).get_data(as_text=True)
     assert "Your choice is in" in html and "return-label.pdf" in html
+    assert "Please hand the pairs going back to the carrier by" in html  # or they become kept
     label = client.get(f"{url}/return-label.pdf")
     assert label.status_code == 200 and label.data.startswith(b"%PDF")
 

@@ -139,6 +139,7 @@ class EventKind(enum.StrEnum):
     TRIAL_CHARGED = "trial_charged"  # params: kind, amount_cents
     TRIAL_CHARGE_FAILED = "trial_charge_failed"  # params: kind, amount_cents, failure_code
     TRIAL_PAIR_INSPECTED = "trial_pair_inspected"  # params: line_id, accepted, note
+    TRIAL_NOT_SENT_BACK = "trial_not_sent_back"  # params: pairs, amount_cents
 
 
 class ActorMixin:

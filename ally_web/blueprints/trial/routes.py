@@ -179,6 +179,7 @@ def _box_page(order: Order, link: str, box: TrialBox, status: int = 200, errors:
                   return_parcel=trial.return_parcel(box), rounds_note=trial.rounds_note(box),
                   sizes=trial.size_choices(), kind_words=trial.KIND_WORDS,
                   unanswered=trial.ended_unanswered(box), offers=trial.pair_offers(box),
+                  send_back_by=trial.send_back_by(box),
                   fit_session=fit_sessions.fit_session_for(order),
                   fit_session_url=fit_sessions.fit_session_url(order, external=False))
 

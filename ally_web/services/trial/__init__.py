@@ -84,6 +84,7 @@ from ally_web.services.trial.signup import (
     trial_style,
 )
 from ally_web.services.trial.states import OPEN_STATES, TRIAL
+from ally_web.services.trial.unreturned import charge_unreturned, send_back_by
 from ally_web.services.trial.window import (
     Window,
     current_round,
@@ -122,6 +123,7 @@ __all__ = [
     "boxes_in",
     "cancel",
     "charge_due",
+    "charge_unreturned",
     "charge_for_payment",
     "check_choices",
     "check_step",
@@ -169,6 +171,7 @@ __all__ = [
     "save_step",
     "send_reminders",
     "set_checklist",
+    "send_back_by",
     "ship",
     "shipping_label_pdf",
     "size_choices",

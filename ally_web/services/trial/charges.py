@@ -67,9 +67,11 @@ KIND_WORDS = {
 
 
 def add_charge(box: TrialBox, kind: TrialChargeKind, amount_cents: int, *, pair: TrialPair | None = None,
-               reason: str = "") -> TrialCharge:
-    """Owe ``amount_cents`` on the box: due now, charged by the next jobs run."""
-    slot = f"damage:{pair.id}" if pair is not None else "final"
+               reason: str = "", slot: str | None = None) -> TrialCharge:
+    """Owe ``amount_cents`` on the box: due now, charged by the next jobs run. The
+    slot (one charge each per box) is "final", a damage fee's "damage:<pair>", or
+    the one given."""
+    slot = slot or (f"damage:{pair.id}" if pair is not None else "final")
     charge = TrialCharge(box=box, kind=kind, slot=slot, pair_id=pair.id if pair is not None else None,
                          amount_cents=amount_cents, state=TrialChargeState.DUE, reason=reason, attempts=0,
                          created_at=clock.now())

@@ -41,6 +41,7 @@ from ally_web.services.trial.after_keep import remember_size
 from ally_web.services.trial.charges import add_charge, release_hold
 from ally_web.services.trial.dispatch import return_label
 from ally_web.services.trial.states import TRIAL
+from ally_web.services.trial.unreturned import send_back_by
 from ally_web.services.trial.window import current_round, keep_price, window_of
 
 MAX_NOTE = 500
@@ -94,7 +95,8 @@ def decide(box: TrialBox, choices: Mapping[int, str], actor: Actor) -> None:
     db.session.flush()
     enqueue_email(to=order.email, subject=f"Your ALLY trial #{order.number}: your choice is in",
                   template="trial_decided", kind="trial_decided", order_id=order.id, order=order, box=box,
-                  kept=kept, returned=returned, amount_cents=amount, status_url=status_url(order))
+                  kept=kept, returned=returned, amount_cents=amount, send_back_by=send_back_by(box),
+                  status_url=status_url(order))
 
 
 def open_return_parcel(box: TrialBox) -> Shipment:
