@@ -390,3 +390,44 @@ def test_the_migration_opens_the_ledger_with_the_counts_on_the_shelf(real_databa
         assert catalog.catalog_version() == 0
         db.session.remove()
         db.engine.dispose()
+
+
+def _price_and_edit_entries() -> list[AuditEntry]:
+    return list(db.session.scalars(select(AuditEntry).where(AuditEntry.action.in_(("price.changed", "colour.edited")))
+                                   .order_by(AuditEntry.id)))
+
+
+def test_a_colour_price_change_is_audited_once_with_before_after_and_actor(client, auth):
+    auth.login("admin", name="Alex Admin")
+    colour = db.session.scalar(select(Colour).join(Style).where(Style.slug == "classic-pump", Colour.slug == "cherry"))
+    name, hex_ = colour.name, colour.hex
+    assert colour.price_cents is None
+
+    def save(**changes):
+        data = {"name": name, "hex": hex_, "price": "", **changes}
+        response = client.post(f"/admin/catalog/colours/{colour.id}", data=data)
+        assert response.status_code == 303, response.get_data(as_text=True)
+        db.session.expire_all()
+
+    save(price="310")
+    [entry] = _price_and_edit_entries()
+    assert (entry.action, entry.subject) == ("price.changed", f"The Classic Pump in {name}")
+    assert entry.details == {"before_cents": None, "after_cents": 31000} and entry.actor_name == "Alex Admin"
+    save(price="310.00")  # the same price, typed otherwise: nothing changed, nothing audited
+    assert len(_price_and_edit_entries()) == 1
+    save(name="Deep Cherry", price="320")  # a rename and a price: one entry each, the price in its own
+    entries = _price_and_edit_entries()[1:]
+    assert [e.action for e in entries] == ["colour.edited", "price.changed"]
+    assert entries[0].details == {"changed": {"name": [name, "Deep Cherry"]}}
+    assert entries[1].details == {"before_cents": 31000, "after_cents": 32000}
+    name = "Deep Cherry"
+    save(price="")  # back to the style's price
+    last = _price_and_edit_entries()[-1]
+    assert len(_price_and_edit_entries()) == 4 and last.details == {"before_cents": 32000, "after_cents": None}
+    assert db.session.get(Colour, colour.id).price_cents is None
+
+
+def test_a_style_price_set_to_what_it_is_audits_nothing(app):
+    style = db.session.scalar(select(Style).where(Style.slug == "classic-pump"))
+    assert catalog.change_price(style, style.price_cents, ADMIN) is False
+    assert db.session.scalar(select(func.count(AuditEntry.id)).where(AuditEntry.action == "price.changed")) == 0

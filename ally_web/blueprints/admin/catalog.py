@@ -227,10 +227,7 @@ def catalog_colour_edit(colour_id: int):
     form = ColourForm()
     if form.validate_on_submit():
         try:
-            before = colour.unit_price_cents
             catalog.edit_colour(colour, _colour_input(form), _uploaded(form, required=False), current_user.actor)
-            if colour.unit_price_cents != before:
-                catalog.change_price(colour.style, colour.price_cents, current_user.actor, colour=colour)
         except DomainError as error:
             db.session.rollback()
             colour = catalog.get_colour(colour_id)

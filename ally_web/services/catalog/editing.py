@@ -108,24 +108,33 @@ def edit_style(style: Style, data: StyleInput, actor: Actor) -> None:
     bump_catalog_version()
 
 
-def change_price(style: Style, price_cents: int | None, actor: Actor, colour: Colour | None = None) -> None:
+def change_price(style: Style, price_cents: int | None, actor: Actor, colour: Colour | None = None) -> bool:
     """A new price for the style, or for one colour of it (``price_cents`` None on a
-    colour: back to the style's price). Carts follow; checkouts and orders do not."""
+    colour: back to the style's price). Carts follow; checkouts and orders do not.
+
+    The one place a price changes: one ``price.changed`` entry with the price before
+    and after and the actor, and none when the price is the same. Returns whether it
+    changed."""
     if colour is None:
         if price_cents is None:
             raise DomainError("Enter the new price.", field="price")
         _check_price(price_cents)
         before: int | None = style.price_cents
+        if before == price_cents:
+            return False
         style.price_cents = price_cents
         subject = style.name
     else:
         if price_cents is not None:
             _check_price(price_cents)
         before = colour.price_cents
+        if before == price_cents:
+            return False
         colour.price_cents = price_cents
         subject = f"{style.name} in {colour.name}"
     record_audit(actor, "price.changed", subject, {"before_cents": before, "after_cents": price_cents})
     bump_catalog_version()
+    return True
 
 
 def set_hidden(subject: Style | Colour, hidden: bool, actor: Actor) -> None:
@@ -174,16 +183,19 @@ def add_colour(style: Style, data: ColourInput, image: str, actor: Actor) -> Col
 
 
 def edit_colour(colour: Colour, data: ColourInput, image: str | None, actor: Actor) -> None:
+    """Save the colour's name, swatch and picture (one ``colour.edited`` entry with
+    what changed) and its own price (through ``change_price``, its own entry)."""
     values = _colour_values(data)
+    price_cents = values.pop("price_cents")
     if image is not None:
         values["image"] = image
     changed = {key: [getattr(colour, key), value] for key, value in values.items() if getattr(colour, key) != value}
-    if not changed:
-        return
     for key, (_, value) in changed.items():
         setattr(colour, key, value)
-    record_audit(actor, "colour.edited", f"{colour.style.name} in {colour.name}", {"changed": changed})
-    bump_catalog_version()
+    if changed:
+        record_audit(actor, "colour.edited", f"{colour.style.name} in {colour.name}", {"changed": changed})
+        bump_catalog_version()
+    change_price(colour.style, price_cents, actor, colour=colour)
 
 
 def set_sizes_offered(colour: Colour, offered: set[tuple[int, str]], actor: Actor) -> None:
