@@ -243,15 +243,18 @@ def test_count_file_preview_lists_bad_lines_applies_nothing_then_applies_a_clean
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and "Apply these counts" in html
     plan = html.split('name="plan"')[1].split('value="')[1].split('"')[0]
-    response = client.post("/admin/catalog/counts/apply", data={"plan": plan, "file_name": "count.csv"})
+    response = client.post("/admin/catalog/counts/apply", data={"plan": plan})
     assert response.status_code == 303
     v2 = db.session.scalar(select(Variant).where(Variant.sku == second[0]))
     db.session.refresh(v1)
     assert (v1.stock, v2.stock) == (7, 3)
     assert catalog.ledger_explains(v1.id) and catalog.ledger_explains(v2.id)
     # The same preview applied again: the counts moved since, so nothing is applied.
-    again = client.post("/admin/catalog/counts/apply", data={"plan": plan, "file_name": "count.csv"})
-    assert again.status_code == 409 and "Nothing was applied" in again.get_data(as_text=True)
+    again = client.post("/admin/catalog/counts/apply", data={"plan": plan})
+    html = again.get_data(as_text=True)
+    assert again.status_code == 409 and "Nothing was applied" in html
+    assert f"{first[0]} ({first[5]} then, 7 now)" in html and f"{second[0]} ({second[5]} then, 3 now)" in html
+    assert [m.note for m in movements(v1.id)][-1] == "Count file count.csv"  # the name came signed with the plan
 
 
 def test_low_stock_on_the_dashboard(client, auth, monkeypatch):
@@ -431,3 +434,49 @@ def test_a_style_price_set_to_what_it_is_audits_nothing(app):
     style = db.session.scalar(select(Style).where(Style.slug == "classic-pump"))
     assert catalog.change_price(style, style.price_cents, ADMIN) is False
     assert db.session.scalar(select(func.count(AuditEntry.id)).where(AuditEntry.action == "price.changed")) == 0
+
+
+def _previewed_plan(client, csv_text: str) -> str:
+    response = client.post("/admin/catalog/counts/preview", content_type="multipart/form-data",
+                           data={"file": (io.BytesIO(csv_text.encode()), "count.csv")})
+    assert response.status_code == 200, response.get_data(as_text=True)
+    html = response.get_data(as_text=True)
+    return html.split('name="plan"')[1].split('value="')[1].split('"')[0]
+
+
+def test_a_count_plan_not_signed_by_a_preview_is_refused_and_nothing_applied(client, auth, app):
+    from itsdangerous import URLSafeSerializer
+
+    auth.login("stylist")
+    variant = in_stock_variant()
+    stock, ledger = variant.stock, len(movements(variant.id))
+    plan = _previewed_plan(client, f"sku,stock\n{variant.sku},{stock + 4}\n")
+    payload, _, signature = plan.rpartition(".")
+    other_salt = URLSafeSerializer(app.config["SECRET_KEY"], salt="order-status-link")
+    forged = (
+        plan[:-2] + ("AA" if plan[-2:] != "AA" else "BB"),  # the signature altered
+        payload + "x." + signature,  # the changes altered
+        f"{variant.id}:{stock}:999",  # the old unsigned layout
+        URLSafeSerializer("not-our-secret", salt="count-file-plan").dumps(
+            {"changes": [[variant.id, stock, 999]], "file": "x.csv"}),
+        other_salt.dumps({"changes": [[variant.id, stock, 999]], "file": "x.csv"}),  # our secret, another salt
+        "", "garbage", "\x00" * 50,
+    )
+    for plan_text in forged:
+        assert client.post("/admin/catalog/counts/apply", data={"plan": plan_text}).status_code == 400, plan_text
+    db.session.expire_all()
+    assert db.session.get(Variant, variant.id).stock == stock and len(movements(variant.id)) == ledger
+    assert client.post("/admin/catalog/counts/apply", data={"plan": plan}).status_code == 303  # the genuine one
+
+
+def test_a_count_file_with_errors_is_422_and_offers_nothing_to_apply(client, auth):
+    auth.login("stylist")
+    variant = in_stock_variant()
+    response = client.post("/admin/catalog/counts/preview", content_type="multipart/form-data", data={
+        "file": (io.BytesIO(f"sku,stock\n{variant.sku},5\nNOPE,1\n".encode()), "count.csv")})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422 and "No size has the SKU NOPE" in html and 'name="plan"' not in html
+    for empty in (b"", b"sku,stock\n"):
+        response = client.post("/admin/catalog/counts/preview", content_type="multipart/form-data",
+                               data={"file": (io.BytesIO(empty), "count.csv")})
+        assert response.status_code == 422 and 'id="file-error"' in response.get_data(as_text=True)

@@ -355,8 +355,8 @@ def catalog_counts_preview():
         except DomainError as error:
             form.file.errors = [error.message]
         else:
-            apply_form = ApplyCountForm(formdata=None, plan=preview.plan,
-                                        file_name=(getattr(upload, "filename", "") or "")[:120])
+            apply_form = ApplyCountForm(formdata=None,
+                                        plan=preview.signed_plan(getattr(upload, "filename", "") or ""))
     status = 200 if preview is not None and not preview.errors else 422
     return render("admin/catalog_counts.html", status=status, form=form, preview=preview, apply_form=apply_form,
                   logout_form=LogoutForm())
@@ -368,8 +368,11 @@ def catalog_counts_apply():
     if not form.validate_on_submit():
         abort(400)
     try:
-        changed = catalog.apply_count_file(form.plan.data or "", current_user.actor, form.file_name.data or "")
-    except DomainError as error:
+        changed = catalog.apply_count_file(form.plan.data or "", current_user.actor)
+    except catalog.PlanRefused:
+        db.session.rollback()
+        abort(400)  # not a plan a preview signed: nothing was read or written
+    except DomainError as error:  # counts moved since the preview (CountsMoved)
         db.session.rollback()
         upload_form = CountFileForm(formdata=None)
         upload_form.file.errors = [error.message]
