@@ -30,7 +30,7 @@ from ally_web.models import (
     TrialDecision,
     TrialPair,
 )
-from ally_web.services.catalog import put_back
+from ally_web.services.catalog import lock_stock, put_back
 from ally_web.services.lifecycle import record_event
 from ally_web.services.notifications import enqueue_email
 from ally_web.services.orders import status_url
@@ -82,6 +82,7 @@ def inspect(box: TrialBox, verdicts: Mapping[int, tuple[bool | None, str]], acto
         if not accepted and not " ".join(note.split()):
             raise DomainError("Please say what is damaged: the customer reads it.", field=f"pair-{pair.id}")
     fees = []
+    lock_stock(pair.line.variant_id for pair in pairs)  # pairs back on the shelf: rows in one lock order
     for pair in pairs:
         accepted, note = verdicts[pair.id]
         pair.accepted = accepted
