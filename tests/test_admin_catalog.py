@@ -480,3 +480,50 @@ def test_a_count_file_with_errors_is_422_and_offers_nothing_to_apply(client, aut
         response = client.post("/admin/catalog/counts/preview", content_type="multipart/form-data",
                                data={"file": (io.BytesIO(empty), "count.csv")})
         assert response.status_code == 422 and 'id="file-error"' in response.get_data(as_text=True)
+
+
+def test_the_exchange_migration_keeps_the_reason_constraint_name_and_undoes_cleanly(real_database_url):
+    from flask_migrate import downgrade, upgrade
+    from sqlalchemy import inspect, text
+    from sqlalchemy.exc import IntegrityError
+
+    from tests.conftest import make_app
+
+    name = "ck_stock_movements_ck_stock_movements_movement_reason"  # as the catalog migration left it
+
+    def reason_check():
+        [check] = [c for c in inspect(db.engine).get_check_constraints("stock_movements") if "reason" in c["sqltext"]]
+        return check["name"], check["sqltext"]
+
+    app = make_app(SQLALCHEMY_DATABASE_URI=real_database_url)
+    with app.app_context():
+        upgrade(revision="a6d8f0b2c4e7")
+        assert reason_check()[0] == name and "exchange_out" not in reason_check()[1]
+        upgrade()
+        assert reason_check()[0] == name and "exchange_out" in reason_check()[1] and "exchange_in" in reason_check()[1]
+        insert = ("INSERT INTO stock_movements (variant_id, at, change, resulting, reason, note, actor_kind, "
+                  "actor_name) VALUES (1, '2026-12-01 10:00:00+00:00', :change, :resulting, :reason, '', 'system', "
+                  "'system')")
+        with db.engine.begin() as c:
+            c.execute(text("INSERT INTO styles (id, slug, name, tagline, description, price_cents, trial_eligible, "
+                           "material, heel_height_mm, hs_code, origin_country, position, hidden, care_notes, facts) "
+                           "VALUES (1, 'p', 'Pump', 't', 'd', 29500, true, 'Leather', 100, '6403.59', 'CN', 0, "
+                           "false, '', '')"))
+            c.execute(text("INSERT INTO colours (id, style_id, slug, name, hex, image, position, hidden) "
+                           "VALUES (1, 1, 'black', 'Black', '#000000', 'x.svg', 0, false)"))
+            c.execute(text("INSERT INTO variants (id, colour_id, size_halves, width, sku, stock, hidden) VALUES "
+                           "(1, 1, 16, 'M', 'P-B-16M', 2, false)"))
+            for change, resulting, reason in ((3, 3, "count_correction"), (-1, 2, "exchange_out"),
+                                              (1, 3, "exchange_in"), (-1, 2, "exchange_out")):
+                c.execute(text(insert), {"change": change, "resulting": resulting, "reason": reason})
+        with pytest.raises(IntegrityError), db.engine.begin() as c:
+            c.execute(text(insert), {"change": 1, "resulting": 3, "reason": "borrowed"})
+        downgrade(revision="a6d8f0b2c4e7")
+        assert reason_check()[0] == name and "exchange_out" not in reason_check()[1]
+        with db.engine.connect() as c:
+            rows = c.execute(text("SELECT change, reason FROM stock_movements ORDER BY id")).all()
+        # Exchange rows become what they were booked as before; the ledger still adds up.
+        assert [tuple(r) for r in rows] == [(3, "count_correction"), (-1, "sold"), (1, "sale_undone"), (-1, "sold")]
+        assert sum(change for change, _ in rows) == 2
+        downgrade(revision="base")
+        db.engine.dispose()

@@ -43,7 +43,7 @@ STAFF_MOVES: dict[MovementReason, int] = {
 }
 
 # What puts back pairs a multi-pair take took before it fell short.
-UNDO = {MovementReason.SOLD: MovementReason.SALE_UNDONE}
+UNDO = {MovementReason.SOLD: MovementReason.SALE_UNDONE, MovementReason.EXCHANGE_OUT: MovementReason.EXCHANGE_IN}
 
 REASON_LABELS = {
     MovementReason.RECEIVED: "Received from the factory",
@@ -55,6 +55,8 @@ REASON_LABELS = {
     MovementReason.SOLD: "Sold",
     MovementReason.SALE_UNDONE: "Sale fell through",
     MovementReason.ORDER_CANCELLED: "Order cancelled",
+    MovementReason.EXCHANGE_OUT: "Set aside for an exchange",
+    MovementReason.EXCHANGE_IN: "Exchange pair released",
 }
 
 

@@ -25,6 +25,7 @@ from ally_web.extensions import db
 from ally_web.gateways.carriers import ALLY_STUDIO, Address, LabelRequest, get_carrier
 from ally_web.models import (
     EventKind,
+    MovementReason,
     Order,
     ReturnAction,
     ReturnItem,
@@ -228,7 +229,7 @@ def hold_replacements(request: ReturnRequest, actor: Actor) -> None:
     for item, variant in _replacements(list(request.items)):
         if variant.stock < item.quantity:
             continue  # made to order once the return is accepted
-        _, short = take_stock([(variant.id, item.quantity)], actor=actor,
+        _, short = take_stock([(variant.id, item.quantity)], actor=actor, reason=MovementReason.EXCHANGE_OUT,
                               note=f"Held for an exchange on order #{request.order.number}")
         item.reserved = short is None
 
@@ -239,7 +240,8 @@ def release_holds(request: ReturnRequest, actor: Actor, why: str, items: list[Re
     held = [item for item in (request.items if items is None else items) if item.reserved]
     released = 0
     for item, variant in _replacements(held):
-        put_back([(variant.id, item.quantity)], actor=actor, note=f"{why} (order #{request.order.number})")
+        put_back([(variant.id, item.quantity)], reason=MovementReason.EXCHANGE_IN, actor=actor,
+                 note=f"{why} (order #{request.order.number})")
         released += item.quantity
     for item in held:
         item.reserved = False
