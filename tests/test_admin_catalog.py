@@ -527,3 +527,14 @@ def test_the_exchange_migration_keeps_the_reason_constraint_name_and_undoes_clea
         assert sum(change for change, _ in rows) == 2
         downgrade(revision="base")
         db.engine.dispose()
+
+
+def test_a_new_style_is_declared_with_the_brand_customs_code_and_origin(app, monkeypatch):
+    from ally_web import policy
+
+    monkeypatch.setattr(policy, "STYLE_HS_CODE", "6403.99")
+    monkeypatch.setattr(policy, "STYLE_ORIGIN_COUNTRY", "IT")
+    style = catalog.add_style(catalog.StyleInput(
+        name="The Loafer", tagline="Flat out.", description="A loafer.", facts="", heel_height_mm=20,
+        material="Leather", care_notes="", trial_eligible=False), 25000, ADMIN)
+    assert (style.hs_code, style.origin_country) == ("6403.99", "IT")

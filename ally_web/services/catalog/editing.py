@@ -88,8 +88,8 @@ def add_style(data: StyleInput, price_cents: int, actor: Actor) -> Style:
     if db.session.scalar(select(Style.id).where(Style.slug == slug)) is not None:
         raise DomainError("A style with this name exists already. Choose another name.", field="name")
     position = (db.session.scalar(select(func.max(Style.position))) or 0) + 1
-    style = Style(slug=slug, price_cents=price_cents, hs_code="6403.59", origin_country="CN",
-                  position=position, **values)
+    style = Style(slug=slug, price_cents=price_cents, hs_code=policy.STYLE_HS_CODE,
+                  origin_country=policy.STYLE_ORIGIN_COUNTRY, position=position, **values)
     db.session.add(style)
     db.session.flush()
     record_audit(actor, "style.added", style.name, {"price_cents": price_cents, **values})
