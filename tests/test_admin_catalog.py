@@ -538,3 +538,53 @@ def test_a_new_style_is_declared_with_the_brand_customs_code_and_origin(app, mon
         name="The Loafer", tagline="Flat out.", description="A loafer.", facts="", heel_height_mm=20,
         material="Leather", care_notes="", trial_eligible=False), 25000, ADMIN)
     assert (style.hs_code, style.origin_country) == ("6403.99", "IT")
+
+
+SVG = b"<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 10 10'><circle r='4'/></svg>"
+
+
+def _media_files(folder) -> list[str]:
+    return sorted(p.name for p in folder.rglob("*") if p.is_file())
+
+
+def test_a_refused_colour_leaves_no_picture_in_the_media_folder(client, auth, app, tmp_path, monkeypatch):
+    monkeypatch.setitem(app.config, "MEDIA_DIR", str(tmp_path))
+    auth.login("admin")
+    style = db.session.scalar(select(Style).where(Style.slug == "slingback"))
+    taken = style.colours[0]
+    refused = (
+        {"name": "Gold", "hex": "gold"},  # the swatch
+        {"name": "Gold", "hex": "#c9a227", "price": "0"},  # the price
+        {"name": taken.slug, "hex": "#c9a227"},  # a colour of that name exists
+    )
+    for data in refused:
+        response = client.post(f"/admin/catalog/styles/{style.id}/colours", content_type="multipart/form-data",
+                               data={**data, "picture": (io.BytesIO(SVG), "g.svg")})
+        assert response.status_code == 422, data
+        assert _media_files(tmp_path) == [], data
+    colour = taken
+    response = client.post(f"/admin/catalog/colours/{colour.id}", content_type="multipart/form-data", data={
+        "name": colour.name, "hex": "not a colour", "picture": (io.BytesIO(SVG), "new.svg")})
+    assert response.status_code == 422 and 'id="hex-error"' in response.get_data(as_text=True)
+    assert _media_files(tmp_path) == []
+    response = client.post(f"/admin/catalog/colours/{colour.id}", content_type="multipart/form-data", data={
+        "name": colour.name, "hex": colour.hex, "picture": (io.BytesIO(SVG), "new.svg")})
+    assert response.status_code == 303  # a colour saved keeps its one new file
+    db.session.expire_all()
+    image = db.session.get(Colour, colour.id).image
+    assert _media_files(tmp_path) == [image.removeprefix("media/")]
+
+
+def test_a_colour_the_database_refuses_removes_the_picture_it_wrote(app, tmp_path, monkeypatch):
+    from sqlalchemy import insert
+    from sqlalchemy.exc import IntegrityError
+
+    monkeypatch.setitem(app.config, "MEDIA_DIR", str(tmp_path))
+    style = db.session.scalar(select(Style).where(Style.slug == "slingback"))
+    assert style.colours  # loaded now: the colour another admin adds next is not among them
+    db.session.execute(insert(Colour).values(style_id=style.id, slug="gold", name="Gold", hex="#c9a227",
+                                             image="x.svg", position=99, hidden=False))
+    with pytest.raises(IntegrityError):
+        catalog.add_colour(style, catalog.ColourInput(name="Gold", hex="#c9a227"), catalog.clean_picture(SVG), ADMIN)
+    db.session.rollback()
+    assert _media_files(tmp_path) == []

@@ -172,15 +172,15 @@ def _colour_input(form: ColourForm) -> catalog.ColourInput:
                                price_cents=price_cents(form.price.data) if (form.price.data or "").strip() else None)
 
 
-def _uploaded(form: ColourForm, required: bool) -> str | None:
-    """Store the uploaded picture (checked and cleaned); None when none was sent."""
+def _uploaded(form: ColourForm, required: bool) -> catalog.CleanPicture | None:
+    """The uploaded picture, checked and cleaned but not yet written; None when none was sent."""
     upload = form.picture.data
     data = upload.read(policy.COLOUR_PICTURE_MAX_BYTES + 1) if hasattr(upload, "read") else b""
     if not data and not required:
         return None
     if not data:
         raise DomainError("Please choose a picture of the colour (SVG, PNG or JPEG).", field="picture")
-    return catalog.store_picture(data)
+    return catalog.clean_picture(data)
 
 
 @bp.post("/catalog/styles/<id:style_id>/colours")
@@ -190,9 +190,9 @@ def catalog_colour_create(style_id: int):
     form = ColourForm()
     if form.validate_on_submit():
         try:
-            image = _uploaded(form, required=True)
-            assert image is not None
-            colour = catalog.add_colour(style, _colour_input(form), image, current_user.actor)
+            picture = _uploaded(form, required=True)
+            assert picture is not None
+            colour = catalog.add_colour(style, _colour_input(form), picture, current_user.actor)
         except DomainError as error:
             db.session.rollback()
             _put_error(form, error, "name")

@@ -48,7 +48,7 @@ from ally_web.services.catalog.editing import (
     set_sizes_offered,
 )
 from ally_web.services.catalog.made_to_order import PathStory, line_story, made_to_order_plan, path_story
-from ally_web.services.catalog.pictures import MEDIA_PREFIX, sanitize_svg, store_picture
+from ally_web.services.catalog.pictures import MEDIA_PREFIX, CleanPicture, clean_picture, sanitize_svg, store_picture
 from ally_web.services.catalog.stock import (
     REASON_LABELS,
     STAFF_MOVES,
@@ -69,6 +69,7 @@ from ally_web.services.media import media_dir
 __all__ = [
     "Availability",
     "Choice",
+    "CleanPicture",
     "ColourCard",
     "ColourInput",
     "CountPreview",
@@ -95,6 +96,7 @@ __all__ = [
     "catalog_version",
     "change_price",
     "choose_variant",
+    "clean_picture",
     "count_stock",
     "edit_colour",
     "edit_style",

@@ -25,6 +25,7 @@ from ally_web.extensions import db
 from ally_web.models import Colour, Style, Variant
 from ally_web.services.audit import record_audit
 from ally_web.services.catalog.browse import bump_catalog_version
+from ally_web.services.catalog.pictures import CleanPicture, discard_picture, keep_picture
 
 HEX = re.compile(r"^#[0-9a-fA-F]{6}$")
 MAX_PRICE_CENTS = 10_000_00  # $10,000: more is a typing slip
@@ -162,13 +163,27 @@ def _colour_values(data: ColourInput) -> dict[str, Any]:
     return dict(name=data.name.strip(), hex=data.hex.strip().lower(), price_cents=data.price_cents)
 
 
-def add_colour(style: Style, data: ColourInput, image: str, actor: Actor) -> Colour:
+def _flush_or_discard(image: str, kept: bool) -> None:
+    """Flush; if the database refuses, remove the picture file written for this change."""
+    try:
+        db.session.flush()
+    except Exception:
+        if kept:
+            discard_picture(image)
+        raise
+
+
+def add_colour(style: Style, data: ColourInput, picture: CleanPicture | str, actor: Actor) -> Colour:
     """A new colour, offered in every size and width (stock 0: made to order until
-    stock is received); staff untick what is not offered."""
+    stock is received); staff untick what is not offered. ``picture`` is an upload,
+    checked (``clean_picture``) and written only once the colour passed every check,
+    or the name of a picture already there."""
     values = _colour_values(data)
     slug = slugify(values["name"])
     if any(c.slug == slug for c in style.colours):
         raise DomainError("This style has a colour of that name already.", field="name")
+    kept = isinstance(picture, CleanPicture)
+    image = keep_picture(picture) if isinstance(picture, CleanPicture) else picture  # every check passed
     colour = Colour(slug=slug, image=image, position=len(style.colours), **values)
     style.colours.append(colour)
     for size in policy.SIZES:
@@ -176,22 +191,25 @@ def add_colour(style: Style, data: ColourInput, image: str, actor: Actor) -> Col
             halves = int(size * 2)
             colour.variants.append(Variant(size_halves=halves, width=width, stock=0,
                                            sku=f"{style.slug}-{slug}-{halves:02d}{width}".upper()[:40]))
-    db.session.flush()
+    _flush_or_discard(image, kept)
     record_audit(actor, "colour.added", f"{style.name} in {colour.name}", {**values, "image": image})
     bump_catalog_version()
     return colour
 
 
-def edit_colour(colour: Colour, data: ColourInput, image: str | None, actor: Actor) -> None:
+def edit_colour(colour: Colour, data: ColourInput, picture: CleanPicture | None, actor: Actor) -> None:
     """Save the colour's name, swatch and picture (one ``colour.edited`` entry with
-    what changed) and its own price (through ``change_price``, its own entry)."""
+    what changed) and its own price (through ``change_price``, its own entry). A new
+    picture is written only once the rest passed its checks."""
     values = _colour_values(data)
     price_cents = values.pop("price_cents")
-    if image is not None:
-        values["image"] = image
+    if picture is not None:
+        values["image"] = keep_picture(picture)
     changed = {key: [getattr(colour, key), value] for key, value in values.items() if getattr(colour, key) != value}
     for key, (_, value) in changed.items():
         setattr(colour, key, value)
+    if picture is not None:
+        _flush_or_discard(values["image"], kept=True)
     if changed:
         record_audit(actor, "colour.edited", f"{colour.style.name} in {colour.name}", {"changed": changed})
         bump_catalog_version()
