@@ -151,6 +151,10 @@ COLOUR_PICTURE_MAX_PIXELS = 4000  # longest side of an uploaded PNG or JPEG
 # before it is decoded, so a small file cannot unpack into gigabytes.
 PICTURE_MAX_AREA = 50_000_000
 COUNT_FILE_MAX_BYTES = 512 * 1024  # a count file for every variant is far smaller
+# Brand settings: the customs tariff code (HS: footwear, leather uppers) and country of
+# origin a new style is declared with; every style is made by the same factory.
+STYLE_HS_CODE = "6403.59"
+STYLE_ORIGIN_COUNTRY = "CN"
 
 # --- International shipping tiers (brand settings) --------------------------------
 # Each country belongs to a tier; a tier prices Standard and Express shipping, and

@@ -115,7 +115,8 @@ def seed_catalog() -> int:
         style = db.session.scalar(select(Style).where(Style.slug == spec["slug"]))
         if style is None:
             fields = {k: v for k, v in spec.items() if k != "colours"}
-            style = Style(**fields, hs_code="6403.59", origin_country="CN", position=position)
+            style = Style(**fields, hs_code=policy.STYLE_HS_CODE,
+                          origin_country=policy.STYLE_ORIGIN_COUNTRY, position=position)
             db.session.add(style)
             added += 1
         existing = {c.slug: c for c in style.colours}

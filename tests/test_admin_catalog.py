@@ -243,15 +243,18 @@ def test_count_file_preview_lists_bad_lines_applies_nothing_then_applies_a_clean
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and "Apply these counts" in html
     plan = html.split('name="plan"')[1].split('value="')[1].split('"')[0]
-    response = client.post("/admin/catalog/counts/apply", data={"plan": plan, "file_name": "count.csv"})
+    response = client.post("/admin/catalog/counts/apply", data={"plan": plan})
     assert response.status_code == 303
     v2 = db.session.scalar(select(Variant).where(Variant.sku == second[0]))
     db.session.refresh(v1)
     assert (v1.stock, v2.stock) == (7, 3)
     assert catalog.ledger_explains(v1.id) and catalog.ledger_explains(v2.id)
     # The same preview applied again: the counts moved since, so nothing is applied.
-    again = client.post("/admin/catalog/counts/apply", data={"plan": plan, "file_name": "count.csv"})
-    assert again.status_code == 409 and "Nothing was applied" in again.get_data(as_text=True)
+    again = client.post("/admin/catalog/counts/apply", data={"plan": plan})
+    html = again.get_data(as_text=True)
+    assert again.status_code == 409 and "Nothing was applied" in html
+    assert f"{first[0]} ({first[5]} then, 7 now)" in html and f"{second[0]} ({second[5]} then, 3 now)" in html
+    assert [m.note for m in movements(v1.id)][-1] == "Count file count.csv"  # the name came signed with the plan
 
 
 def test_low_stock_on_the_dashboard(client, auth, monkeypatch):
@@ -390,3 +393,198 @@ def test_the_migration_opens_the_ledger_with_the_counts_on_the_shelf(real_databa
         assert catalog.catalog_version() == 0
         db.session.remove()
         db.engine.dispose()
+
+
+def _price_and_edit_entries() -> list[AuditEntry]:
+    return list(db.session.scalars(select(AuditEntry).where(AuditEntry.action.in_(("price.changed", "colour.edited")))
+                                   .order_by(AuditEntry.id)))
+
+
+def test_a_colour_price_change_is_audited_once_with_before_after_and_actor(client, auth):
+    auth.login("admin", name="Alex Admin")
+    colour = db.session.scalar(select(Colour).join(Style).where(Style.slug == "classic-pump", Colour.slug == "cherry"))
+    name, hex_ = colour.name, colour.hex
+    assert colour.price_cents is None
+
+    def save(**changes):
+        data = {"name": name, "hex": hex_, "price": "", **changes}
+        response = client.post(f"/admin/catalog/colours/{colour.id}", data=data)
+        assert response.status_code == 303, response.get_data(as_text=True)
+        db.session.expire_all()
+
+    save(price="310")
+    [entry] = _price_and_edit_entries()
+    assert (entry.action, entry.subject) == ("price.changed", f"The Classic Pump in {name}")
+    assert entry.details == {"before_cents": None, "after_cents": 31000} and entry.actor_name == "Alex Admin"
+    save(price="310.00")  # the same price, typed otherwise: nothing changed, nothing audited
+    assert len(_price_and_edit_entries()) == 1
+    save(name="Deep Cherry", price="320")  # a rename and a price: one entry each, the price in its own
+    entries = _price_and_edit_entries()[1:]
+    assert [e.action for e in entries] == ["colour.edited", "price.changed"]
+    assert entries[0].details == {"changed": {"name": [name, "Deep Cherry"]}}
+    assert entries[1].details == {"before_cents": 31000, "after_cents": 32000}
+    name = "Deep Cherry"
+    save(price="")  # back to the style's price
+    last = _price_and_edit_entries()[-1]
+    assert len(_price_and_edit_entries()) == 4 and last.details == {"before_cents": 32000, "after_cents": None}
+    assert db.session.get(Colour, colour.id).price_cents is None
+
+
+def test_a_style_price_set_to_what_it_is_audits_nothing(app):
+    style = db.session.scalar(select(Style).where(Style.slug == "classic-pump"))
+    assert catalog.change_price(style, style.price_cents, ADMIN) is False
+    assert db.session.scalar(select(func.count(AuditEntry.id)).where(AuditEntry.action == "price.changed")) == 0
+
+
+def _previewed_plan(client, csv_text: str) -> str:
+    response = client.post("/admin/catalog/counts/preview", content_type="multipart/form-data",
+                           data={"file": (io.BytesIO(csv_text.encode()), "count.csv")})
+    assert response.status_code == 200, response.get_data(as_text=True)
+    html = response.get_data(as_text=True)
+    return html.split('name="plan"')[1].split('value="')[1].split('"')[0]
+
+
+def test_a_count_plan_not_signed_by_a_preview_is_refused_and_nothing_applied(client, auth, app):
+    from itsdangerous import URLSafeSerializer
+
+    auth.login("stylist")
+    variant = in_stock_variant()
+    stock, ledger = variant.stock, len(movements(variant.id))
+    plan = _previewed_plan(client, f"sku,stock\n{variant.sku},{stock + 4}\n")
+    payload, _, signature = plan.rpartition(".")
+    other_salt = URLSafeSerializer(app.config["SECRET_KEY"], salt="order-status-link")
+    forged = (
+        plan[:-2] + ("AA" if plan[-2:] != "AA" else "BB"),  # the signature altered
+        payload + "x." + signature,  # the changes altered
+        f"{variant.id}:{stock}:999",  # the old unsigned layout
+        URLSafeSerializer("not-our-secret", salt="count-file-plan").dumps(
+            {"changes": [[variant.id, stock, 999]], "file": "x.csv"}),
+        other_salt.dumps({"changes": [[variant.id, stock, 999]], "file": "x.csv"}),  # our secret, another salt
+        "", "garbage", "\x00" * 50,
+    )
+    for plan_text in forged:
+        assert client.post("/admin/catalog/counts/apply", data={"plan": plan_text}).status_code == 400, plan_text
+    db.session.expire_all()
+    assert db.session.get(Variant, variant.id).stock == stock and len(movements(variant.id)) == ledger
+    assert client.post("/admin/catalog/counts/apply", data={"plan": plan}).status_code == 303  # the genuine one
+
+
+def test_a_count_file_with_errors_is_422_and_offers_nothing_to_apply(client, auth):
+    auth.login("stylist")
+    variant = in_stock_variant()
+    response = client.post("/admin/catalog/counts/preview", content_type="multipart/form-data", data={
+        "file": (io.BytesIO(f"sku,stock\n{variant.sku},5\nNOPE,1\n".encode()), "count.csv")})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422 and "No size has the SKU NOPE" in html and 'name="plan"' not in html
+    for empty in (b"", b"sku,stock\n"):
+        response = client.post("/admin/catalog/counts/preview", content_type="multipart/form-data",
+                               data={"file": (io.BytesIO(empty), "count.csv")})
+        assert response.status_code == 422 and 'id="file-error"' in response.get_data(as_text=True)
+
+
+def test_the_exchange_migration_keeps_the_reason_constraint_name_and_undoes_cleanly(real_database_url):
+    from flask_migrate import downgrade, upgrade
+    from sqlalchemy import inspect, text
+    from sqlalchemy.exc import IntegrityError
+
+    from tests.conftest import make_app
+
+    name = "ck_stock_movements_ck_stock_movements_movement_reason"  # as the catalog migration left it
+
+    def reason_check():
+        [check] = [c for c in inspect(db.engine).get_check_constraints("stock_movements") if "reason" in c["sqltext"]]
+        return check["name"], check["sqltext"]
+
+    app = make_app(SQLALCHEMY_DATABASE_URI=real_database_url)
+    with app.app_context():
+        upgrade(revision="c2e4a6b8d0f3")
+        assert reason_check()[0] == name and "exchange_out" not in reason_check()[1]
+        upgrade()
+        assert reason_check()[0] == name and "exchange_out" in reason_check()[1] and "exchange_in" in reason_check()[1]
+        insert = ("INSERT INTO stock_movements (variant_id, at, change, resulting, reason, note, actor_kind, "
+                  "actor_name) VALUES (1, '2026-12-01 10:00:00+00:00', :change, :resulting, :reason, '', 'system', "
+                  "'system')")
+        with db.engine.begin() as c:
+            c.execute(text("INSERT INTO styles (id, slug, name, tagline, description, price_cents, trial_eligible, "
+                           "material, heel_height_mm, hs_code, origin_country, position, hidden, care_notes, facts) "
+                           "VALUES (1, 'p', 'Pump', 't', 'd', 29500, true, 'Leather', 100, '6403.59', 'CN', 0, "
+                           "false, '', '')"))
+            c.execute(text("INSERT INTO colours (id, style_id, slug, name, hex, image, position, hidden) "
+                           "VALUES (1, 1, 'black', 'Black', '#000000', 'x.svg', 0, false)"))
+            c.execute(text("INSERT INTO variants (id, colour_id, size_halves, width, sku, stock, hidden) VALUES "
+                           "(1, 1, 16, 'M', 'P-B-16M', 2, false)"))
+            for change, resulting, reason in ((3, 3, "count_correction"), (-1, 2, "exchange_out"),
+                                              (1, 3, "exchange_in"), (-1, 2, "exchange_out")):
+                c.execute(text(insert), {"change": change, "resulting": resulting, "reason": reason})
+        with pytest.raises(IntegrityError), db.engine.begin() as c:
+            c.execute(text(insert), {"change": 1, "resulting": 3, "reason": "borrowed"})
+        downgrade(revision="c2e4a6b8d0f3")
+        assert reason_check()[0] == name and "exchange_out" not in reason_check()[1]
+        with db.engine.connect() as c:
+            rows = c.execute(text("SELECT change, reason FROM stock_movements ORDER BY id")).all()
+        # Exchange rows become what they were booked as before; the ledger still adds up.
+        assert [tuple(r) for r in rows] == [(3, "count_correction"), (-1, "sold"), (1, "sale_undone"), (-1, "sold")]
+        assert sum(change for change, _ in rows) == 2
+        downgrade(revision="base")
+        db.engine.dispose()
+
+
+def test_a_new_style_is_declared_with_the_brand_customs_code_and_origin(app, monkeypatch):
+    from ally_web import policy
+
+    monkeypatch.setattr(policy, "STYLE_HS_CODE", "6403.99")
+    monkeypatch.setattr(policy, "STYLE_ORIGIN_COUNTRY", "IT")
+    style = catalog.add_style(catalog.StyleInput(
+        name="The Loafer", tagline="Flat out.", description="A loafer.", facts="", heel_height_mm=20,
+        material="Leather", care_notes="", trial_eligible=False), 25000, ADMIN)
+    assert (style.hs_code, style.origin_country) == ("6403.99", "IT")
+
+
+SVG = b"<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 10 10'><circle r='4'/></svg>"
+
+
+def _media_files(folder) -> list[str]:
+    return sorted(p.name for p in folder.rglob("*") if p.is_file())
+
+
+def test_a_refused_colour_leaves_no_picture_in_the_media_folder(client, auth, app, tmp_path, monkeypatch):
+    monkeypatch.setitem(app.config, "MEDIA_DIR", str(tmp_path))
+    auth.login("admin")
+    style = db.session.scalar(select(Style).where(Style.slug == "slingback"))
+    taken = style.colours[0]
+    refused = (
+        {"name": "Gold", "hex": "gold"},  # the swatch
+        {"name": "Gold", "hex": "#c9a227", "price": "0"},  # the price
+        {"name": taken.slug, "hex": "#c9a227"},  # a colour of that name exists
+    )
+    for data in refused:
+        response = client.post(f"/admin/catalog/styles/{style.id}/colours", content_type="multipart/form-data",
+                               data={**data, "picture": (io.BytesIO(SVG), "g.svg")})
+        assert response.status_code == 422, data
+        assert _media_files(tmp_path) == [], data
+    colour = taken
+    response = client.post(f"/admin/catalog/colours/{colour.id}", content_type="multipart/form-data", data={
+        "name": colour.name, "hex": "not a colour", "picture": (io.BytesIO(SVG), "new.svg")})
+    assert response.status_code == 422 and 'id="hex-error"' in response.get_data(as_text=True)
+    assert _media_files(tmp_path) == []
+    response = client.post(f"/admin/catalog/colours/{colour.id}", content_type="multipart/form-data", data={
+        "name": colour.name, "hex": colour.hex, "picture": (io.BytesIO(SVG), "new.svg")})
+    assert response.status_code == 303  # a colour saved keeps its one new file
+    db.session.expire_all()
+    image = db.session.get(Colour, colour.id).image
+    assert _media_files(tmp_path) == [image.removeprefix("media/")]
+
+
+def test_a_colour_the_database_refuses_removes_the_picture_it_wrote(app, tmp_path, monkeypatch):
+    from sqlalchemy import insert
+    from sqlalchemy.exc import IntegrityError
+
+    monkeypatch.setitem(app.config, "MEDIA_DIR", str(tmp_path))
+    style = db.session.scalar(select(Style).where(Style.slug == "slingback"))
+    assert style.colours  # loaded now: the colour another admin adds next is not among them
+    db.session.execute(insert(Colour).values(style_id=style.id, slug="gold", name="Gold", hex="#c9a227",
+                                             image="x.svg", position=99, hidden=False))
+    with pytest.raises(IntegrityError):
+        catalog.add_colour(style, catalog.ColourInput(name="Gold", hex="#c9a227"), catalog.clean_picture(SVG), ADMIN)
+    db.session.rollback()
+    assert _media_files(tmp_path) == []

@@ -387,6 +387,46 @@ def test_a_refused_exchange_puts_the_held_pair_back(app):
     assert bigger.stock == 2 and len(order.lines) == 1
 
 
+def test_an_exchange_hold_and_its_release_are_in_the_ledger_which_adds_up_to_the_stock(app):
+    from datetime import timedelta
+
+    from sqlalchemy import func
+
+    from ally_web import policy
+    from ally_web.jobs import run_jobs
+    from ally_web.models import MovementReason, StockMovement
+    from ally_web.services import catalog
+
+    def ledger_sum(variant_id):
+        return db.session.scalar(select(func.coalesce(func.sum(StockMovement.change), 0))
+                                 .where(StockMovement.variant_id == variant_id))
+
+    def stock(variant_id):
+        return db.session.scalar(select(Variant.stock).where(Variant.id == variant_id))
+
+    def last_movement(variant_id):
+        return db.session.scalar(select(StockMovement).where(StockMovement.variant_id == variant_id)
+                                 .order_by(StockMovement.id.desc()))
+
+    order = delivered_order()
+    bigger = _bigger_in_stock(order, stock=0)
+    catalog.count_stock(bigger.id, 2, 0, "Counted", STAFF)  # through the ledger, like staff
+    assert ledger_sum(bigger.id) == stock(bigger.id) == 2
+    request = _exchange(order, f"{bigger.size_halves}-{bigger.width}")
+    held = last_movement(bigger.id)
+    assert (held.reason, held.change, held.resulting) == (MovementReason.EXCHANGE_OUT, -1, 1)
+    assert f"order #{order.number}" in held.note
+    assert ledger_sum(bigger.id) == stock(bigger.id) == 1
+    db.session.commit()
+    run_jobs(now=request.created_at + timedelta(days=policy.EXCHANGE_HOLD_DAYS))
+    db.session.expire_all()
+    released = last_movement(bigger.id)
+    assert (released.reason, released.change, released.resulting) == (MovementReason.EXCHANGE_IN, 1, 2)
+    assert released.actor_kind.value == "system"
+    assert ledger_sum(bigger.id) == stock(bigger.id) == 2 and catalog.ledger_explains(bigger.id)
+    assert catalog.REASON_LABELS[MovementReason.EXCHANGE_OUT] and catalog.REASON_LABELS[MovementReason.EXCHANGE_IN]
+
+
 def test_a_parcel_that_never_comes_gets_one_reminder_then_the_hold_ends(app):
     from datetime import timedelta
 

@@ -82,3 +82,87 @@ def test_checkouts_and_deliveries_at_once_lose_nothing(race_app, auth):
     for change, resulting in chain:
         running += change
         assert resulting == running
+
+
+def test_two_transactions_moving_the_same_two_variants_in_opposite_orders_both_land(race_app):
+    """A checkout takes A then B while a return puts back B then A. Each stops after
+    its first stock statement until the other has made its own or is waiting for a
+    row lock: taken in the callers' orders, the rows would deadlock (PostgreSQL
+    aborts one); taken in variant-id order, one waits for the other and both land."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("row locks: PostgreSQL (SQLite lets one writer at a time hold the whole database)")
+    from sqlalchemy import event, text
+
+    first, second = db.session.scalars(select(Variant).order_by(Variant.id).limit(2)).all()
+    ids = first.id, second.id
+    staff = Actor.staff(None, "Sam")
+    for variant in (first, second):
+        catalog.count_stock(variant.id, 5, variant.stock, "Race start", staff, audit=False)
+    db.session.commit()
+    pids: dict[str, int] = {}
+    reached = {"checkout": threading.Event(), "return": threading.Event()}
+    names: dict[int, str] = {}
+    outcomes: dict[str, str] = {}
+    watcher = db.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+
+    def other_is_past_or_waiting(other: str) -> bool:
+        if reached[other].is_set():
+            return True
+        waits = watcher.execute(text("SELECT wait_event_type FROM pg_stat_activity WHERE pid = :pid"),
+                                {"pid": pids[other]}).scalar()
+        return waits == "Lock"
+
+    def rendezvous(conn, cursor, statement, parameters, context, executemany):
+        name = names.get(threading.get_ident())
+        stock_statement = statement.startswith("UPDATE variants") or (
+            "FROM variants" in statement and "FOR UPDATE" in statement)
+        if name is None or not stock_statement or reached[name].is_set():
+            return
+        reached[name].set()
+        other = "return" if name == "checkout" else "checkout"
+        for _ in range(3000):  # a condition, polled; bounded so a bug fails instead of hanging
+            if other_is_past_or_waiting(other):
+                return
+            threading.Event().wait(0.01)
+        raise AssertionError(f"{other} neither moved stock nor waited for a lock")
+
+    def run(name: str, work, barrier: threading.Barrier):
+        with race_app.app_context():
+            pids[name] = db.session.connection().exec_driver_sql("SELECT pg_backend_pid()").scalar_one()
+            names[threading.get_ident()] = name
+            barrier.wait()
+            try:
+                work()
+                db.session.commit()
+                outcomes[name] = "done"
+            except Exception as error:  # noqa: BLE001 - a deadlock is the failure this test looks for
+                db.session.rollback()
+                outcomes[name] = repr(error)
+
+    def checkout():
+        taken, short = catalog.take_stock([(ids[0], 1), (ids[1], 1)], note="Race order")
+        assert short is None and len(taken) == 2
+
+    def give_back():
+        catalog.put_back([(ids[1], 1), (ids[0], 1)], reason=MovementReason.RETURNED, actor=staff, note="Race return")
+
+    event.listen(db.engine, "after_cursor_execute", rendezvous)
+    try:
+        barrier = threading.Barrier(2)
+        threads = [threading.Thread(target=run, args=("checkout", checkout, barrier)),
+                   threading.Thread(target=run, args=("return", give_back, barrier))]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+    finally:
+        event.remove(db.engine, "after_cursor_execute", rendezvous)
+        watcher.close()
+    assert outcomes == {"checkout": "done", "return": "done"}, outcomes
+    db.session.expire_all()
+    for variant_id in ids:
+        assert db.session.scalar(select(Variant.stock).where(Variant.id == variant_id)) == 5
+        assert catalog.ledger_explains(variant_id)
+        reasons = db.session.scalars(select(StockMovement.reason).where(StockMovement.variant_id == variant_id)
+                                     .order_by(StockMovement.id.desc()).limit(2)).all()
+        assert sorted(reasons) == sorted([MovementReason.SOLD, MovementReason.RETURNED])

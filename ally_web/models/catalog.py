@@ -124,6 +124,8 @@ class MovementReason(enum.StrEnum):
     SOLD = "sold"  # taken by a checkout
     SALE_UNDONE = "sale_undone"  # a checkout that took pairs and then could not place the order
     ORDER_CANCELLED = "order_cancelled"
+    EXCHANGE_OUT = "exchange_out"  # a replacement set aside for an exchange
+    EXCHANGE_IN = "exchange_in"  # a replacement released: the return never came, or was refused
 
 
 class StockMovement(ActorMixin, Model):

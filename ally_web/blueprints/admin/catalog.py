@@ -172,15 +172,15 @@ def _colour_input(form: ColourForm) -> catalog.ColourInput:
                                price_cents=price_cents(form.price.data) if (form.price.data or "").strip() else None)
 
 
-def _uploaded(form: ColourForm, required: bool) -> str | None:
-    """Store the uploaded picture (checked and cleaned); None when none was sent."""
+def _uploaded(form: ColourForm, required: bool) -> catalog.CleanPicture | None:
+    """The uploaded picture, checked and cleaned but not yet written; None when none was sent."""
     upload = form.picture.data
     data = upload.read(policy.COLOUR_PICTURE_MAX_BYTES + 1) if hasattr(upload, "read") else b""
     if not data and not required:
         return None
     if not data:
         raise DomainError("Please choose a picture of the colour (SVG, PNG or JPEG).", field="picture")
-    return catalog.store_picture(data)
+    return catalog.clean_picture(data)
 
 
 @bp.post("/catalog/styles/<id:style_id>/colours")
@@ -190,9 +190,9 @@ def catalog_colour_create(style_id: int):
     form = ColourForm()
     if form.validate_on_submit():
         try:
-            image = _uploaded(form, required=True)
-            assert image is not None
-            colour = catalog.add_colour(style, _colour_input(form), image, current_user.actor)
+            picture = _uploaded(form, required=True)
+            assert picture is not None
+            colour = catalog.add_colour(style, _colour_input(form), picture, current_user.actor)
         except DomainError as error:
             db.session.rollback()
             _put_error(form, error, "name")
@@ -227,10 +227,7 @@ def catalog_colour_edit(colour_id: int):
     form = ColourForm()
     if form.validate_on_submit():
         try:
-            before = colour.unit_price_cents
             catalog.edit_colour(colour, _colour_input(form), _uploaded(form, required=False), current_user.actor)
-            if colour.unit_price_cents != before:
-                catalog.change_price(colour.style, colour.price_cents, current_user.actor, colour=colour)
         except DomainError as error:
             db.session.rollback()
             colour = catalog.get_colour(colour_id)
@@ -358,8 +355,8 @@ def catalog_counts_preview():
         except DomainError as error:
             form.file.errors = [error.message]
         else:
-            apply_form = ApplyCountForm(formdata=None, plan=preview.plan,
-                                        file_name=(getattr(upload, "filename", "") or "")[:120])
+            apply_form = ApplyCountForm(formdata=None,
+                                        plan=preview.signed_plan(getattr(upload, "filename", "") or ""))
     status = 200 if preview is not None and not preview.errors else 422
     return render("admin/catalog_counts.html", status=status, form=form, preview=preview, apply_form=apply_form,
                   logout_form=LogoutForm())
@@ -371,8 +368,11 @@ def catalog_counts_apply():
     if not form.validate_on_submit():
         abort(400)
     try:
-        changed = catalog.apply_count_file(form.plan.data or "", current_user.actor, form.file_name.data or "")
-    except DomainError as error:
+        changed = catalog.apply_count_file(form.plan.data or "", current_user.actor)
+    except catalog.PlanRefused:
+        db.session.rollback()
+        abort(400)  # not a plan a preview signed: nothing was read or written
+    except DomainError as error:  # counts moved since the preview (CountsMoved)
         db.session.rollback()
         upload_form = CountFileForm(formdata=None)
         upload_form.file.errors = [error.message]

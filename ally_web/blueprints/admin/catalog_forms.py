@@ -89,5 +89,4 @@ class CountFileForm(FlaskForm):
 
 
 class ApplyCountForm(FlaskForm):
-    plan = HiddenField()
-    file_name = HiddenField()
+    plan = HiddenField()  # the preview's changes and file name, signed (catalog.CountPreview.signed_plan)

@@ -25,6 +25,8 @@ from ally_web.services.catalog.browse import (
 )
 from ally_web.services.catalog.count_file import (
     CountPreview,
+    CountsMoved,
+    PlanRefused,
     apply_count_file,
     export_stock_csv,
     preview_count_file,
@@ -46,7 +48,7 @@ from ally_web.services.catalog.editing import (
     set_sizes_offered,
 )
 from ally_web.services.catalog.made_to_order import PathStory, line_story, made_to_order_plan, path_story
-from ally_web.services.catalog.pictures import MEDIA_PREFIX, sanitize_svg, store_picture
+from ally_web.services.catalog.pictures import MEDIA_PREFIX, CleanPicture, clean_picture, sanitize_svg, store_picture
 from ally_web.services.catalog.stock import (
     REASON_LABELS,
     STAFF_MOVES,
@@ -54,6 +56,7 @@ from ally_web.services.catalog.stock import (
     count_stock,
     get_variant,
     ledger_explains,
+    lock_stock,
     move_stock,
     put_back,
     stock_history,
@@ -66,14 +69,17 @@ from ally_web.services.media import media_dir
 __all__ = [
     "Availability",
     "Choice",
+    "CleanPicture",
     "ColourCard",
     "ColourInput",
     "CountPreview",
+    "CountsMoved",
     "LowStockRow",
     "MEDIA_PREFIX",
     "MadeToOrderPlan",
     "NoticeCard",
     "PathStory",
+    "PlanRefused",
     "REASON_LABELS",
     "STAFF_MOVES",
     "StockRow",
@@ -90,6 +96,7 @@ __all__ = [
     "catalog_version",
     "change_price",
     "choose_variant",
+    "clean_picture",
     "count_stock",
     "edit_colour",
     "edit_style",
@@ -101,6 +108,7 @@ __all__ = [
     "ledger_explains",
     "line_story",
     "list_styles",
+    "lock_stock",
     "low_stock",
     "made_to_order_plan",
     "media_dir",

@@ -3,10 +3,13 @@
 Importing is two steps. ``preview_count_file`` reads the file and answers, per
 line, the count on record, the count in the file and the difference, or what is
 wrong with the line; nothing is written. Only a file without errors can be applied:
-``apply_count_file`` writes every change as a count-correction movement in the
-caller's one transaction, and only if each count on record is still the one the
-preview showed. If a sale or another movement changed one meanwhile, nothing is
-applied and staff are told which (preview again to see the new counts).
+the preview hands the page its changes signed with the app's secret (``signed_plan``,
+a salt of its own), so an altered or made-up plan is refused (``PlanRefused``) before
+anything is read or written. ``apply_count_file`` writes every change as a
+count-correction movement in the caller's one transaction, and only if each count on
+record is still the one the preview showed. If a sale or another movement changed one
+meanwhile, nothing is applied and staff are told which sizes (``CountsMoved``; preview
+again to see the new counts).
 """
 
 from __future__ import annotations
@@ -15,6 +18,8 @@ import csv
 import io
 from dataclasses import dataclass, field
 
+from flask import current_app
+from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
@@ -24,10 +29,11 @@ from ally_web.core.errors import DomainError
 from ally_web.extensions import db
 from ally_web.models import Colour, Variant
 from ally_web.services.audit import record_audit
-from ally_web.services.catalog.stock import count_stock, variant_label
+from ally_web.services.catalog.stock import count_stock, lock_stock, variant_label
 
 EXPORT_COLUMNS = ("sku", "style", "colour", "size", "width", "stock")
 MAX_COUNT = 100_000
+PLAN_SALT = "count-file-plan"
 
 
 def _cell(text: str) -> str:
@@ -72,10 +78,28 @@ class CountPreview:
     def changes(self) -> list[CountRow]:
         return [row for row in self.rows if row.difference]
 
-    @property
-    def plan(self) -> str:
-        """The changes as the apply form carries them: "variant:old:new" joined by ","."""
-        return ",".join(f"{r.variant_id}:{r.old}:{r.new}" for r in self.changes)
+    def signed_plan(self, file_name: str) -> str:
+        """The changes and the file's name as the apply form carries them, signed;
+        "" when the file has errors or changes nothing (then there is nothing to apply)."""
+        if self.errors or not self.changes:
+            return ""
+        changes = [[r.variant_id, r.old, r.new] for r in self.changes]
+        return _serializer().dumps({"changes": changes, "file": file_name[:120]})
+
+
+def _serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=PLAN_SALT)
+
+
+class PlanRefused(Exception):
+    """The plan posted back is not one a preview signed (altered, made up, or empty)."""
+
+
+class CountsMoved(DomainError):
+    """Counts on record changed since the preview; nothing was applied."""
+
+    def __init__(self, message: str):
+        super().__init__(message, field="file")
 
 
 class CountFileRefused(DomainError):
@@ -144,23 +168,25 @@ def preview_count_file(data: bytes) -> CountPreview:
     return preview
 
 
-def parse_plan(plan: str) -> list[tuple[int, int, int]]:
-    """The apply form's "variant:old:new,…" back into numbers (DomainError if altered)."""
-    changes = []
-    for item in filter(None, plan.split(",")):
-        parts = item.split(":")
-        if len(parts) != 3 or not all(p.isascii() and p.isdigit() and len(p) <= 9 for p in parts):
-            raise CountFileRefused("This preview could not be read. Upload the file again.")
-        changes.append((int(parts[0]), int(parts[1]), int(parts[2])))
+def _read_plan(signed: str) -> tuple[list[tuple[int, int, int]], str]:
+    try:
+        payload = _serializer().loads(signed)
+        changes = [(int(v), int(o), int(n)) for v, o, n in payload["changes"]]
+        file_name = str(payload["file"])
+    except (BadSignature, KeyError, TypeError, ValueError):
+        raise PlanRefused from None
     if not changes:
-        raise CountFileRefused("Nothing to apply: the file matches the counts on record.")
-    return changes
+        raise PlanRefused
+    return changes, file_name
 
 
-def apply_count_file(plan: str, actor: Actor, file_name: str = "") -> int:
+def apply_count_file(signed_plan: str, actor: Actor) -> int:
     """Write the previewed changes; returns how many sizes changed. All or nothing:
-    on a count changed since the preview this raises, and the caller rolls back."""
-    changes = parse_plan(plan)
+    on a count changed since the preview this raises ``CountsMoved`` and the caller
+    rolls back; on a plan no preview signed, ``PlanRefused`` before any write."""
+    changes, file_name = _read_plan(signed_plan)
+    changes.sort()  # one variant-id order for every writer's row locks (``lock_stock``)
+    lock_stock(variant_id for variant_id, _, _ in changes)
     moved_meanwhile = []
     note = f"Count file {file_name}".strip()[:500]
     for variant_id, old, new in changes:
@@ -170,7 +196,7 @@ def apply_count_file(plan: str, actor: Actor, file_name: str = "") -> int:
             variant = db.session.get_one(Variant, variant_id)
             moved_meanwhile.append(f"{variant.sku} ({old} then, {variant.stock} now)")
     if moved_meanwhile:
-        raise CountFileRefused(
+        raise CountsMoved(
             "Nothing was applied: since the preview, stock changed for " + ", ".join(moved_meanwhile[:10])
             + (f" and {len(moved_meanwhile) - 10} more" if len(moved_meanwhile) > 10 else "")
             + ". Upload the file again to see the counts as they are now."

@@ -25,6 +25,7 @@ from ally_web.extensions import db
 from ally_web.models import Colour, Style, Variant
 from ally_web.services.audit import record_audit
 from ally_web.services.catalog.browse import bump_catalog_version
+from ally_web.services.catalog.pictures import CleanPicture, discard_picture, keep_picture
 
 HEX = re.compile(r"^#[0-9a-fA-F]{6}$")
 MAX_PRICE_CENTS = 10_000_00  # $10,000: more is a typing slip
@@ -88,8 +89,8 @@ def add_style(data: StyleInput, price_cents: int, actor: Actor) -> Style:
     if db.session.scalar(select(Style.id).where(Style.slug == slug)) is not None:
         raise DomainError("A style with this name exists already. Choose another name.", field="name")
     position = (db.session.scalar(select(func.max(Style.position))) or 0) + 1
-    style = Style(slug=slug, price_cents=price_cents, hs_code="6403.59", origin_country="CN",
-                  position=position, **values)
+    style = Style(slug=slug, price_cents=price_cents, hs_code=policy.STYLE_HS_CODE,
+                  origin_country=policy.STYLE_ORIGIN_COUNTRY, position=position, **values)
     db.session.add(style)
     db.session.flush()
     record_audit(actor, "style.added", style.name, {"price_cents": price_cents, **values})
@@ -108,24 +109,33 @@ def edit_style(style: Style, data: StyleInput, actor: Actor) -> None:
     bump_catalog_version()
 
 
-def change_price(style: Style, price_cents: int | None, actor: Actor, colour: Colour | None = None) -> None:
+def change_price(style: Style, price_cents: int | None, actor: Actor, colour: Colour | None = None) -> bool:
     """A new price for the style, or for one colour of it (``price_cents`` None on a
-    colour: back to the style's price). Carts follow; checkouts and orders do not."""
+    colour: back to the style's price). Carts follow; checkouts and orders do not.
+
+    The one place a price changes: one ``price.changed`` entry with the price before
+    and after and the actor, and none when the price is the same. Returns whether it
+    changed."""
     if colour is None:
         if price_cents is None:
             raise DomainError("Enter the new price.", field="price")
         _check_price(price_cents)
         before: int | None = style.price_cents
+        if before == price_cents:
+            return False
         style.price_cents = price_cents
         subject = style.name
     else:
         if price_cents is not None:
             _check_price(price_cents)
         before = colour.price_cents
+        if before == price_cents:
+            return False
         colour.price_cents = price_cents
         subject = f"{style.name} in {colour.name}"
     record_audit(actor, "price.changed", subject, {"before_cents": before, "after_cents": price_cents})
     bump_catalog_version()
+    return True
 
 
 def set_hidden(subject: Style | Colour, hidden: bool, actor: Actor) -> None:
@@ -153,13 +163,27 @@ def _colour_values(data: ColourInput) -> dict[str, Any]:
     return dict(name=data.name.strip(), hex=data.hex.strip().lower(), price_cents=data.price_cents)
 
 
-def add_colour(style: Style, data: ColourInput, image: str, actor: Actor) -> Colour:
+def _flush_or_discard(image: str, kept: bool) -> None:
+    """Flush; if the database refuses, remove the picture file written for this change."""
+    try:
+        db.session.flush()
+    except Exception:
+        if kept:
+            discard_picture(image)
+        raise
+
+
+def add_colour(style: Style, data: ColourInput, picture: CleanPicture | str, actor: Actor) -> Colour:
     """A new colour, offered in every size and width (stock 0: made to order until
-    stock is received); staff untick what is not offered."""
+    stock is received); staff untick what is not offered. ``picture`` is an upload,
+    checked (``clean_picture``) and written only once the colour passed every check,
+    or the name of a picture already there."""
     values = _colour_values(data)
     slug = slugify(values["name"])
     if any(c.slug == slug for c in style.colours):
         raise DomainError("This style has a colour of that name already.", field="name")
+    kept = isinstance(picture, CleanPicture)
+    image = keep_picture(picture) if isinstance(picture, CleanPicture) else picture  # every check passed
     colour = Colour(slug=slug, image=image, position=len(style.colours), **values)
     style.colours.append(colour)
     for size in policy.SIZES:
@@ -167,23 +191,29 @@ def add_colour(style: Style, data: ColourInput, image: str, actor: Actor) -> Col
             halves = int(size * 2)
             colour.variants.append(Variant(size_halves=halves, width=width, stock=0,
                                            sku=f"{style.slug}-{slug}-{halves:02d}{width}".upper()[:40]))
-    db.session.flush()
+    _flush_or_discard(image, kept)
     record_audit(actor, "colour.added", f"{style.name} in {colour.name}", {**values, "image": image})
     bump_catalog_version()
     return colour
 
 
-def edit_colour(colour: Colour, data: ColourInput, image: str | None, actor: Actor) -> None:
+def edit_colour(colour: Colour, data: ColourInput, picture: CleanPicture | None, actor: Actor) -> None:
+    """Save the colour's name, swatch and picture (one ``colour.edited`` entry with
+    what changed) and its own price (through ``change_price``, its own entry). A new
+    picture is written only once the rest passed its checks."""
     values = _colour_values(data)
-    if image is not None:
-        values["image"] = image
+    price_cents = values.pop("price_cents")
+    if picture is not None:
+        values["image"] = keep_picture(picture)
     changed = {key: [getattr(colour, key), value] for key, value in values.items() if getattr(colour, key) != value}
-    if not changed:
-        return
     for key, (_, value) in changed.items():
         setattr(colour, key, value)
-    record_audit(actor, "colour.edited", f"{colour.style.name} in {colour.name}", {"changed": changed})
-    bump_catalog_version()
+    if picture is not None:
+        _flush_or_discard(values["image"], kept=True)
+    if changed:
+        record_audit(actor, "colour.edited", f"{colour.style.name} in {colour.name}", {"changed": changed})
+        bump_catalog_version()
+    change_price(colour.style, price_cents, actor, colour=colour)
 
 
 def set_sizes_offered(colour: Colour, offered: set[tuple[int, str]], actor: Actor) -> None:

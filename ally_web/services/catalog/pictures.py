@@ -9,13 +9,17 @@
   handlers, foreign objects, styles and any reference outside the file itself are
   dropped.
 - The file is stored under a random name in the media folder (``media.keep_file``);
-  the name, not the upload's, is what the catalog keeps.
+  the name, not the upload's, is what the catalog keeps. Checking (``clean_picture``)
+  and keeping (``keep_picture``) are apart, so a colour refused for any reason is
+  refused before its file is written; ``discard_picture`` removes one kept for a
+  change that failed after all.
 """
 
 from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET  # builds the clean tree only; parsing is defusedxml's
+from dataclasses import dataclass
 
 from defusedxml import ElementTree as SafeET
 
@@ -118,8 +122,14 @@ def _reencode(data: bytes) -> tuple[bytes, str]:
     return clean.body, clean.extension
 
 
-def store_picture(data: bytes) -> str:
-    """Check, clean and keep an uploaded picture; returns the value for Colour.image."""
+@dataclass(frozen=True)
+class CleanPicture:
+    body: bytes
+    extension: str
+
+
+def clean_picture(data: bytes) -> CleanPicture:
+    """Check and clean an uploaded picture (PictureRefused); nothing is written."""
     if not data:
         raise PictureRefused("The file is empty. Choose the picture again.")
     if len(data) > policy.COLOUR_PICTURE_MAX_BYTES:
@@ -127,7 +137,21 @@ def store_picture(data: bytes) -> str:
                              "Please upload a smaller file.")
     head = data[:512].lstrip()
     if head.startswith(b"<"):  # text: only an SVG may be text
-        body, extension = sanitize_svg(data), "svg"
-    else:
-        body, extension = _reencode(data)
-    return MEDIA_PREFIX + media.keep_file(body, extension)
+        return CleanPicture(sanitize_svg(data), "svg")
+    return CleanPicture(*_reencode(data))
+
+
+def keep_picture(picture: CleanPicture) -> str:
+    """Write a cleaned picture to the media folder; returns the value for Colour.image."""
+    return MEDIA_PREFIX + media.keep_file(picture.body, picture.extension)
+
+
+def discard_picture(image: str) -> None:
+    """Remove a picture ``keep_picture`` wrote (no other file: the demo's are not ours)."""
+    if image.startswith(MEDIA_PREFIX):
+        media.discard_file(image.removeprefix(MEDIA_PREFIX))
+
+
+def store_picture(data: bytes) -> str:
+    """Check, clean and keep an uploaded picture; returns the value for Colour.image."""
+    return keep_picture(clean_picture(data))

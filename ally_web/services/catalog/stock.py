@@ -7,6 +7,11 @@ actor, in the same transaction. So two requests racing for the same variant (a
 checkout taking the last pair while staff book a delivery) are applied one after the
 other by the database, on PostgreSQL and on SQLite alike; neither is lost, nothing
 reads a count to write it back later, and the ledger explains every count.
+
+A transaction that changes several variants locks their rows first, in variant-id
+order (``lock_stock``), and changes them in that order: two transactions touching the
+same variants in different orders (a checkout of A and B, a count file of B and A)
+then wait for each other instead of deadlocking.
 """
 
 from __future__ import annotations
@@ -37,6 +42,9 @@ STAFF_MOVES: dict[MovementReason, int] = {
     MovementReason.TRIAL_OUT: -1,
 }
 
+# What puts back pairs a multi-pair take took before it fell short.
+UNDO = {MovementReason.SOLD: MovementReason.SALE_UNDONE, MovementReason.EXCHANGE_OUT: MovementReason.EXCHANGE_IN}
+
 REASON_LABELS = {
     MovementReason.RECEIVED: "Received from the factory",
     MovementReason.COUNT_CORRECTION: "Count correction",
@@ -47,6 +55,8 @@ REASON_LABELS = {
     MovementReason.SOLD: "Sold",
     MovementReason.SALE_UNDONE: "Sale fell through",
     MovementReason.ORDER_CANCELLED: "Order cancelled",
+    MovementReason.EXCHANGE_OUT: "Set aside for an exchange",
+    MovementReason.EXCHANGE_IN: "Exchange pair released",
 }
 
 
@@ -66,22 +76,38 @@ def _move(variant_id: int, change: int, reason: MovementReason, actor: Actor, no
     return movement
 
 
+def lock_stock(variant_ids: Iterable[int]) -> None:
+    """Lock the variants' rows, in variant-id order, until the transaction ends; call
+    before changing several variants in one transaction (on SQLite, where one writer
+    at a time holds the whole database, there is nothing to lock)."""
+    ids = sorted(set(variant_ids))
+    if ids:
+        db.session.execute(select(Variant.id).where(Variant.id.in_(ids)).order_by(Variant.id).with_for_update())
+
+
+def _in_lock_order(pairs: Pairs) -> list[tuple[int, int]]:
+    ordered = sorted(pairs)
+    lock_stock(variant_id for variant_id, _ in ordered)
+    return ordered
+
+
 def put_back(pairs: Pairs, *, reason: MovementReason = MovementReason.SALE_UNDONE, actor: Actor = SYSTEM,
              note: str = "") -> None:
     """Return pairs to the shelf: a sale that fell through, a cancelled order
     (``ORDER_CANCELLED``), a customer's return once it is accepted (``RETURNED``)."""
-    for variant_id, quantity in pairs:
+    for variant_id, quantity in _in_lock_order(pairs):
         _move(variant_id, quantity, reason, actor, note)
 
 
-def take_stock(pairs: Pairs, *, actor: Actor = CUSTOMER, note: str = "") -> tuple[list[tuple[int, int]], int | None]:
-    """Take every pair off the shelf (sold), or none: returns (what was taken, None),
-    or on the first shortage puts back what it took and returns ([], the short
-    variant's id)."""
+def take_stock(pairs: Pairs, *, actor: Actor = CUSTOMER, note: str = "",
+               reason: MovementReason = MovementReason.SOLD) -> tuple[list[tuple[int, int]], int | None]:
+    """Take every pair off the shelf (sold, or ``reason``), or none: returns (what was
+    taken, None), or on the first shortage (in variant-id order) puts back what it
+    took and returns ([], the short variant's id)."""
     taken: list[tuple[int, int]] = []
-    for variant_id, quantity in pairs:
-        if _move(variant_id, -quantity, MovementReason.SOLD, actor, note, Variant.stock >= quantity) is None:
-            put_back(taken, actor=actor, note=f"{note} (not placed)" if note else "")
+    for variant_id, quantity in _in_lock_order(pairs):
+        if _move(variant_id, -quantity, reason, actor, note, Variant.stock >= quantity) is None:
+            put_back(taken, reason=UNDO[reason], actor=actor, note=f"{note} (not placed)" if note else "")
             return [], variant_id
         taken.append((variant_id, quantity))
     return taken, None

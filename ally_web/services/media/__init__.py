@@ -10,7 +10,7 @@ from ally_web.services.media.images import (
     ImageRefused,
     clean_image,
 )
-from ally_web.services.media.storage import NAME, keep_file, kept_path, media_dir
+from ally_web.services.media.storage import NAME, discard_file, keep_file, kept_path, media_dir
 
 __all__ = [
     "NAME",
@@ -20,6 +20,7 @@ __all__ = [
     "CleanImage",
     "ImageRefused",
     "clean_image",
+    "discard_file",
     "keep_file",
     "kept_path",
     "media_dir",

@@ -42,3 +42,10 @@ def kept_path(name: str, folder: str = "") -> Path | None:
         return None
     path = (media_dir() / folder if folder else media_dir()) / name
     return path if path.is_file() else None
+
+
+def discard_file(name: str, folder: str = "") -> None:
+    """Remove a file ``keep_file`` wrote, when what was to use it was refused after all."""
+    path = kept_path(name, folder)
+    if path is not None:
+        path.unlink(missing_ok=True)

@@ -24,6 +24,7 @@ from ally_web.models import (
     Customer,
     MadeToOrderPath,
     MadeToOrderState,
+    MovementReason,
     OrderLine,
     ReturnItem,
     ReturnReason,
@@ -113,7 +114,8 @@ def send_replacement(item: ReturnItem, actor: Actor) -> OrderLine:
     moment = clock.now()
     short = None
     if not item.reserved:  # held since the request, or taken now if the shelf has it
-        _, short = take_stock([(variant.id, item.quantity)], actor=actor, note=f"Exchange on order #{order.number}")
+        _, short = take_stock([(variant.id, item.quantity)], actor=actor, reason=MovementReason.EXCHANGE_OUT,
+                              note=f"Exchange on order #{order.number}")
     item.reserved = False
     line = OrderLine(variant_id=variant.id, sku=variant.sku, style_name=old.style_name,
                      colour_name=old.colour_name, size_halves=variant.size_halves, width=variant.width,

@@ -37,12 +37,12 @@ from ally_web.models import (
     Shipment,
     ShipmentScan,
 )
-from ally_web.services.catalog import put_back
+from ally_web.services.catalog import lock_stock, put_back
 from ally_web.services.lifecycle import record_event, transition
 from ally_web.services.notifications import enqueue_email
 from ally_web.services.orders import status_url
 from ally_web.services.returns.exchanges import send_replacement
-from ally_web.services.returns.requests import approve, release_holds
+from ally_web.services.returns.requests import approve, release_holds, stock_touched
 from ally_web.services.returns.states import RETURN
 
 MAX_NOTE_LENGTH = 500
@@ -123,6 +123,7 @@ def inspect(request: ReturnRequest, decisions: Mapping[int, Decision], actor: Ac
         item.refund_cents = refund_for(item) if decision.accepted and item.action is ReturnAction.RETURN else 0
         refund += item.refund_cents
         faulty = faulty or (decision.accepted and item.reason is ReturnReason.DAMAGED)
+    lock_stock(stock_touched(items))  # replacements out, holds released, pairs back: one lock order
     replacements = [send_replacement(i, actor) for i in items if i.accepted and i.action is ReturnAction.EXCHANGE]
     release_holds(request, actor, "Exchange refused at inspection", [i for i in items if not i.accepted])
     if faulty and policy.REFUND_SHIPPING_WHEN_FAULTY:
@@ -182,6 +183,8 @@ def chase_missing_parcels(now) -> int:
     ).all()
     done = 0
     hold = timedelta(days=policy.EXCHANGE_HOLD_DAYS)
+    ending = [request for request in waiting if now >= request.created_at + hold]
+    lock_stock(set().union(*(stock_touched([i for i in r.items if i.reserved]) for r in ending)))
     for request in waiting:
         ends = request.created_at + hold
         if now >= ends:

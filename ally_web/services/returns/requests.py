@@ -25,6 +25,7 @@ from ally_web.extensions import db
 from ally_web.gateways.carriers import ALLY_STUDIO, Address, LabelRequest, get_carrier
 from ally_web.models import (
     EventKind,
+    MovementReason,
     Order,
     ReturnAction,
     ReturnItem,
@@ -33,8 +34,9 @@ from ally_web.models import (
     ReturnState,
     Shipment,
     ShipmentPurpose,
+    Variant,
 )
-from ally_web.services.catalog import put_back, take_stock
+from ally_web.services.catalog import lock_stock, put_back, take_stock
 from ally_web.services.lifecycle import record_event, transition
 from ally_web.services.media import CleanImage
 from ally_web.services.notifications import enqueue_email
@@ -193,17 +195,41 @@ def create_request(order: Order, given: RequestInput, actor: Actor) -> ReturnReq
     return request
 
 
+def stock_touched(items: list[ReturnItem]) -> set[int]:
+    """The variants a return's items may move: the pairs sent back and their
+    replacements (for ``lock_stock`` before moving several of them)."""
+    ids = {item.line.variant_id for item in items}
+    for item in items:
+        if item.action is ReturnAction.EXCHANGE and item.exchange_size_halves is not None:
+            variant = exchange_variant(item.line, item.exchange_size_halves, item.exchange_width or "")
+            if variant is not None:
+                ids.add(variant.id)
+    return ids
+
+
+def _replacements(items: list[ReturnItem]) -> list[tuple[ReturnItem, Variant]]:
+    """Each exchange's replacement variant (those still offered), in variant-id order,
+    their rows locked: the order every stock writer takes them in."""
+    found = []
+    for item in items:
+        if item.action is not ReturnAction.EXCHANGE or item.exchange_size_halves is None:
+            continue
+        variant = exchange_variant(item.line, item.exchange_size_halves, item.exchange_width or "")
+        if variant is not None:
+            found.append((item, variant))
+    found.sort(key=lambda pair: pair[1].id)
+    lock_stock(variant.id for _, variant in found)
+    return found
+
+
 def hold_replacements(request: ReturnRequest, actor: Actor) -> None:
     """Take each exchange's new pair off the shelf now, when it is in stock, so it
     cannot sell out while the return travels (released if the return is refused or
     never comes: ``handling.py``)."""
-    for item in request.items:
-        if item.action is not ReturnAction.EXCHANGE or item.exchange_size_halves is None:
-            continue
-        variant = exchange_variant(item.line, item.exchange_size_halves, item.exchange_width or "")
-        if variant is None or variant.stock < item.quantity:
+    for item, variant in _replacements(list(request.items)):
+        if variant.stock < item.quantity:
             continue  # made to order once the return is accepted
-        _, short = take_stock([(variant.id, item.quantity)], actor=actor,
+        _, short = take_stock([(variant.id, item.quantity)], actor=actor, reason=MovementReason.EXCHANGE_OUT,
                               note=f"Held for an exchange on order #{request.order.number}")
         item.reserved = short is None
 
@@ -211,14 +237,13 @@ def hold_replacements(request: ReturnRequest, actor: Actor) -> None:
 def release_holds(request: ReturnRequest, actor: Actor, why: str, items: list[ReturnItem] | None = None) -> int:
     """Put held new pairs (of ``items``, or the whole request) back on the shelf;
     returns how many pairs."""
+    held = [item for item in (request.items if items is None else items) if item.reserved]
     released = 0
-    for item in request.items if items is None else items:
-        if not item.reserved:
-            continue
-        variant = exchange_variant(item.line, item.exchange_size_halves or 0, item.exchange_width or "")
-        if variant is not None:
-            put_back([(variant.id, item.quantity)], actor=actor, note=f"{why} (order #{request.order.number})")
-            released += item.quantity
+    for item, variant in _replacements(held):
+        put_back([(variant.id, item.quantity)], reason=MovementReason.EXCHANGE_IN, actor=actor,
+                 note=f"{why} (order #{request.order.number})")
+        released += item.quantity
+    for item in held:
         item.reserved = False
     return released
 

@@ -61,7 +61,7 @@ from ally_web.models import (
     TrialState,
     Variant,
 )
-from ally_web.services.catalog import back_from_trial, take_for_trial
+from ally_web.services.catalog import back_from_trial, lock_stock, take_for_trial
 from ally_web.services.lifecycle import transition
 from ally_web.services.made_to_order import answer_words, size_label
 from ally_web.services.notifications import enqueue_email
@@ -495,9 +495,11 @@ def cancel(box: TrialBox, reason: str, actor: Actor) -> None:
         raise DomainError("This trial box changed meanwhile; nothing was changed. Reload the page.") from None
     if not release_hold(box, actor) and box.hold_ref is not None and box.hold_released_at is None:
         raise DomainError("The card hold could not be released; nothing was changed. Please try again.")
-    for pair in box.pairs:
-        if pair.condition is TrialCondition.NEW and pair.line.shipment_id is None:
-            back_from_trial(pair.line.variant_id, actor=actor, note=f"Trial box #{order.number} cancelled")
+    unsent = sorted(pair.line.variant_id for pair in box.pairs
+                    if pair.condition is TrialCondition.NEW and pair.line.shipment_id is None)
+    lock_stock(unsent)
+    for variant_id in unsent:
+        back_from_trial(variant_id, actor=actor, note=f"Trial box #{order.number} cancelled")
     box.updated_at = clock.now()
     db.session.flush()
     enqueue_email(to=order.email, subject=f"Your ALLY trial box #{order.number} is cancelled",

@@ -35,7 +35,7 @@ from ally_web.models import (
     TrialPhoto,
 )
 from ally_web.services import media
-from ally_web.services.catalog import put_back
+from ally_web.services.catalog import lock_stock, put_back
 from ally_web.services.lifecycle import record_event
 from ally_web.services.notifications import enqueue_email
 from ally_web.services.orders import status_url
@@ -100,6 +100,7 @@ def inspect(box: TrialBox, verdicts: Mapping[int, tuple[bool | None, str]], acto
                 raise DomainError(problem, field=f"photos-{pair.id}")
     moment = clock.now()
     fees = []
+    lock_stock(pair.line.variant_id for pair in pairs)  # pairs back on the shelf: rows in one lock order
     for pair in pairs:
         accepted, note = verdicts[pair.id]
         pair.accepted = accepted
