@@ -18,15 +18,18 @@ from ally_web.core.lifecycle import IllegalTransition
 from ally_web.extensions import db
 from ally_web.jobs import run_jobs
 from ally_web.models import (
+    Colour,
     Customer,
     EventKind,
     LeadTimeNotice,
+    MadeToOrderPath,
     MadeToOrderState,
     Order,
     OrderLine,
     OutboxMessage,
     ScanKind,
     ShipmentPurpose,
+    Variant,
 )
 from ally_web.services import made_to_order as mto
 from ally_web.services import orders as order_service
@@ -178,16 +181,50 @@ def test_incomplete_answers_and_another_size_without_a_reason_are_refused(app):
     assert result.chosen_size_halves == 22 and result.suggested_size_halves == line.size_halves
 
 
-def test_a_known_size_skips_the_fitting_pair_on_the_next_order_in_any_style(app):
-    order, line = fitting_order()
+def same_size_in_another_style(line: OrderLine, size_halves: int | None = None, width: str | None = None) -> Variant:
+    """A variant of another style in ``line``'s size (or the one given), sold out."""
+    variant = db.session.scalars(select(Variant).join(Colour).where(
+        Colour.style_id != db.session.get_one(Variant, line.variant_id).colour.style_id,
+        Variant.size_halves == (size_halves or line.size_halves), Variant.width == (width or line.width))
+        .order_by(Variant.id)).first()
+    assert variant is not None
+    variant.stock = 0
+    db.session.commit()
+    return variant
+
+
+def confirmed(line: OrderLine) -> None:
     ship_fitting(line)
     mto.submit_fit_result(line, answers(), CUSTOMER)
     mto.confirm_fit(line, line.size_halves, line.width, "", STYLIST)
     db.session.commit()
-    again = make_order(email="FIT@example.com", lines=[(sold_out_variant(offset=5), 1, True)])
+
+
+def test_a_known_size_skips_the_fitting_pair_on_the_next_order_in_any_style(app):
+    order, line = fitting_order()
+    confirmed(line)
+    again = make_order(email="FIT@example.com", lines=[(same_size_in_another_style(line), 1, True)])
+    assert again.lines[0].mto_path is MadeToOrderPath.SIZE_KNOWN
     assert again.lines[0].mto_state is MadeToOrderState.IN_PRODUCTION
     assert again.lines[0].production_started_on is not None
     assert order_service.order_status(again).code == "made_to_order"
+
+
+@pytest.mark.parametrize("change", ["longer", "wider"])
+def test_a_known_size_does_not_skip_the_fitting_pair_of_another_size_or_width(app, change):
+    order, line = fitting_order()
+    confirmed(line)
+    other_width = next(w for w in policy.WIDTHS if w != line.width)
+    halves = line.size_halves + 1 if change == "longer" else line.size_halves
+    width = line.width if change == "longer" else other_width
+    again = make_order(email="fit@example.com", lines=[(same_size_in_another_style(line, halves, width), 1, True)])
+    ordered = again.lines[0]
+    assert ordered.mto_path is MadeToOrderPath.FITTING_FIRST
+    assert ordered.mto_state is MadeToOrderState.AWAITING_FITTING_PAIR
+    assert ordered.production_started_on is None and ordered.fitting_ships_by is not None
+    assert "production_started" not in kinds(again)
+    customer = db.session.get_one(Customer, again.customer_id)
+    assert (customer.size_halves, customer.width) == (line.size_halves, line.width)  # the size on file stays
 
 
 def test_staff_may_adjust_the_size_only_to_one_the_colour_is_made_in(app):

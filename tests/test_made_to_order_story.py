@@ -111,3 +111,26 @@ def test_a_notice_starting_during_production_counts_everywhere_the_date_shows(cl
         assert "Our workshop partners close for the Lunar New Year holiday" in shown
     line = db.session.scalar(select(Order)).lines[0]
     assert (line.ships_by, line.notice_title, line.notice_extra_days) == (date(2027, 2, 16), "Lunar New Year", 10)
+
+
+def test_a_known_size_in_another_width_still_gets_its_fitting_pair_and_says_so(client, app):
+    """Grace's ALLY size is 8½ Medium; she orders 8½ Wide. Checkout shows both paths
+    (nothing about her size), and after paying the order, its email and its status
+    page say the fitting pair goes first, never 'your confirmed size'."""
+    db.session.add(Customer(email="grace@example.com", email_canonical="grace@example.com", name="Grace",
+                            size_halves=17, width="M", created_at=clock.now()))
+    wide = variant(stock=0, width="W")
+    add_to_cart(client, wide)
+    checkout = text_of(client.get("/checkout"))
+    assert "If this size and width are your confirmed ALLY size" in checkout
+    assert "If we do not know your ALLY size yet, or it is another size or width" in checkout
+    page = text_of(buy(client, email="grace@example.com"))
+    order = db.session.scalar(select(Order))
+    line = order.lines[0]
+    assert line.mto_path == "fitting_first" and line.production_started_on is None
+    email = plain(db.session.scalar(select(OutboxMessage.text_body).where(OutboxMessage.kind == "order_confirmation")))
+    status = text_of(client.get(re.search(r"/orders/\S+", email).group(0)))
+    for shown in (page, email, status):
+        assert "Made to order, fitting pair first" in shown
+        assert "Made to order in your confirmed size" not in shown
+        assert "We first send black fitting heels in this size" in shown

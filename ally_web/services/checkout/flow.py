@@ -66,7 +66,14 @@ from ally_web.models import (
     Variant,
 )
 from ally_web.services.cart import Cart
-from ally_web.services.catalog import MadeToOrderPlan, made_to_order_plan, put_back, take_stock, upcoming_notices
+from ally_web.services.catalog import (
+    MadeToOrderPlan,
+    made_to_order_plan,
+    put_back,
+    skips_fitting_pair,
+    take_stock,
+    upcoming_notices,
+)
 from ally_web.services.checkout.addresses import Address, check_address, normalized, region_code
 from ally_web.services.checkout.states import CHECKOUT
 from ally_web.services.lifecycle import record_event, transition
@@ -324,7 +331,7 @@ def _order_line(snapshot: dict[str, Any], variant: Variant, customer: Customer,
                               transit=option.business_days)
     line.notice_title = plan.notice_title
     line.notice_extra_days = plan.extra_days
-    if customer.size_known:
+    if skips_fitting_pair(customer, variant.size_halves, variant.width):
         line.mto_path = MadeToOrderPath.SIZE_KNOWN
         transition(line, MADE_TO_ORDER, MadeToOrderState.IN_PRODUCTION, actor=SYSTEM)
         line.production_started_on = calendar.order_day(placed_at)
