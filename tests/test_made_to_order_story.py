@@ -10,6 +10,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 
 from ally_web.core import clock
+from ally_web.core.formatting import long_day
 from ally_web.extensions import db
 from ally_web.models import Customer, LeadTimeNotice, Order, OutboxMessage
 from ally_web.services import catalog
@@ -20,6 +21,10 @@ from tests.checkout_flow import add_to_cart, buy, variant
 
 def text_of(response) -> str:
     page = response.get_data(as_text=True)
+    return " ".join(htmllib.unescape(re.sub(r"<[^>]+>", " ", page)).split())
+
+
+def text_of_html(page: str) -> str:
     return " ".join(htmllib.unescape(re.sub(r"<[^>]+>", " ", page)).split())
 
 
@@ -71,9 +76,17 @@ def test_a_known_size_gets_the_ship_by_date_shown_before_paying(client, app):
     plan = catalog.made_to_order_plan(now, catalog.upcoming_notices(now.date()))
     add_to_cart(client, v)
     page = text_of(buy(client, email="grace@example.com"))
-    line = db.session.scalar(select(Order)).lines[0]
+    order = db.session.scalar(select(Order))
+    line = order.lines[0]
     assert (line.ships_by, line.arrives_by) == (plan.size_known.ships_by, plan.size_known.arrives_by)
     assert plain(plan.story("size_known").text) in page
+    # Straight into production: the timeline says so with the due date, as a confirmed fit does.
+    started = [e for e in order.events if e.kind == "production_started"]
+    assert [(e.params["line_id"], e.params["ships_by"]) for e in started] == [(line.id, line.ships_by.isoformat())]
+    email = plain(db.session.scalar(select(OutboxMessage.text_body).where(OutboxMessage.kind == "order_confirmation")))
+    status = client.get(re.search(r"/orders/\S+", email).group(0)).get_data(as_text=True)
+    timeline = text_of_html(status[status.index('class="timeline"'):])
+    assert f"In production: Ships by {long_day(line.ships_by)}." in timeline
 
 
 def test_path_story_words_both_paths():

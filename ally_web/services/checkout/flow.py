@@ -461,6 +461,11 @@ def _place_order(checkout: Checkout, result, option: ShippingOption, actor: Acto
     record_event(order, EventKind.PAID, SYSTEM, moment, mode=str(checkout.payment_mode),
                  installments=policy.INSTALLMENT_COUNT if checkout.payment_mode is PaymentMode.INSTALLMENTS else 0,
                  card_brand=result.card_brand or "", card_last4=result.card_last4 or "")
+    db.session.flush()  # the lines' ids, for their timeline entries
+    for line in order.lines:
+        if line.mto_path is MadeToOrderPath.SIZE_KNOWN:  # in production from the order, as a confirmed fit starts it
+            record_event(order, EventKind.PRODUCTION_STARTED, SYSTEM, moment, line_id=line.id,
+                         ships_by=line.ships_by.isoformat() if line.ships_by else None)
     transition(checkout, CHECKOUT, CheckoutStatus.PLACED, actor=actor)
     db.session.flush()
     db.session.refresh(checkout, ["order"])
