@@ -330,3 +330,27 @@ def test_the_card_reading_accepts_how_people_write_half_sizes(app, typed):
     ship_fitting(line)
     result = mto.submit_fit_result(line, answers(card_size=typed), CUSTOMER)
     assert result.card_size_halves == 17
+
+
+@pytest.mark.parametrize("hour", [0, 23])
+def test_a_fitting_pair_is_overdue_from_the_threshold_day_for_the_board_and_the_reminder_alike(app, hour):
+    """Delivered on Mon Dec 7 (at any hour): not overdue through Wed Dec 16, overdue
+    and reminded on Thu Dec 17, the tenth store day after delivery."""
+    assert policy.FITTING_PAIR_OVERDUE_DAYS == 10
+    order, line = fitting_order()
+    outbound = ship_fitting(line)
+    deliver(outbound, clock.to_store_time(datetime(2026, 12, 7, hour, 30)))
+    db.session.commit()
+
+    def overdue(at: datetime) -> bool:
+        (loaner,) = mto.fitting_pairs_out(clock.to_store_time(at))
+        return loaner.overdue
+
+    day_before = datetime(2026, 12, 16, 23, 59)
+    assert not overdue(day_before)
+    run_jobs(now=clock.to_store_time(day_before))
+    assert emails("fitting_return_reminder") == []
+    threshold_day = datetime(2026, 12, 17, 0, 1)
+    assert overdue(threshold_day)
+    run_jobs(now=clock.to_store_time(threshold_day))
+    assert len(emails("fitting_return_reminder")) == 1
