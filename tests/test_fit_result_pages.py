@@ -348,3 +348,18 @@ def test_the_whole_path_through_the_pages_to_the_custom_pair_delivered(client, a
     positions = [timeline.rfind(f"</span> {step}") for step in steps]  # the last: the fitting pair has its own "Delivered"
     assert -1 not in positions and positions == sorted(positions), dict(zip(steps, positions, strict=True))
     assert len(db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "order_delivered")).all()) == 1
+
+
+def test_answers_sent_again_from_the_page_keep_the_earlier_ones_for_the_stylist(client, auth, shipped):
+    order, line, link = shipped
+    first = client.post(f"/fit-result/{link}/{line.id}", data=fit_form(line, **{"left_toes": "pressed"}))
+    assert first.status_code == 303
+    again = client.post(f"/fit-result/{link}/{line.id}", data=fit_form(line))
+    assert again.status_code == 303
+    result = db.session.get(OrderLine, line.id).fit_result
+    assert result.answers["left"]["toes"] == "snug" and len(result.earlier) == 1
+    assert result.earlier[0].answers["left"]["toes"] == "pressed"
+    auth.login()
+    page = client.get(f"/admin/made-to-order/{line.id}").get_data(as_text=True)
+    assert "Earlier answers (1)" in page
+    assert "Left foot, where do your toes sit when you stand? Pressed against the front." in page

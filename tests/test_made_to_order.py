@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 
 import pytest
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ally_web import policy
 from ally_web.core import clock
@@ -165,6 +165,41 @@ def test_a_fit_result_can_be_changed_until_confirmed_and_is_kept_once(app):
     assert results.suggested_width == wider and results.answers["right"]["width"] == "tight"
     events = [e for e in order.events if e.kind is EventKind.FIT_SUBMITTED]
     assert [e.params["changed"] for e in events] == [False, True]
+
+
+def test_answers_sent_again_keep_the_earlier_ones_in_the_fit_profile(app):
+    from ally_web.models import FitResultRevision, TrialBox
+    from ally_web.services import trial
+
+    order, line = fitting_order()
+    ship_fitting(line)
+    with clock.freeze(datetime(2026, 11, 27, 9, 0)):
+        first = mto.submit_fit_result(line, answers(left={"toes": "pressed"}), CUSTOMER)
+    asked_first = (first.chosen_size_halves, first.chosen_width)
+    with clock.freeze(datetime(2026, 11, 28, 9, 0)):
+        mto.submit_fit_result(line, answers(chosen_size="11", chosen_reason="My boots are 11."), CUSTOMER)
+    with clock.freeze(datetime(2026, 11, 29, 9, 0)):
+        latest = mto.submit_fit_result(line, answers(), CUSTOMER)
+    db.session.commit()
+
+    kept = db.session.scalars(select(FitResultRevision).order_by(FitResultRevision.id)).all()
+    assert [(r.answers["left"]["toes"], (r.chosen_size_halves, r.chosen_width), r.chosen_reason) for r in kept] == [
+        ("pressed", asked_first, ""), ("snug", (22, line.width), "My boots are 11.")]
+    assert [(r.sent_at.day, r.replaced_at.day) for r in kept] == [(27, 28), (28, 29)]
+    assert {r.customer_id for r in kept} == {order.customer_id}
+    assert latest.answers["left"]["toes"] == "snug" and latest.chosen_size_halves == line.size_halves
+
+    (then, _) = mto.earlier_answers(latest)
+    assert then.changes == ("Left foot, where do your toes sit when you stand? Pressed against the front",)
+    profile = trial.fit_profile(TrialBox(customer_id=order.customer_id))
+    assert [fit.at.day for fit in profile.fits] == [27, 28, 29]  # the two earlier sendings, then the latest
+    assert profile.fits[1].size.startswith(f"asked {mto.size_label(22, line.width)}, changed Nov 29, 2026")
+    assert "My boots are 11." in profile.fits[1].notes
+
+    mto.confirm_fit(line, line.size_halves, line.width, "", STYLIST)
+    with pytest.raises(DomainError, match="already confirmed"):
+        mto.submit_fit_result(line, answers(left={"toes": "lots"}), CUSTOMER)
+    assert db.session.scalar(select(func.count()).select_from(FitResultRevision)) == 2  # nothing after confirming
 
 
 def test_incomplete_answers_and_another_size_without_a_reason_are_refused(app):
