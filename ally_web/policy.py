@@ -50,10 +50,12 @@ TRACKING_SENT_WITHIN_HOURS = 24
 FITTING_PAIR_SHIPS = DayRange(1, 2)  # business days; black fitting heels + kit + label
 MADE_TO_ORDER_PRODUCTION_DAYS = 14  # calendar days after the fit is confirmed
 # Brand settings: when to remind a customer about a fitting pair that arrived (no fit
-# result yet), and when a fitting pair not back at the studio counts as overdue
-# (staff see it, and the customer is reminded once).
+# result yet), and when a fitting pair not back at the studio is overdue: from this
+# many store days after its delivery day (delivered Monday, 10 → overdue from the
+# Thursday after next). The one threshold for both the staff board's mark and the
+# customer's reminder.
 FIT_RESULT_REMINDER_DAYS = 3  # days after the fitting pair's delivery
-FITTING_PAIR_RETURN_DAYS = 10  # days after the fitting pair's delivery
+FITTING_PAIR_OVERDUE_DAYS = 10  # store days after the fitting pair's delivery day
 
 # --- Returns and exchanges -----------------------------------------------------
 

@@ -400,7 +400,8 @@ def _ask_for_return(order, wish: tuple[str, str], packer) -> None:
 
 def _advance_made_to_order(order, outcome: str, packer, serial: int) -> None:
     """Walk a fitting-first pair through the real services up to ``outcome``. Hannah's
-    fitting pair arrived twelve days ago, so the board shows an overdue loaner."""
+    fitting pair arrived four days past the overdue threshold (well clear of its edge,
+    whatever the hour the seed runs), so the board shows an overdue loaner."""
     from datetime import timedelta
 
     from ally_web.core.actors import CARRIER, CUSTOMER
@@ -409,7 +410,8 @@ def _advance_made_to_order(order, outcome: str, packer, serial: int) -> None:
 
     line = order.lines[0]
     reach = MADE_TO_ORDER_STEPS.index(outcome)
-    sent_at = clock.now() - timedelta(days=12 if outcome == "fitting_delivered" else 3)
+    days_out = policy.FITTING_PAIR_OVERDUE_DAYS + 4 if outcome == "fitting_delivered" else 1
+    sent_at = clock.now() - timedelta(days=days_out + 2)
     with clock.freeze(sent_at):
         outbound = made_to_order.ship_fitting_pair(line, "UPS", f"1Z999AA1{serial:04d}000001",
                                                    f"1Z999AA1{serial:04d}000002", packer)

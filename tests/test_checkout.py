@@ -259,7 +259,8 @@ def test_made_to_order_path_depends_on_a_known_size_revealed_only_after_paying(c
     db.session.commit()
     add_to_cart(client, v)
     form = client.get("/checkout").get_data(as_text=True)
-    assert "If your ALLY size is already on file" in form and "If this is your first pair from us" in form  # both paths, no reveal
+    assert "If this size and width are your confirmed ALLY size" in form  # both paths, no reveal
+    assert "If we do not know your ALLY size yet, or it is another size or width" in form
     html = buy(client, email="grace@example.com").get_data(as_text=True)
     assert "Made to order in your confirmed size" in html
     line = db.session.scalar(select(Order)).lines[0]

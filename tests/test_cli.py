@@ -55,3 +55,29 @@ def test_the_demo_trials_show_every_queue_and_step(app):
     [scuffed] = [pair for pair in iris.pairs if pair.accepted is False]
     assert len(scuffed.photos) == 1 and "heel tip" in scuffed.inspection_note
     assert [charge.kind for charge in iris.charges] == ["kept", "damage"]
+
+
+def test_the_demo_fitting_pair_meant_to_be_overdue_is_clearly_overdue_on_the_staff_board(app, client, auth):
+    import re
+    from datetime import timedelta
+
+    from ally_web import policy
+    from ally_web.core import clock
+    from ally_web.models import Order
+    from ally_web.services import made_to_order
+
+    assert app.test_cli_runner().invoke(args=["ally", "seed"]).exit_code == 0
+    hannah = db.session.scalar(select(Order).where(Order.email_canonical == "hannah.kim@example.com"))
+    out = {loaner.line.order_id: loaner for loaner in made_to_order.fitting_pairs_out()}
+    assert out[hannah.id].overdue and out[hannah.id].days_out >= policy.FITTING_PAIR_OVERDUE_DAYS + 3
+    # Still overdue a day earlier: not a pair on the edge of the threshold.
+    assert [l.overdue for l in made_to_order.fitting_pairs_out(clock.now() - timedelta(days=1))
+            if l.line.order_id == hannah.id] == [True]
+    assert not any(loaner.overdue for order_id, loaner in out.items() if order_id != hannah.id)
+
+    auth.login("stylist")
+    board = client.get("/admin/made-to-order").get_data(as_text=True)
+    loaners = board[board.index('id="loaners-title"'):]
+    row = re.search(rf'<tr class="row--late">\s*<th scope="row"><a [^>]+>#{hannah.number}</a>.*?</tr>', loaners,
+                    re.S)
+    assert row is not None and "Overdue" in row.group(0)

@@ -281,3 +281,85 @@ def test_a_cancelled_order_has_no_fit_to_send(client, app, shipped):
     refused = client.post(f"/fit-result/{link}/{line.id}", data=fit_form(line))
     assert refused.status_code == 422 and "cancelled" in refused.get_data(as_text=True)
     assert mto.awaiting_fitting_pairs() == [] and mto.fit_queue() == []
+
+
+def test_the_whole_path_through_the_pages_to_the_custom_pair_delivered(client, auth, app):
+    """Staff send the fitting pair, the customer answers at /fit-result from the
+    email's link, staff confirm and mark the pair made, then ship and deliver it from
+    the order page; the status page follows each step, and a step out of turn is
+    refused beside what it concerns."""
+    from sqlalchemy import select
+
+    from ally_web.models import OutboxMessage, Shipment
+
+    def email_link(kind: str, path: str) -> str:
+        body = db.session.scalars(select(OutboxMessage.text_body).where(OutboxMessage.kind == kind)).one()
+        url = next(word for word in body.split() if path in word)
+        return url[url.index(path):]
+
+    def status_heading(link: str) -> str:
+        page = client.get(link).get_data(as_text=True)
+        return page[page.index('id="status-title">') + len('id="status-title">'):].split("<", 1)[0]
+
+    order, line = fitting_order()
+    auth.login()
+    sent = client.post(f"/admin/made-to-order/{line.id}/fitting-pair",
+                       data={"carrier": "UPS", "tracking_number": "1Z999AA10000000401",
+                             "return_tracking_number": "1Z999AA10000000402"})
+    assert sent.status_code == 303
+    status_link = email_link("fitting_pair_shipped", "/orders/")
+    assert status_heading(status_link) == "Status: Fitting first"
+    early = client.post(f"/admin/orders/{order.id}/fulfil", data={"carrier": "FedEx", "tracking_number": "123456789012"})
+    assert early.status_code == 422  # nothing ready: the pair is not made yet
+
+    fit_page = email_link("fitting_pair_shipped", "/fit-result/")
+    answered = client.post(f"{fit_page}/{line.id}", data=fit_form(line))
+    assert answered.status_code == 303
+    too_soon = client.post(f"/admin/made-to-order/{line.id}/made")
+    assert too_soon.status_code == 422 and db.session.get(OrderLine, line.id).mto_state is MadeToOrderState.FIT_SUBMITTED
+    confirmed = client.post(f"/admin/made-to-order/{line.id}/confirm-fit",
+                            data={"size": str(line.size_halves), "width": line.width, "note": ""})
+    assert confirmed.status_code == 303
+    assert status_heading(status_link) == "Status: Being made for you"
+    assert client.post(f"/admin/made-to-order/{line.id}/made").status_code == 303
+
+    shipped = client.post(f"/admin/orders/{order.id}/fulfil",
+                          data={"carrier": "FedEx", "tracking_number": "1234 5678 9012"})
+    assert shipped.status_code == 303
+    parcel = db.session.scalars(select(Shipment).where(Shipment.order_id == order.id,
+                                                       Shipment.tracking_number == "123456789012")).one()
+    db.session.expire_all()
+    assert db.session.get(OrderLine, line.id).mto_state is MadeToOrderState.SHIPPED
+    assert "custom pair is finished" in db.session.scalars(
+        select(OutboxMessage.text_body).where(OutboxMessage.kind == "order_shipped")).one()
+    assert status_heading(status_link) == "Status: On its way"
+    assert client.post(f"/admin/orders/{order.id}/fulfil",
+                       data={"carrier": "FedEx", "tracking_number": "123456789029"}).status_code == 422  # not twice
+
+    delivered = client.post(f"/admin/orders/{order.id}/shipments/{parcel.id}/delivered")
+    assert delivered.status_code == 303
+    db.session.expire_all()
+    assert db.session.get(OrderLine, line.id).mto_state is MadeToOrderState.DELIVERED
+    assert status_heading(status_link) == "Status: Delivered"
+    timeline = client.get(status_link).get_data(as_text=True)
+    timeline = timeline[timeline.index('class="timeline"'):]
+    steps = ["Fitting pair shipped", "Fitting pair delivered", "Fit submitted", "Fit confirmed", "In production",
+             "Pair made", "Shipped", "Delivered"]
+    positions = [timeline.rfind(f"</span> {step}") for step in steps]  # the last: the fitting pair has its own "Delivered"
+    assert -1 not in positions and positions == sorted(positions), dict(zip(steps, positions, strict=True))
+    assert len(db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "order_delivered")).all()) == 1
+
+
+def test_answers_sent_again_from_the_page_keep_the_earlier_ones_for_the_stylist(client, auth, shipped):
+    order, line, link = shipped
+    first = client.post(f"/fit-result/{link}/{line.id}", data=fit_form(line, **{"left_toes": "pressed"}))
+    assert first.status_code == 303
+    again = client.post(f"/fit-result/{link}/{line.id}", data=fit_form(line))
+    assert again.status_code == 303
+    result = db.session.get(OrderLine, line.id).fit_result
+    assert result.answers["left"]["toes"] == "snug" and len(result.earlier) == 1
+    assert result.earlier[0].answers["left"]["toes"] == "pressed"
+    auth.login()
+    page = client.get(f"/admin/made-to-order/{line.id}").get_data(as_text=True)
+    assert "Earlier answers (1)" in page
+    assert "Left foot, where do your toes sit when you stand? Pressed against the front." in page

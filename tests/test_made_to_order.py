@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 
 import pytest
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ally_web import policy
 from ally_web.core import clock
@@ -18,15 +18,18 @@ from ally_web.core.lifecycle import IllegalTransition
 from ally_web.extensions import db
 from ally_web.jobs import run_jobs
 from ally_web.models import (
+    Colour,
     Customer,
     EventKind,
     LeadTimeNotice,
+    MadeToOrderPath,
     MadeToOrderState,
     Order,
     OrderLine,
     OutboxMessage,
     ScanKind,
     ShipmentPurpose,
+    Variant,
 )
 from ally_web.services import made_to_order as mto
 from ally_web.services import orders as order_service
@@ -164,6 +167,41 @@ def test_a_fit_result_can_be_changed_until_confirmed_and_is_kept_once(app):
     assert [e.params["changed"] for e in events] == [False, True]
 
 
+def test_answers_sent_again_keep_the_earlier_ones_in_the_fit_profile(app):
+    from ally_web.models import FitResultRevision, TrialBox
+    from ally_web.services import trial
+
+    order, line = fitting_order()
+    ship_fitting(line)
+    with clock.freeze(datetime(2026, 11, 27, 9, 0)):
+        first = mto.submit_fit_result(line, answers(left={"toes": "pressed"}), CUSTOMER)
+    asked_first = (first.chosen_size_halves, first.chosen_width)
+    with clock.freeze(datetime(2026, 11, 28, 9, 0)):
+        mto.submit_fit_result(line, answers(chosen_size="11", chosen_reason="My boots are 11."), CUSTOMER)
+    with clock.freeze(datetime(2026, 11, 29, 9, 0)):
+        latest = mto.submit_fit_result(line, answers(), CUSTOMER)
+    db.session.commit()
+
+    kept = db.session.scalars(select(FitResultRevision).order_by(FitResultRevision.id)).all()
+    assert [(r.answers["left"]["toes"], (r.chosen_size_halves, r.chosen_width), r.chosen_reason) for r in kept] == [
+        ("pressed", asked_first, ""), ("snug", (22, line.width), "My boots are 11.")]
+    assert [(r.sent_at.day, r.replaced_at.day) for r in kept] == [(27, 28), (28, 29)]
+    assert {r.customer_id for r in kept} == {order.customer_id}
+    assert latest.answers["left"]["toes"] == "snug" and latest.chosen_size_halves == line.size_halves
+
+    (then, _) = mto.earlier_answers(latest)
+    assert then.changes == ("Left foot, where do your toes sit when you stand? Pressed against the front",)
+    profile = trial.fit_profile(TrialBox(customer_id=order.customer_id))
+    assert [fit.at.day for fit in profile.fits] == [27, 28, 29]  # the two earlier sendings, then the latest
+    assert profile.fits[1].size.startswith(f"asked {mto.size_label(22, line.width)}, changed Nov 29, 2026")
+    assert "My boots are 11." in profile.fits[1].notes
+
+    mto.confirm_fit(line, line.size_halves, line.width, "", STYLIST)
+    with pytest.raises(DomainError, match="already confirmed"):
+        mto.submit_fit_result(line, answers(left={"toes": "lots"}), CUSTOMER)
+    assert db.session.scalar(select(func.count()).select_from(FitResultRevision)) == 2  # nothing after confirming
+
+
 def test_incomplete_answers_and_another_size_without_a_reason_are_refused(app):
     order, line = fitting_order()
     ship_fitting(line)
@@ -178,16 +216,50 @@ def test_incomplete_answers_and_another_size_without_a_reason_are_refused(app):
     assert result.chosen_size_halves == 22 and result.suggested_size_halves == line.size_halves
 
 
-def test_a_known_size_skips_the_fitting_pair_on_the_next_order_in_any_style(app):
-    order, line = fitting_order()
+def same_size_in_another_style(line: OrderLine, size_halves: int | None = None, width: str | None = None) -> Variant:
+    """A variant of another style in ``line``'s size (or the one given), sold out."""
+    variant = db.session.scalars(select(Variant).join(Colour).where(
+        Colour.style_id != db.session.get_one(Variant, line.variant_id).colour.style_id,
+        Variant.size_halves == (size_halves or line.size_halves), Variant.width == (width or line.width))
+        .order_by(Variant.id)).first()
+    assert variant is not None
+    variant.stock = 0
+    db.session.commit()
+    return variant
+
+
+def confirmed(line: OrderLine) -> None:
     ship_fitting(line)
     mto.submit_fit_result(line, answers(), CUSTOMER)
     mto.confirm_fit(line, line.size_halves, line.width, "", STYLIST)
     db.session.commit()
-    again = make_order(email="FIT@example.com", lines=[(sold_out_variant(offset=5), 1, True)])
+
+
+def test_a_known_size_skips_the_fitting_pair_on_the_next_order_in_any_style(app):
+    order, line = fitting_order()
+    confirmed(line)
+    again = make_order(email="FIT@example.com", lines=[(same_size_in_another_style(line), 1, True)])
+    assert again.lines[0].mto_path is MadeToOrderPath.SIZE_KNOWN
     assert again.lines[0].mto_state is MadeToOrderState.IN_PRODUCTION
     assert again.lines[0].production_started_on is not None
     assert order_service.order_status(again).code == "made_to_order"
+
+
+@pytest.mark.parametrize("change", ["longer", "wider"])
+def test_a_known_size_does_not_skip_the_fitting_pair_of_another_size_or_width(app, change):
+    order, line = fitting_order()
+    confirmed(line)
+    other_width = next(w for w in policy.WIDTHS if w != line.width)
+    halves = line.size_halves + 1 if change == "longer" else line.size_halves
+    width = line.width if change == "longer" else other_width
+    again = make_order(email="fit@example.com", lines=[(same_size_in_another_style(line, halves, width), 1, True)])
+    ordered = again.lines[0]
+    assert ordered.mto_path is MadeToOrderPath.FITTING_FIRST
+    assert ordered.mto_state is MadeToOrderState.AWAITING_FITTING_PAIR
+    assert ordered.production_started_on is None and ordered.fitting_ships_by is not None
+    assert "production_started" not in kinds(again)
+    customer = db.session.get_one(Customer, again.customer_id)
+    assert (customer.size_halves, customer.width) == (line.size_halves, line.width)  # the size on file stays
 
 
 def test_staff_may_adjust_the_size_only_to_one_the_colour_is_made_in(app):
@@ -293,3 +365,27 @@ def test_the_card_reading_accepts_how_people_write_half_sizes(app, typed):
     ship_fitting(line)
     result = mto.submit_fit_result(line, answers(card_size=typed), CUSTOMER)
     assert result.card_size_halves == 17
+
+
+@pytest.mark.parametrize("hour", [0, 23])
+def test_a_fitting_pair_is_overdue_from_the_threshold_day_for_the_board_and_the_reminder_alike(app, hour):
+    """Delivered on Mon Dec 7 (at any hour): not overdue through Wed Dec 16, overdue
+    and reminded on Thu Dec 17, the tenth store day after delivery."""
+    assert policy.FITTING_PAIR_OVERDUE_DAYS == 10
+    order, line = fitting_order()
+    outbound = ship_fitting(line)
+    deliver(outbound, clock.to_store_time(datetime(2026, 12, 7, hour, 30)))
+    db.session.commit()
+
+    def overdue(at: datetime) -> bool:
+        (loaner,) = mto.fitting_pairs_out(clock.to_store_time(at))
+        return loaner.overdue
+
+    day_before = datetime(2026, 12, 16, 23, 59)
+    assert not overdue(day_before)
+    run_jobs(now=clock.to_store_time(day_before))
+    assert emails("fitting_return_reminder") == []
+    threshold_day = datetime(2026, 12, 17, 0, 1)
+    assert overdue(threshold_day)
+    run_jobs(now=clock.to_store_time(threshold_day))
+    assert len(emails("fitting_return_reminder")) == 1

@@ -10,6 +10,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 
 from ally_web.core import clock
+from ally_web.core.formatting import long_day
 from ally_web.extensions import db
 from ally_web.models import Customer, LeadTimeNotice, Order, OutboxMessage
 from ally_web.services import catalog
@@ -20,6 +21,10 @@ from tests.checkout_flow import add_to_cart, buy, variant
 
 def text_of(response) -> str:
     page = response.get_data(as_text=True)
+    return " ".join(htmllib.unescape(re.sub(r"<[^>]+>", " ", page)).split())
+
+
+def text_of_html(page: str) -> str:
     return " ".join(htmllib.unescape(re.sub(r"<[^>]+>", " ", page)).split())
 
 
@@ -71,9 +76,17 @@ def test_a_known_size_gets_the_ship_by_date_shown_before_paying(client, app):
     plan = catalog.made_to_order_plan(now, catalog.upcoming_notices(now.date()))
     add_to_cart(client, v)
     page = text_of(buy(client, email="grace@example.com"))
-    line = db.session.scalar(select(Order)).lines[0]
+    order = db.session.scalar(select(Order))
+    line = order.lines[0]
     assert (line.ships_by, line.arrives_by) == (plan.size_known.ships_by, plan.size_known.arrives_by)
     assert plain(plan.story("size_known").text) in page
+    # Straight into production: the timeline says so with the due date, as a confirmed fit does.
+    started = [e for e in order.events if e.kind == "production_started"]
+    assert [(e.params["line_id"], e.params["ships_by"]) for e in started] == [(line.id, line.ships_by.isoformat())]
+    email = plain(db.session.scalar(select(OutboxMessage.text_body).where(OutboxMessage.kind == "order_confirmation")))
+    status = client.get(re.search(r"/orders/\S+", email).group(0)).get_data(as_text=True)
+    timeline = text_of_html(status[status.index('class="timeline"'):])
+    assert f"In production: Ships by {long_day(line.ships_by)}." in timeline
 
 
 def test_path_story_words_both_paths():
@@ -111,3 +124,26 @@ def test_a_notice_starting_during_production_counts_everywhere_the_date_shows(cl
         assert "Our workshop partners close for the Lunar New Year holiday" in shown
     line = db.session.scalar(select(Order)).lines[0]
     assert (line.ships_by, line.notice_title, line.notice_extra_days) == (date(2027, 2, 16), "Lunar New Year", 10)
+
+
+def test_a_known_size_in_another_width_still_gets_its_fitting_pair_and_says_so(client, app):
+    """Grace's ALLY size is 8½ Medium; she orders 8½ Wide. Checkout shows both paths
+    (nothing about her size), and after paying the order, its email and its status
+    page say the fitting pair goes first, never 'your confirmed size'."""
+    db.session.add(Customer(email="grace@example.com", email_canonical="grace@example.com", name="Grace",
+                            size_halves=17, width="M", created_at=clock.now()))
+    wide = variant(stock=0, width="W")
+    add_to_cart(client, wide)
+    checkout = text_of(client.get("/checkout"))
+    assert "If this size and width are your confirmed ALLY size" in checkout
+    assert "If we do not know your ALLY size yet, or it is another size or width" in checkout
+    page = text_of(buy(client, email="grace@example.com"))
+    order = db.session.scalar(select(Order))
+    line = order.lines[0]
+    assert line.mto_path == "fitting_first" and line.production_started_on is None
+    email = plain(db.session.scalar(select(OutboxMessage.text_body).where(OutboxMessage.kind == "order_confirmation")))
+    status = text_of(client.get(re.search(r"/orders/\S+", email).group(0)))
+    for shown in (page, email, status):
+        assert "Made to order, fitting pair first" in shown
+        assert "Made to order in your confirmed size" not in shown
+        assert "We first send black fitting heels in this size" in shown

@@ -310,6 +310,8 @@ def test_an_exchange_out_of_stock_is_made_to_order_in_the_now_known_size(app):
     assert new.made_to_order and new.mto_state is MadeToOrderState.IN_PRODUCTION and new.ships_by is not None
     customer = db.session.get(Customer, order.customer_id)
     assert (customer.size_halves, customer.width) == (wanted.size_halves, wanted.width)
+    started = [e for e in order.events if e.kind == "production_started"]
+    assert [(e.params["line_id"], e.params["ships_by"]) for e in started] == [(new.id, new.ships_by.isoformat())]
 
 
 def test_the_exchange_field_follows_the_reason_with_htmx(client, app, htmx_headers):

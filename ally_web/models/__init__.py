@@ -12,7 +12,7 @@ from ally_web.models.catalog import (
     Variant,
 )
 from ally_web.models.customers import Customer
-from ally_web.models.fit import FitResult
+from ally_web.models.fit import FitResult, FitResultRevision
 from ally_web.models.fit_sessions import (
     FitSessionBooking,
     FitSessionException,
@@ -82,6 +82,7 @@ __all__ = [
     "Colour",
     "Customer",
     "FitResult",
+    "FitResultRevision",
     "FitSessionBooking",
     "FitSessionException",
     "FitSessionHours",

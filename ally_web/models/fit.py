@@ -1,7 +1,8 @@
 """Fit results: what a customer said about a fitting pair, and what staff confirmed.
 
 Every answer is kept, per customer, so the fit profile grows with each fitting pair
-(and, later, with trial decisions and returns). The size a customer's result is
+(and, later, with trial decisions and returns); answers sent again before staff
+confirm replace the result's, and the earlier ones are kept as its revisions. The size a customer's result is
 confirmed at becomes their ALLY size (``Customer.size_halves`` and ``width``).
 """
 
@@ -48,3 +49,30 @@ class FitResult(Model):
     staff_note: Mapped[str] = mapped_column(Text, default="")
 
     line: Mapped[OrderLine] = relationship(back_populates="fit_result")
+    # What was sent before, oldest first: a new sending never erases what came earlier.
+    earlier: Mapped[list[FitResultRevision]] = relationship(
+        back_populates="result", order_by="FitResultRevision.id", cascade="all, delete-orphan")
+
+
+class FitResultRevision(Model):
+    """A fit result as it stood before the customer sent it again (before staff
+    confirmed it): the answers are part of their fit profile too."""
+
+    __tablename__ = "fit_result_revisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    fit_result_id: Mapped[int] = mapped_column(ForeignKey("fit_results.id"), index=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    card_size_halves: Mapped[int | None]
+    card_width: Mapped[str | None] = mapped_column(String(1))
+    suggested_size_halves: Mapped[int]
+    suggested_width: Mapped[str] = mapped_column(String(1))
+    suggestion_reason: Mapped[str] = mapped_column(Text, default="")
+    chosen_size_halves: Mapped[int]
+    chosen_width: Mapped[str] = mapped_column(String(1))
+    chosen_reason: Mapped[str] = mapped_column(Text, default="")
+    sent_at: Mapped[datetime]  # when these answers were sent
+    replaced_at: Mapped[datetime]  # when newer ones took their place
+
+    result: Mapped[FitResult] = relationship(back_populates="earlier")

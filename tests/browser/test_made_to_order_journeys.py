@@ -3,11 +3,11 @@ not yet on file gets a fitting pair first. Staff send it; the carrier scans it
 delivered; the customer opens the link in the fitting-pair email and tells us how it
 fits (with JavaScript the suggested size follows the answers; without, a button
 shows it); a stylist confirms; the status page shows the due date; and the same
-customer's next made-to-order pair skips the fitting pair.
+customer's next made-to-order pair in the confirmed size skips the fitting pair.
 
 Each test makes its own orders, under an email no other test uses, from variants
-this file owns (Strap Heel in Silver and Classic Pump in Almond, Wide, US 11½), sold
-out so they are made to order.
+this file owns (Strap Heel in Silver and Classic Pump in Almond, Wide, US 11½, and
+the Almond in US 12 Wide), sold out so they are made to order.
 """
 
 from __future__ import annotations
@@ -42,17 +42,18 @@ FIT_ANSWERS = {
 }
 
 
-def sold_out(style: str, colour: str) -> Variant:
+def sold_out(style: str, colour: str, size_halves: int = SIZE_HALVES) -> Variant:
     variant = db.session.scalar(select(Variant).join(Colour).join(Style).where(
-        Style.slug == style, Colour.slug == colour, Variant.size_halves == SIZE_HALVES, Variant.width == WIDTH))
+        Style.slug == style, Colour.slug == colour, Variant.size_halves == size_halves, Variant.width == WIDTH))
     variant.stock = 0
     db.session.commit()
     return variant
 
 
-def order_made_to_order(live_server, email: str, pair: tuple[str, str]) -> tuple[str, int]:
+def order_made_to_order(live_server, email: str, pair: tuple[str, str],
+                        size_halves: int = SIZE_HALVES) -> tuple[str, int]:
     with live_server.app.app_context():
-        order = make_order(email=email, name="Robin Fit", lines=[(sold_out(*pair), 1, True)])
+        order = make_order(email=email, name="Robin Fit", lines=[(sold_out(*pair, size_halves), 1, True)])
         return order.number, order.lines[0].id
 
 
@@ -164,8 +165,8 @@ def test_a_made_to_order_pair_from_fitting_pair_to_due_date(page: Page, is_js: b
     expect(status).to_contain_text(f"Ships by {day(date(2026, 12, 9))}")
     audit("(order status, being made)")
 
-    # The next made-to-order pair, in another style, skips the fitting pair.
-    second, _ = order_made_to_order(live_server, email, SECOND_PAIR)
+    # The next made-to-order pair in the confirmed size, in another style, skips the fitting pair.
+    second, _ = order_made_to_order(live_server, email, SECOND_PAIR, SIZE_HALVES + 1)
     page.goto(emailed_link(live_server, second, "order_confirmation", "/orders/"))
     status = page.get_by_role("region", name=re.compile(r"^Status: "))
     expect(status.get_by_role("heading", level=2)).to_have_text("Status: Being made for you")

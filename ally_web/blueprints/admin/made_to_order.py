@@ -62,7 +62,7 @@ def _line_page(line: OrderLine, status: int = 200, *, fitting_form: FittingPairF
             confirm_form.width.data = result.chosen_width
     return render(
         "admin/made_to_order_line.html", status=status,
-        line=line, order=line.order, result=result, error=error,
+        line=line, order=line.order, result=result, earlier=made_to_order.earlier_answers(result), error=error,
         questions=made_to_order.QUESTIONS, feet=made_to_order.FEET, answer_words=made_to_order.answer_words,
         fitting_form=fitting_form or FittingPairForm(formdata=None),
         confirm_form=confirm_form, made_form=MarkMadeForm(formdata=None),

@@ -47,7 +47,13 @@ from ally_web.services.catalog.editing import (
     set_hidden,
     set_sizes_offered,
 )
-from ally_web.services.catalog.made_to_order import PathStory, line_story, made_to_order_plan, path_story
+from ally_web.services.catalog.made_to_order import (
+    PathStory,
+    line_story,
+    made_to_order_plan,
+    path_story,
+    skips_fitting_pair,
+)
 from ally_web.services.catalog.pictures import MEDIA_PREFIX, CleanPicture, clean_picture, sanitize_svg, store_picture
 from ally_web.services.catalog.stock import (
     REASON_LABELS,
@@ -120,6 +126,7 @@ __all__ = [
     "sanitize_svg",
     "set_hidden",
     "set_sizes_offered",
+    "skips_fitting_pair",
     "stock_history",
     "stock_summary",
     "store_picture",

@@ -10,7 +10,9 @@ email typed there has a size on file):
   is made within ``policy.MADE_TO_ORDER_PRODUCTION_DAYS`` days of the fit being
   confirmed, plus the extra days of any lead-time notice;
 - **size known**: production starts on the order day and the pair ships by the date
-  ``calendar.made_to_order_promise`` gives, with the notices it counts.
+  ``calendar.made_to_order_promise`` gives, with the notices it counts. Only when the
+  ordered size and width are the customer's confirmed ALLY size
+  (``skips_fitting_pair``): a pair in any other size still has its fitting pair.
 
 ``made_to_order_plan`` gives the dates; ``path_story`` words one path from dates,
 whether they come from a plan (before paying) or from a stored order line (after).
@@ -24,7 +26,7 @@ from datetime import date, datetime
 
 from ally_web import policy
 from ally_web.core.formatting import day
-from ally_web.models import LeadTimeNotice, MadeToOrderPath, OrderLine
+from ally_web.models import Customer, LeadTimeNotice, MadeToOrderPath, OrderLine
 from ally_web.policy import DayRange
 from ally_web.services.pricing import calendar
 from ally_web.services.pricing.calendar import Promise
@@ -37,6 +39,7 @@ __all__ = [
     "made_to_order_plan",
     "notice_card",
     "path_story",
+    "skips_fitting_pair",
 ]
 
 
@@ -132,6 +135,15 @@ def made_to_order_plan(placed_at: datetime, notices: Sequence[NoticeCard | LeadT
     )
 
 
+def skips_fitting_pair(customer: Customer | None, size_halves: int, width: str) -> bool:
+    """True when a pair in ``size_halves``/``width`` goes straight into production:
+    it is exactly the customer's confirmed ALLY size. A known size vouches for that
+    size only; another length or width is a size we have not fitted, so its fitting
+    pair goes first."""
+    return (customer is not None and customer.size_known
+            and (customer.size_halves, customer.width) == (size_halves, width))
+
+
 def _extra(extra_days: int, notice_title: str | None) -> str:
     if not extra_days:
         return ""
@@ -145,7 +157,8 @@ def path_story(path: MadeToOrderPath | str, *, fitting_ships_from: date | None, 
     applies (after payment), False on pages that show both."""
     path = MadeToOrderPath(path)
     if path is MadeToOrderPath.FITTING_FIRST:
-        title = "Made to order, fitting pair first" if decided else "If this is your first pair from us"
+        title = ("Made to order, fitting pair first" if decided
+                 else "If we do not know your ALLY size yet, or it is another size or width")
         sent = ""
         if fitting_ships_from and fitting_ships_by:
             window = (day(fitting_ships_from) if fitting_ships_from == fitting_ships_by
@@ -155,7 +168,8 @@ def path_story(path: MadeToOrderPath | str, *, fitting_ships_from: date | None, 
                 f"return label{sent}. Once you confirm the fit, we make your pair within "
                 f"{policy.MADE_TO_ORDER_PRODUCTION_DAYS} days{_extra(extra_days, notice_title)}, then ship it.")
         return PathStory(path, title, text)
-    title = "Made to order in your confirmed size" if decided else "If your ALLY size is already on file"
+    title = ("Made to order in your confirmed size" if decided
+             else "If this size and width are your confirmed ALLY size")
     includes = f" (this includes {extra_days} extra days for {notice_title})" if extra_days and notice_title else ""
     dates = ""
     if ships_by:

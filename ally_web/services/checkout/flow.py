@@ -66,7 +66,14 @@ from ally_web.models import (
     Variant,
 )
 from ally_web.services.cart import Cart
-from ally_web.services.catalog import MadeToOrderPlan, made_to_order_plan, put_back, take_stock, upcoming_notices
+from ally_web.services.catalog import (
+    MadeToOrderPlan,
+    made_to_order_plan,
+    put_back,
+    skips_fitting_pair,
+    take_stock,
+    upcoming_notices,
+)
 from ally_web.services.checkout.addresses import Address, check_address, normalized, region_code
 from ally_web.services.checkout.states import CHECKOUT
 from ally_web.services.lifecycle import record_event, transition
@@ -324,7 +331,7 @@ def _order_line(snapshot: dict[str, Any], variant: Variant, customer: Customer,
                               transit=option.business_days)
     line.notice_title = plan.notice_title
     line.notice_extra_days = plan.extra_days
-    if customer.size_known:
+    if skips_fitting_pair(customer, variant.size_halves, variant.width):
         line.mto_path = MadeToOrderPath.SIZE_KNOWN
         transition(line, MADE_TO_ORDER, MadeToOrderState.IN_PRODUCTION, actor=SYSTEM)
         line.production_started_on = calendar.order_day(placed_at)
@@ -454,6 +461,11 @@ def _place_order(checkout: Checkout, result, option: ShippingOption, actor: Acto
     record_event(order, EventKind.PAID, SYSTEM, moment, mode=str(checkout.payment_mode),
                  installments=policy.INSTALLMENT_COUNT if checkout.payment_mode is PaymentMode.INSTALLMENTS else 0,
                  card_brand=result.card_brand or "", card_last4=result.card_last4 or "")
+    db.session.flush()  # the lines' ids, for their timeline entries
+    for line in order.lines:
+        if line.mto_path is MadeToOrderPath.SIZE_KNOWN:  # in production from the order, as a confirmed fit starts it
+            record_event(order, EventKind.PRODUCTION_STARTED, SYSTEM, moment, line_id=line.id,
+                         ships_by=line.ships_by.isoformat() if line.ships_by else None)
     transition(checkout, CHECKOUT, CheckoutStatus.PLACED, actor=actor)
     db.session.flush()
     db.session.refresh(checkout, ["order"])

@@ -17,9 +17,11 @@ from ally_web.services.made_to_order.fit_questions import (
 )
 from ally_web.services.made_to_order.fit_results import (
     MAX_REASON_LENGTH,
+    EarlierAnswers,
     FitAnswers,
     FitResultInvalid,
     answers_of,
+    earlier_answers,
     fitting_line,
     fitting_lines,
     open_for_result,
@@ -61,6 +63,7 @@ __all__ = [
     "QUESTIONS",
     "BoardRow",
     "DueDate",
+    "EarlierAnswers",
     "FitAnswers",
     "FitResultInvalid",
     "Loaner",
@@ -72,6 +75,7 @@ __all__ = [
     "awaiting_fitting_pairs",
     "confirm_fit",
     "due_date",
+    "earlier_answers",
     "fit_queue",
     "fit_result_url",
     "fitting_line",

@@ -13,7 +13,8 @@ the way a fitter in the studio would reason:
   themselves: they are noted for the stylist who confirms the fit.
 
 The suggestion starts from the fitting pair's size, never leaves the sizes and
-widths we make, and takes the larger foot's result when the feet disagree.
+widths we make (answers pointing past them say so, for the stylist), and takes the
+larger foot's result when the feet disagree.
 """
 
 from __future__ import annotations
@@ -131,19 +132,24 @@ def suggest_size(fitting_size_halves: int, fitting_width: str, answers: Mapping[
     halves = _nearest(fitting_size_halves + length, _SIZE_HALVES)
     width_index = _WIDTH_ORDER.index(fitting_width) if fitting_width in _WIDTH_ORDER else 1
     width = _WIDTH_ORDER[max(0, min(len(_WIDTH_ORDER) - 1, width_index + width_move))]
+    widths = policy.WIDTHS
 
     reasons: list[str] = []
     fitted = size_label(fitting_size_halves, fitting_width)
     for foot, (foot_length, foot_width, why) in feet.items():
         if (foot_length, foot_width) == (length, width_move) and why:
             reasons.append(f"{FEET[foot]}: {', and '.join(why)}.")
-    if length > 0:
-        reasons.append(f"So half a size up, to {size(halves)}.")
-    elif length < 0:
-        reasons.append(f"So half a size down, to {size(halves)}.")
+    if halves != fitting_size_halves:
+        reasons.append(f"So half a size {'up' if length > 0 else 'down'}, to {size(halves)}.")
+    elif length:  # the answers point past the sizes we make: say so, never "keep it"
+        reasons.append(f"We make no size {'above' if length > 0 else 'below'} {size(halves)}, so it stays; "
+                       "a stylist will look at your answers with you.")
     if width != fitting_width:
-        reasons.append(f"{policy.WIDTHS[width]} width instead of {policy.WIDTHS.get(fitting_width, fitting_width)}.")
-    if (halves, width) == (fitting_size_halves, fitting_width):
+        reasons.append(f"{widths[width]} width instead of {widths.get(fitting_width, fitting_width)}.")
+    elif width_move:
+        reasons.append(f"We make no width {'wider' if width_move > 0 else 'narrower'} than {widths[width]}, so it "
+                       "stays; a stylist will look at your answers with you.")
+    if not length and not width_move:
         reasons = [f"Nothing you told us points away from the fitting pair's size, {fitted}: keep it."]
     for foot, (foot_length, _, why) in feet.items():
         if foot_length < length and why:

@@ -3,12 +3,14 @@
 One result per made-to-order pair. It can be sent once the fitting pair is on its
 way (sending it says the pair arrived, if no delivery scan said so first), and sent
 again to change it until staff confirm the size. Every answer is kept with the
-customer (``FitResult``): their fit profile.
+customer: the latest in ``FitResult``, each one it replaced in ``FitResultRevision``
+(their fit profile keeps what they said first, too).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlalchemy import select
 
@@ -18,10 +20,18 @@ from ally_web.core.actors import Actor
 from ally_web.core.errors import DomainError
 from ally_web.core.formatting import size
 from ally_web.extensions import db
-from ally_web.models import FitResult, MadeToOrderPath, MadeToOrderState, Order, OrderLine, ScanKind
+from ally_web.models import FitResult, FitResultRevision, MadeToOrderPath, MadeToOrderState, Order, OrderLine, ScanKind
 from ally_web.services.catalog import parse_size
 from ally_web.services.lifecycle import transition
-from ally_web.services.made_to_order.fit_questions import FEET, QUESTIONS, Suggestion, missing_answers, suggest_size
+from ally_web.services.made_to_order.fit_questions import (
+    FEET,
+    QUESTIONS,
+    Suggestion,
+    answer_words,
+    missing_answers,
+    size_label,
+    suggest_size,
+)
 from ally_web.services.orders import record_scan
 from ally_web.services.orders.states import MADE_TO_ORDER
 
@@ -137,6 +147,48 @@ def _check(line: OrderLine, given: FitAnswers) -> tuple[Suggestion, _Sizes, dict
     return suggestion, _Sizes(sizes.card_size, sizes.card_width, chosen[0], chosen[1]), clean
 
 
+@dataclass(frozen=True)
+class EarlierAnswers:
+    """A fit result as first sent, for the stylist: what it asked for and each answer
+    that differs from the result as it stands."""
+
+    sent_at: datetime
+    replaced_at: datetime
+    asked: str  # "8½ Medium"
+    reason: str  # the customer's words for choosing another size, if any
+    changes: tuple[str, ...]  # "Left foot, where do your toes sit when you stand? Pressed against the front"
+
+
+def earlier_answers(result: FitResult | None) -> list[EarlierAnswers]:
+    """The answers ``result`` replaced, oldest first."""
+    if result is None:
+        return []
+    now = result.answers or {}
+    out = []
+    for earlier in result.earlier:
+        then = earlier.answers or {}
+        changes = tuple(
+            f"{FEET[foot]}, {question.label.lower()} {answer_words(question.key, before)}"
+            for question in QUESTIONS for foot in FEET
+            if (before := (then.get(foot) or {}).get(question.key, "")) != (now.get(foot) or {}).get(question.key, "")
+        )
+        out.append(EarlierAnswers(earlier.sent_at, earlier.replaced_at,
+                                  size_label(earlier.chosen_size_halves, earlier.chosen_width),
+                                  earlier.chosen_reason, changes))
+    return out
+
+
+def _keep_earlier(result: FitResult, moment: datetime) -> None:
+    """The answers about to be replaced stay in the customer's fit profile."""
+    result.earlier.append(FitResultRevision(
+        customer_id=result.customer_id, answers=result.answers, card_size_halves=result.card_size_halves,
+        card_width=result.card_width, suggested_size_halves=result.suggested_size_halves,
+        suggested_width=result.suggested_width, suggestion_reason=result.suggestion_reason,
+        chosen_size_halves=result.chosen_size_halves, chosen_width=result.chosen_width,
+        chosen_reason=result.chosen_reason, sent_at=result.updated_at, replaced_at=moment,
+    ))
+
+
 def submit_fit_result(line: OrderLine, given: FitAnswers, actor: Actor) -> FitResult:
     """Keep the customer's fit result for ``line`` (or replace it, until staff confirm).
 
@@ -162,6 +214,8 @@ def submit_fit_result(line: OrderLine, given: FitAnswers, actor: Actor) -> FitRe
     if result is None:
         result = FitResult(customer_id=order.customer_id, line=line, submitted_at=moment)
         db.session.add(result)
+    else:
+        _keep_earlier(result, moment)
     result.answers = answers
     result.card_size_halves, result.card_width = sizes.card_size, sizes.card_width
     result.suggested_size_halves, result.suggested_width = suggestion.size_halves, suggestion.width

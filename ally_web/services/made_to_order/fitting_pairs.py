@@ -5,14 +5,15 @@ Shipping one makes two parcels: the fitting pair going out, and its way back, wh
 label (made at the same time, so it can go in the box) the customer uses to return
 it. Both are tracked like any parcel (carrier scans, the tracking webhook): the
 outbound delivery opens the fit result, the return reaching the studio records that
-the loaner is back. Staff see loaners not back ``policy.FITTING_PAIR_RETURN_DAYS``
-after delivery, and the customer is reminded once (``reminders.py``).
+the loaner is back. A loaner not back ``policy.FITTING_PAIR_OVERDUE_DAYS`` store days
+after its delivery day is overdue (``overdue_cutoff``): staff see it marked, and the
+customer is reminded once (``reminders.py``), by the same test.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -103,10 +104,14 @@ def fitting_pairs_out(now: datetime | None = None) -> list[Loaner]:
         delivered_at = line.fitting_shipment.delivered_at  # type: ignore[union-attr]
         assert delivered_at is not None
         days = (today - clock.to_store_time(delivered_at).date()).days
-        out.append(Loaner(line, delivered_at, days, days > policy.FITTING_PAIR_RETURN_DAYS, bool(back.scans)))
+        out.append(Loaner(line, delivered_at, days, delivered_at < overdue_cutoff(now), bool(back.scans)))
     return out
 
 
-def return_due_before(now: datetime) -> datetime:
-    """Fitting pairs delivered before this moment are overdue."""
-    return now - timedelta(days=policy.FITTING_PAIR_RETURN_DAYS)
+def overdue_cutoff(now: datetime) -> datetime:
+    """A fitting pair delivered before this moment is overdue at ``now``: the start of
+    the store day ``policy.FITTING_PAIR_OVERDUE_DAYS - 1`` days before today, so a pair
+    delivered exactly that many days ago (at any hour) is overdue, one a day less is not."""
+    today = clock.to_store_time(now).date()
+    first_day_not_overdue = today - timedelta(days=policy.FITTING_PAIR_OVERDUE_DAYS - 1)
+    return datetime.combine(first_day_not_overdue, time.min, tzinfo=clock.store_tz())

@@ -5,7 +5,8 @@ starts production. The due date (the day the pair ships by) is the confirmation 
 + ``policy.MADE_TO_ORDER_PRODUCTION_DAYS`` calendar days + the extra days of every
 lead-time notice whose dates overlap that production period, moved to the next
 business day (``pricing.calendar``). The confirmed size becomes the customer's ALLY
-size, so their next made-to-order pair, in any style, skips the fitting pair.
+size, so their next made-to-order pair in that size and width, in any style, skips
+the fitting pair.
 
 The workshop marks a finished pair made; it then ships with the order's other ready
 pairs (``orders.ship_ready_pairs``).

@@ -2,8 +2,8 @@
 
 - the fit result: ``policy.FIT_RESULT_REMINDER_DAYS`` days after the fitting pair
   arrived, if no result has come;
-- the fitting pair's return: ``policy.FITTING_PAIR_RETURN_DAYS`` days after it
-  arrived, if its return parcel has not moved.
+- the fitting pair's return: once it is overdue (``fitting_pairs.overdue_cutoff``, the
+  test the staff board marks it by), if its return parcel has not moved.
 
 Each reminder is claimed by setting its time on the line with a conditional UPDATE
 (``… WHERE …_sent_at IS NULL``) in the same transaction as its email: of two job
@@ -23,7 +23,7 @@ from ally_web.core.actors import SYSTEM
 from ally_web.extensions import db
 from ally_web.models import EventKind, MadeToOrderState, Order, OrderLine, OrderState, Shipment, ShipmentState
 from ally_web.services.lifecycle import record_event
-from ally_web.services.made_to_order.fitting_pairs import fit_result_url
+from ally_web.services.made_to_order.fitting_pairs import fit_result_url, overdue_cutoff
 from ally_web.services.notifications import enqueue_email
 from ally_web.services.orders import status_url
 
@@ -68,7 +68,7 @@ def send_fit_reminders(now: datetime) -> int:
 def send_fitting_return_reminders(now: datetime) -> int:
     """Remind customers whose fitting pair has been with them too long, its return
     parcel not yet moving."""
-    due = now - timedelta(days=policy.FITTING_PAIR_RETURN_DAYS)
+    due = overdue_cutoff(now)
     outbound = Shipment.__table__.alias("outbound")
     back = Shipment.__table__.alias("back")
     lines = db.session.scalars(
@@ -77,7 +77,7 @@ def send_fitting_return_reminders(now: datetime) -> int:
         .join(back, back.c.id == OrderLine.fitting_return_id)
         .join(Order, Order.id == OrderLine.order_id)
         .where(OrderLine.return_reminder_sent_at.is_(None), Order.state == OrderState.PLACED,
-               outbound.c.delivered_at <= due, back.c.state == ShipmentState.SHIPPED)
+               outbound.c.delivered_at < due, back.c.state == ShipmentState.SHIPPED)
         .options(joinedload(OrderLine.order))
     ).unique().all()
     return _remind(lines, OrderLine.return_reminder_sent_at, now, "fitting_return", "fitting_return_reminder",

@@ -9,7 +9,9 @@ delivery, and nothing leaves "delivered" (a newer delivery scan is recorded agai
 and the delivery date stays the first one's).
 
 Made-to-order pairs: a pair whose size is not known yet starts by waiting for its
-fitting pair; one with a confirmed size goes straight into production. The fitting
+fitting pair; one with a confirmed size goes straight into production (that first
+state records no event here: the service that starts it records ``production_started``
+with the due date, as the move from ``fit_confirmed`` does). The fitting
 pair ships, arrives (its delivery scan), the customer sends the fit result (and may
 send it again until staff confirm it), staff confirm the size, which starts
 production with its due date; the workshop marks the pair made, and it ships and

@@ -95,8 +95,8 @@ def _fit_action(order: Order) -> Action | None:
     if M.AWAITING_FITTING_PAIR in states:
         return Action(title, "When your fitting pair arrives, try it on and tell us how it fits; we'll email you "
                              "the link when it ships.", False)
-    return Action(title, "Your fit is confirmed and your size is on file, so your next made-to-order pair skips "
-                         "the fitting pair.", False, "fit.show", "See your fit")
+    return Action(title, "Your fit is confirmed and your size is on file, so your next made-to-order pair in "
+                         "that size and width skips the fitting pair.", False, "fit.show", "See your fit")
 
 
 def installment_plan(order: Order) -> InstallmentsAfterRefunds | None:

@@ -42,7 +42,7 @@ from ally_web import policy
 from ally_web.core import clock
 from ally_web.core.actors import Actor
 from ally_web.core.errors import DomainError
-from ally_web.core.formatting import size
+from ally_web.core.formatting import moment, size
 from ally_web.core.lifecycle import ChangedMeanwhile
 from ally_web.extensions import db
 from ally_web.models import (
@@ -212,21 +212,27 @@ class FitProfile:
 
 def fit_profile(box: TrialBox) -> FitProfile:
     """What the shop already knows about this customer's fit: the confirmed size,
-    fit results of made-to-order pairs, and what they said when they sent pairs
-    back or told us how they fit (three queries)."""
+    fit results of made-to-order pairs (with the answers they changed), and what they said when they sent pairs
+    back or told us how they fit (four queries)."""
     customer = db.session.get(Customer, box.customer_id) if box.customer_id else None
     if customer is None:
         return FitProfile(None, [], [])
     confirmed = size_label(customer.size_halves, customer.width) if customer.size_known else None  # type: ignore[arg-type]
     fits = []
     for result in db.session.scalars(select(FitResult).where(FitResult.customer_id == customer.id)
-                                     .options(joinedload(FitResult.line)).order_by(FitResult.submitted_at)):
+                                     .options(joinedload(FitResult.line), selectinload(FitResult.earlier))
+                                     .order_by(FitResult.submitted_at)):
         line = result.line
+        for earlier in result.earlier:  # answers sent, then changed before a stylist confirmed
+            notes = [text for text in (earlier.suggestion_reason, earlier.chosen_reason) if text]
+            fits.append(PastFit(earlier.sent_at, f"{line.style_name}, {line.colour_name}",
+                                f"asked {size_label(earlier.chosen_size_halves, earlier.chosen_width)}, "
+                                f"changed {moment(earlier.replaced_at)}", notes))
         asked = size_label(result.chosen_size_halves, result.chosen_width)
         if result.confirmed_size_halves is not None and result.confirmed_width:
             asked = f"confirmed {size_label(result.confirmed_size_halves, result.confirmed_width)} (asked {asked})"
         notes = [text for text in (result.suggestion_reason, result.chosen_reason, result.staff_note) if text]
-        fits.append(PastFit(result.submitted_at, f"{line.style_name}, {line.colour_name}", asked, notes))
+        fits.append(PastFit(result.updated_at, f"{line.style_name}, {line.colour_name}", asked, notes))
     returns = []
     items = db.session.scalars(
         select(ReturnItem).join(ReturnRequest, ReturnRequest.id == ReturnItem.request_id)
