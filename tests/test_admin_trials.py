@@ -48,7 +48,7 @@ def test_the_queue_needs_staff_and_lists_the_box(client, box, auth):
     auth.login()
     listing = client.get("/admin/trials").get_data(as_text=True)
     assert f"#{box.order.number}" in listing and f"/admin/trials/{box.id}" in listing
-    assert "8½ Medium" in listing
+    assert "8½ Medium" in listing and "Ship by" in listing
     assert ">Trials</a>" in client.get("/admin/").get_data(as_text=True)
 
 

@@ -99,6 +99,16 @@ def test_the_queue_lists_requested_boxes_oldest_first_with_the_answers_in_words(
     assert words["New or sample"].startswith("Either")
 
 
+def test_the_queue_says_when_each_box_must_ship_and_marks_late_ones():
+    with clock.freeze(datetime(2026, 11, 16, 9, 0)):  # a Monday morning: counts from that day
+        late = requested_box(email="late@example.com")
+    with clock.freeze(datetime(2026, 11, 25, 9, 0)):  # the day before Thanksgiving
+        fresh = requested_box(email="fresh@example.com")
+        rows = {row.box.id: row for row in trial.queue()}
+    assert str(rows[late.id].ships_by) == "2026-11-19" and rows[late.id].late  # 3 business days later
+    assert str(rows[fresh.id].ships_by) == "2026-12-01" and not rows[fresh.id].late  # Thanksgiving skipped
+
+
 def test_a_box_leaves_the_queue_once_ready_and_comes_back_when_reopened():
     box = curated()
     assert box.id not in [row.box.id for row in trial.queue()]

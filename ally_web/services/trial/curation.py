@@ -33,7 +33,7 @@ Every function takes the actor, flushes and never commits; a refusal raises
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import joinedload, selectinload
@@ -120,6 +120,8 @@ class QueueRow:
     exchange: bool
     pairs_chosen: int
     asked: str  # "8½ Medium"
+    ships_by: date  # the promise: policy.TRIAL_SHIPS business days from the request's order day
+    late: bool  # today is past ships_by
 
 
 def waiting_since(box: TrialBox) -> datetime:
@@ -138,8 +140,13 @@ def queue() -> list[QueueRow]:
         .options(joinedload(TrialBox.order).selectinload(Order.events),
                  selectinload(TrialBox.pairs).joinedload(TrialPair.line))
     ).unique().all()
-    rows = [QueueRow(box, waiting_since(box), box.state is TrialState.EXCHANGE_REQUESTED,
-                     len(round_pairs(box)), _asked(box)) for box in boxes]
+    today = clock.to_store_time(clock.now()).date()
+    rows = []
+    for box in boxes:
+        since = waiting_since(box)
+        ships_by = calendar.add_business_days(calendar.order_day(since), policy.TRIAL_SHIPS.high)
+        rows.append(QueueRow(box, since, box.state is TrialState.EXCHANGE_REQUESTED, len(round_pairs(box)),
+                             _asked(box), ships_by, today > ships_by))
     return sorted(rows, key=lambda row: (row.waiting_since, row.box.id))
 
 
