@@ -113,10 +113,11 @@ def _check_quantity(quantity: int) -> None:
         )
 
 
+_WITH_STYLE = [joinedload(Variant.colour).joinedload(Colour.style)]  # built once: every add loads one
+
+
 def _variant(variant_id: int) -> Variant:
-    variant = db.session.get(
-        Variant, variant_id, options=[joinedload(Variant.colour).joinedload(Colour.style)]
-    )
+    variant = db.session.get(Variant, variant_id, options=_WITH_STYLE)
     if variant is None:
         raise NotFound("That shoe is no longer available.", field="variant_id")
     return variant

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from flask import current_app
-from sqlalchemy import case, func, select, update
+from sqlalchemy import bindparam, case, func, select, update
 from sqlalchemy.orm import selectinload
 
 from ally_web import policy
@@ -212,6 +212,16 @@ def parse_size(raw: str | None) -> int | None:
     return halves_int if halves_int in {int(s * 2) for s in policy.SIZES} else None
 
 
+# Built once: the product page and its fragment look a variant up on every request,
+# and building the statement cost as much as running it.
+_OFFERED_VARIANT = select(Variant).where(
+    Variant.colour_id == bindparam("colour_id"),
+    Variant.size_halves == bindparam("size_halves"),
+    Variant.width == bindparam("width"),
+    Variant.hidden.is_(False),
+)
+
+
 def choose_variant(style: StyleCard, colour: str | None, size: str | None, width: str | None) -> Choice:
     """Match the shopper's picks (URL or form values) to a variant of `style`."""
     colours = {c.slug: c for c in style.colours}
@@ -232,14 +242,8 @@ def choose_variant(style: StyleCard, colour: str | None, size: str | None, width
             choice.errors["size"] = "Please choose a US size from 5 to 12."
     if choice.size_halves is not None and not choice.errors:
         # Only the chosen pair is loaded: the picker lists sizes from policy.
-        choice.variant = db.session.scalar(
-            select(Variant).where(
-                Variant.colour_id == choice.colour.id,
-                Variant.size_halves == choice.size_halves,
-                Variant.width == choice.width,
-                Variant.hidden.is_(False),
-            )
-        )
+        choice.variant = db.session.scalar(_OFFERED_VARIANT, {
+            "colour_id": choice.colour.id, "size_halves": choice.size_halves, "width": choice.width})
         if choice.variant is None:
             choice.errors["size"] = "This size is not offered in this colour."
     return choice
