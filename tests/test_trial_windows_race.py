@@ -54,3 +54,43 @@ def test_two_runners_at_once_open_the_window_once(real_database_url):
         assert db.session.get(TrialBox, box.id).state is TrialState.DELIVERED
         assert db.session.scalar(select(func.count()).select_from(OutboxMessage)
                                  .where(OutboxMessage.kind == "trial_window_open")) == 1
+
+
+@on_postgres
+def test_two_runners_at_once_charge_pairs_never_sent_back_once(real_database_url):
+    from datetime import datetime
+
+    from ally_web.core.actors import CUSTOMER
+    from ally_web.models import TrialCharge
+    from tests.trial_flow import delivered_box
+
+    with running_app(SQLALCHEMY_DATABASE_URI=real_database_url) as app:
+        with clock.freeze(datetime(2026, 12, 7, 15, 0)):
+            box = delivered_box(email="never-sent@example.com")
+            trial.decide(box, {pair.id: "return" for pair in box.current_pairs}, CUSTOMER)
+            db.session.commit()
+        with clock.freeze(datetime(2026, 12, 18, 9, 0)):
+            late = clock.now()
+        start = threading.Barrier(2)
+        charged: list[int] = []
+        failures: list[BaseException] = []
+
+        def runner() -> None:
+            try:
+                with app.app_context():
+                    start.wait(timeout=10)
+                    charged.append(trial.charge_unreturned(late))
+            except BaseException as error:  # noqa: BLE001 - reported below
+                failures.append(error)
+
+        threads = [threading.Thread(target=runner) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+        assert not failures, failures
+        assert sorted(charged) == [0, 1]
+        assert db.session.scalar(select(func.count()).select_from(TrialCharge)
+                                 .where(TrialCharge.box_id == box.id, TrialCharge.slot == "unreturned")) == 1
+        assert db.session.scalar(select(func.count()).select_from(OutboxMessage)
+                                 .where(OutboxMessage.kind == "trial_not_sent_back")) == 1

@@ -14,6 +14,7 @@ takes no returns: its pairs were charged.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import select
@@ -121,7 +122,7 @@ def inspect(box: TrialBox, verdicts: Mapping[int, tuple[bool | None, str]], acto
     return len(fees)
 
 
-def _keep_photos(pair: TrialPair, photos: list[media.CleanImage], moment) -> None:
+def _keep_photos(pair: TrialPair, photos: list[media.CleanImage], moment: datetime) -> None:
     for photo in photos:
         name = media.keep_file(photo.body, photo.extension, PHOTO_FOLDER)
         pair.photos.append(TrialPhoto(name=name, width=photo.width, height=photo.height,
