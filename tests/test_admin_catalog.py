@@ -588,3 +588,29 @@ def test_a_colour_the_database_refuses_removes_the_picture_it_wrote(app, tmp_pat
         catalog.add_colour(style, catalog.ColourInput(name="Gold", hex="#c9a227"), catalog.clean_picture(SVG), ADMIN)
     db.session.rollback()
     assert _media_files(tmp_path) == []
+
+
+def test_a_price_change_made_by_another_process_shows_within_seconds(real_database_url):
+    """Two apps on one database stand for two processes: each keeps its own style
+    list; a price changed through one shows on the other at its next version read."""
+    from tests.conftest import make_app, running_app
+
+    def shop_price() -> int:  # one shop request: its own session, as a server's
+        try:
+            return catalog.get_style("strap-heel").price_cents
+        finally:
+            db.session.remove()
+
+    with running_app(SQLALCHEMY_DATABASE_URI=real_database_url, CATALOG_CACHE_SECONDS=60,
+                     CATALOG_FRESH_SECONDS=3600) as shop:
+        staff = make_app(SQLALCHEMY_DATABASE_URI=real_database_url)
+        before = shop_price()  # the shop process caches its list
+        with staff.app_context():
+            style = db.session.scalar(select(Style).where(Style.slug == "strap-heel"))
+            catalog.change_price(style, before + 2000, ADMIN)
+            db.session.commit()
+            db.session.remove()
+            db.engine.dispose()
+        assert shop_price() == before  # not read again yet
+        shop.config["CATALOG_FRESH_SECONDS"] = 0  # the next read is due (2 seconds later, in production)
+        assert shop_price() == before + 2000
