@@ -1,5 +1,6 @@
 """Two job runners at once on PostgreSQL: a delivered trial box's window opens once,
-with one email (the move is a compare-and-set on the box's state)."""
+with one email (the move is a compare-and-set on the box's state); pairs never sent
+back are charged once (a conditional UPDATE in the charge's transaction)."""
 
 from __future__ import annotations
 
@@ -21,6 +22,31 @@ on_postgres = pytest.mark.skipif(not DATABASE["url"].startswith("postgresql"),
                                  reason="row locks: runs in the PostgreSQL suite (--db postgres)")
 
 
+def two_runners_at_once(app, job) -> list[int]:
+    """Run ``job()`` in two threads released together, each with its own app context
+    (its own session and connection); returns what each run returned."""
+    start = threading.Barrier(2)
+    results: list[int] = []
+    failures: list[BaseException] = []
+
+    def runner() -> None:
+        try:
+            with app.app_context():
+                start.wait(timeout=10)
+                results.append(job())
+                db.session.commit()
+        except BaseException as error:  # noqa: BLE001 - reported below
+            failures.append(error)
+
+    threads = [threading.Thread(target=runner) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert not failures, failures
+    return sorted(results)
+
+
 @on_postgres
 def test_two_runners_at_once_open_the_window_once(real_database_url):
     from tests.test_trial_curation import shipped
@@ -30,26 +56,7 @@ def test_two_runners_at_once_open_the_window_once(real_database_url):
         with current_app.test_request_context():
             order_service.record_scan(trial.box_shipment(box), ScanKind.DELIVERED, clock.now(), CARRIER)
         db.session.commit()
-        start = threading.Barrier(2)
-        opened: list[int] = []
-        failures: list[BaseException] = []
-
-        def runner() -> None:
-            try:
-                with app.app_context():
-                    start.wait(timeout=10)
-                    opened.append(trial.open_windows(clock.now()))
-                    db.session.commit()
-            except BaseException as error:  # noqa: BLE001 - reported below
-                failures.append(error)
-
-        threads = [threading.Thread(target=runner) for _ in range(2)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=30)
-        assert not failures, failures
-        assert sorted(opened) == [0, 1]
+        assert two_runners_at_once(app, lambda: trial.open_windows(clock.now())) == [0, 1]
         db.session.expire_all()
         assert db.session.get(TrialBox, box.id).state is TrialState.DELIVERED
         assert db.session.scalar(select(func.count()).select_from(OutboxMessage)
@@ -71,25 +78,7 @@ def test_two_runners_at_once_charge_pairs_never_sent_back_once(real_database_url
             db.session.commit()
         with clock.freeze(datetime(2026, 12, 18, 9, 0)):
             late = clock.now()
-        start = threading.Barrier(2)
-        charged: list[int] = []
-        failures: list[BaseException] = []
-
-        def runner() -> None:
-            try:
-                with app.app_context():
-                    start.wait(timeout=10)
-                    charged.append(trial.charge_unreturned(late))
-            except BaseException as error:  # noqa: BLE001 - reported below
-                failures.append(error)
-
-        threads = [threading.Thread(target=runner) for _ in range(2)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=30)
-        assert not failures, failures
-        assert sorted(charged) == [0, 1]
+        assert two_runners_at_once(app, lambda: trial.charge_unreturned(late)) == [0, 1]
         assert db.session.scalar(select(func.count()).select_from(TrialCharge)
                                  .where(TrialCharge.box_id == box.id, TrialCharge.slot == "unreturned")) == 1
         assert db.session.scalar(select(func.count()).select_from(OutboxMessage)
