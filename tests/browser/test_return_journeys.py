@@ -38,6 +38,13 @@ def cherry_wide(size_halves: int) -> Variant:
         Variant.width == "W"))
 
 
+def open_request_as_staff(page: Page, live_server, number: str) -> None:
+    """Sign in as staff (a new session) and open the order's return request."""
+    sign_in_staff(page, live_server)
+    page.get_by_role("navigation", name="Staff").get_by_role("link", name="Returns").click()
+    page.get_by_role("link", name=f"Open the request for #{number}").click()
+
+
 def delivered_order(live_server, size_halves: int = 10, country: str = "US", days_ago: int = 0) -> tuple[str, str]:
     """A paid order of one pair, delivered ``days_ago`` days ago (0: today) to ``country``."""
     email = f"return-{uuid.uuid4().hex[:10]}@example.com"
@@ -88,14 +95,7 @@ def test_a_return_from_the_faq_address_to_the_refund(page: Page, is_js: bool, au
     request_url = page.url
 
     # Staff receive the parcel and accept the pair.
-    config = live_server.app.config
-    page.context.clear_cookies()
-    page.goto("/staff/sign-in")
-    page.get_by_label("Email").fill(config["DEMO_STAFF_EMAIL"])
-    page.get_by_label("Password").fill(config["DEMO_STAFF_PASSWORD"])
-    page.get_by_role("button", name="Sign in").click()
-    page.get_by_role("navigation", name="Staff").get_by_role("link", name="Returns").click()
-    page.get_by_role("link", name=f"Open the request for #{number}").click()
+    open_request_as_staff(page, live_server, number)
     page.get_by_role("button", name="Mark received").click()
     expect(page.get_by_role("status").filter(has_text="Received")).to_be_visible()
     page.get_by_label("Unworn: accept and refund").check()
@@ -138,9 +138,7 @@ def test_an_exchange_offers_the_size_the_reason_points_to(page: Page, is_js: boo
     request_url = page.url
 
     # Staff receive the pair, accept it (the new size joins the order) and ship the new pair.
-    sign_in_staff(page, live_server)
-    page.get_by_role("navigation", name="Staff").get_by_role("link", name="Returns").click()
-    page.get_by_role("link", name=f"Open the request for #{number}").click()
+    open_request_as_staff(page, live_server, number)
     page.get_by_role("button", name="Mark received").click()
     page.get_by_label("Unworn: accept and refund").check()
     page.get_by_role("button", name="Record the inspection and refund").click()
@@ -196,9 +194,7 @@ def test_a_return_from_abroad_with_its_tracking_number_is_refunded(page: Page, i
     page.get_by_role("button", name="Send the tracking number").click()
     expect(page.get_by_text(f"Your parcel is on its way to us (UPS {tracking})")).to_be_visible()
 
-    sign_in_staff(page, live_server)
-    page.get_by_role("navigation", name="Staff").get_by_role("link", name="Returns").click()
-    page.get_by_role("link", name=f"Open the request for #{number}").click()
+    open_request_as_staff(page, live_server, number)
     page.get_by_role("button", name="Mark received").click()
     page.get_by_label("Unworn: accept and refund").check()
     page.get_by_role("button", name="Record the inspection and refund").click()
@@ -269,14 +265,7 @@ def test_a_damaged_pair_with_photos_reviewed_refused_as_worn_and_sent_back(page:
     request_url = page.url
 
     # Staff see the photos, approve, receive the parcel, refuse the pair as worn and send it back.
-    config = live_server.app.config
-    page.context.clear_cookies()
-    page.goto("/staff/sign-in")
-    page.get_by_label("Email").fill(config["DEMO_STAFF_EMAIL"])
-    page.get_by_label("Password").fill(config["DEMO_STAFF_PASSWORD"])
-    page.get_by_role("button", name="Sign in").click()
-    page.get_by_role("navigation", name="Staff").get_by_role("link", name="Returns").click()
-    page.get_by_role("link", name=f"Open the request for #{number}").click()
+    open_request_as_staff(page, live_server, number)
     shown = page.get_by_role("img", name=re.compile("Photo 1 of The Classic Pump"))
     expect(shown).to_be_visible()
     page.wait_for_function("img => img.complete && img.naturalWidth === 640", arg=shown.element_handle())
