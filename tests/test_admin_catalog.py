@@ -614,3 +614,38 @@ def test_a_price_change_made_by_another_process_shows_within_seconds(real_databa
         assert shop_price() == before  # not read again yet
         shop.config["CATALOG_FRESH_SECONDS"] = 0  # the next read is due (2 seconds later, in production)
         assert shop_price() == before + 2000
+
+
+def test_colours_whose_skus_would_meet_or_overflow_get_their_own(client, auth, app, tmp_path, monkeypatch):
+    """"The A" in "B Rose" and "The A B" in "Rose" would both make THE-A-B-ROSE-17M;
+    very long names would overflow the column. Each colour still gets unique SKUs."""
+    monkeypatch.setitem(app.config, "MEDIA_DIR", str(tmp_path))
+    auth.login("admin")
+    svg = b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10"><circle r="4" fill="#000"/></svg>'
+    long_name = "The Extraordinarily Long Evening Slingback"
+
+    def add(style_name: str, colour_name: str) -> Style:
+        style = db.session.scalar(select(Style).where(Style.name == style_name))
+        if style is None:
+            assert client.post("/admin/catalog/styles", data={
+                "name": style_name, "tagline": "t", "description": "d", "facts": "", "heel_height_mm": "70",
+                "material": "Suede", "care_notes": "", "trial_eligible": "", "price": "275"}).status_code == 303
+            style = db.session.scalar(select(Style).where(Style.name == style_name))
+        response = client.post(f"/admin/catalog/styles/{style.id}/colours", content_type="multipart/form-data",
+                               data={"name": colour_name, "hex": "#d8c8a8", "price": "",
+                                     "picture": (io.BytesIO(svg), "x.svg")})
+        assert response.status_code == 303, response.get_data(as_text=True)
+        return style
+
+    add("The A", "B Rose")
+    add("The A B", "Rose")
+    add(long_name, "Midnight Blue Patent Leather")
+    add(long_name, "Midnight Blue Patent Leather Two")
+    skus = list(db.session.scalars(select(Variant.sku).join(Colour).join(Style).where(
+        Style.name.in_(["The A", "The A B", long_name]))))
+    assert len(skus) == 4 * 45 == len(set(skus)) and all(len(sku) <= 40 for sku in skus)
+    assert "THE-A-B-ROSE-17M" in skus  # the first keeps the plain form
+    style = db.session.scalar(select(Style).where(Style.name == "The A B"))
+    [rose] = style.colours
+    prefixes = {v.sku.rsplit("-", 1)[0] for v in rose.variants}
+    assert len(prefixes) == 1 and prefixes != {"THE-A-B-ROSE"}  # the second: one prefix, with its hash

@@ -10,6 +10,7 @@ them.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -163,6 +164,27 @@ def _colour_values(data: ColourInput) -> dict[str, Any]:
     return dict(name=data.name.strip(), hex=data.hex.strip().lower(), price_cents=data.price_cents)
 
 
+SKU_LENGTH = 40  # the column's width
+
+
+def _sku(prefix: str, halves: int, width: str) -> str:
+    return f"{prefix}-{halves:02d}{width}"
+
+
+def sku_prefix(style_slug: str, colour_slug: str, keys: list[tuple[int, str]]) -> str:
+    """The part of a new colour's SKUs before the size: STYLE-COLOUR in capitals
+    (CLASSIC-PUMP-BLACK, then -17M). When that is too long for the column, or one of
+    the SKUs it makes is taken already ("A" in "B-C" and "A-B" in "C" meet), it is
+    cut and ends with 6 characters of a hash of both slugs, so every SKU stays unique."""
+    natural = f"{style_slug}-{colour_slug}".upper()
+    room = SKU_LENGTH - len(_sku("", 0, "M"))
+    if len(natural) <= room and not db.session.scalar(
+            select(Variant.id).where(Variant.sku.in_([_sku(natural, *key) for key in keys])).limit(1)):
+        return natural
+    digest = hashlib.sha1(f"{style_slug}/{colour_slug}".encode()).hexdigest()[:6].upper()
+    return f"{natural[:room - 7].rstrip('-')}-{digest}"
+
+
 def _flush_or_discard(image: str, kept: bool) -> None:
     """Flush; if the database refuses, remove the picture file written for this change."""
     try:
@@ -184,13 +206,12 @@ def add_colour(style: Style, data: ColourInput, picture: CleanPicture | str, act
         raise DomainError("This style has a colour of that name already.", field="name")
     kept = isinstance(picture, CleanPicture)
     image = keep_picture(picture) if isinstance(picture, CleanPicture) else picture  # every check passed
+    keys = [(int(size * 2), width) for size in policy.SIZES for width in policy.WIDTHS]
+    prefix = sku_prefix(style.slug, slug, keys)
     colour = Colour(slug=slug, image=image, position=len(style.colours), **values)
     style.colours.append(colour)
-    for size in policy.SIZES:
-        for width in policy.WIDTHS:
-            halves = int(size * 2)
-            colour.variants.append(Variant(size_halves=halves, width=width, stock=0,
-                                           sku=f"{style.slug}-{slug}-{halves:02d}{width}".upper()[:40]))
+    for halves, width in keys:
+        colour.variants.append(Variant(size_halves=halves, width=width, stock=0, sku=_sku(prefix, halves, width)))
     _flush_or_discard(image, kept)
     record_audit(actor, "colour.added", f"{style.name} in {colour.name}", {**values, "image": image})
     bump_catalog_version()
@@ -231,8 +252,12 @@ def set_sizes_offered(colour: Colour, offered: set[tuple[int, str]], actor: Acto
         if variant.hidden == (key in offered):
             variant.hidden = key not in offered
             (hidden if variant.hidden else shown).append(variant.sku)
-    for halves, width in sorted(offered - existing.keys()):
-        sku = f"{colour.style.slug}-{colour.slug}-{halves:02d}{width}".upper()[:40]
+    added = sorted(offered - existing.keys())
+    # New sizes take the colour's own prefix: the one its SKUs already have.
+    prefix = (colour.variants[0].sku.rsplit("-", 1)[0] if colour.variants
+              else sku_prefix(colour.style.slug, colour.slug, added))
+    for halves, width in added:
+        sku = _sku(prefix, halves, width)
         colour.variants.append(Variant(size_halves=halves, width=width, stock=0, sku=sku))
         shown.append(sku)
     if shown or hidden:
