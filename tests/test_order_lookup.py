@@ -4,7 +4,7 @@ rate limited; signed links that expire; the status page, live while moving."""
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -283,3 +283,24 @@ def test_an_expired_link_inside_the_polling_region_navigates_instead_of_swapping
         response = client.get(f"/orders/{link}", headers=htmx_headers)
     assert response.status_code == 204
     assert response.headers["HX-Redirect"] == "/pages/order-lookup"
+
+
+def test_pairs_delivered_on_different_days_each_have_their_own_window(app):
+    """A split order: the status page names each parcel's last day, as the return
+    form counts them, instead of the latest delivery's alone."""
+    from datetime import datetime
+    from types import SimpleNamespace
+
+    from ally_web.services.orders.status_page import _return_action
+
+    def at(day: int) -> datetime:
+        return datetime(2026, 11, day, 12, tzinfo=clock.store_tz())
+
+    order = SimpleNamespace(parcels=[SimpleNamespace(delivered_at=at(2)), SimpleNamespace(delivered_at=at(9)),
+                                     SimpleNamespace(delivered_at=None)])
+    both = _return_action(order, date(2026, 11, 10)).detail
+    assert "until Monday, November 16, 2026 for the pairs delivered Monday, November 2, 2026" in both
+    assert "until Monday, November 23, 2026 for the pairs delivered Monday, November 9, 2026" in both
+    later = _return_action(order, date(2026, 11, 20)).detail
+    assert "November 16" not in later and "until Monday, November 23, 2026" in later
+    assert "closed on Monday, November 23, 2026" in _return_action(order, date(2026, 11, 24)).detail

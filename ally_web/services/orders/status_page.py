@@ -67,14 +67,23 @@ def _return_action(order: Order, today) -> Action:
     if not delivered:
         return Action(title, f"Once your order is delivered you have {policy.RETURN_WINDOW_DAYS} days "
                              "to return or exchange unworn pairs.", False)
-    closes = calendar.return_window_closes_at(clock.to_store_time(max(delivered)).date())
-    days_left = (closes.date() - today).days
-    if days_left < 0:
-        closed = f"The {policy.RETURN_WINDOW_DAYS}-day return window closed on {long_day(closes.date())}."
-        return Action(title, closed, False)
+    # Each parcel's pairs have their own window, from that parcel's delivery day.
+    delivery_days = sorted({clock.to_store_time(moment).date() for moment in delivered})
+    last_days = {day: calendar.return_window_closes_at(day).date() for day in delivery_days}
+    still_open = [day for day in delivery_days if last_days[day] >= today]
+    if not still_open:
+        latest = last_days[delivery_days[-1]]
+        return Action(title, f"The {policy.RETURN_WINDOW_DAYS}-day return window closed on {long_day(latest)}.", False)
+    if len(delivery_days) > 1:
+        windows = "; ".join(f"until {long_day(last_days[day])} for the pairs delivered {long_day(day)}"
+                            for day in still_open)
+        return Action(title, f"Unworn pairs can be returned within {policy.RETURN_WINDOW_DAYS} days of their "
+                             f"delivery: {windows}.", True, "exchange.new", "Start a return, or tell us how they fit")
+    last_day = last_days[delivery_days[0]]
+    days_left = (last_day - today).days
     when = "today is the last day"
     if days_left:
-        when = f"{days_left} day{'s' if days_left != 1 else ''} left, until {long_day(closes.date())}"
+        when = f"{days_left} day{'s' if days_left != 1 else ''} left, until {long_day(last_day)}"
     return Action(title, f"Unworn pairs can be returned: {when}.", True, "exchange.new",
                   "Start a return, or tell us how they fit")
 
