@@ -143,6 +143,7 @@ WELCOME_DISCOUNT_CENTS = 2500
 # --- Catalog -------------------------------------------------------------------
 
 SIZES = tuple(s / 2 for s in range(10, 25))  # US 5 to 12, with halves
+SIZE_HALVES = tuple(int(s * 2) for s in SIZES)  # the same in half sizes (10 to 24), as stored
 WIDTHS = {"N": "Narrow", "M": "Medium", "W": "Wide"}
 CART_MAX_QUANTITY = 10  # brand setting: pairs of one variant per cart line
 LOW_STOCK_PAIRS = 1  # brand setting: the dashboard lists sizes with this many pairs or fewer

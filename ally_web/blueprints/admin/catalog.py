@@ -210,7 +210,7 @@ def _colour_page(colour, status: int = 200, form: ColourForm | None = None, size
         form=form or ColourForm(formdata=None, obj=colour, price=(f"{colour.price_cents / 100:.2f}"
                                                                   if colour.price_cents is not None else "")),
         sizes_form=SizesForm(formdata=None), visibility_form=VisibilityForm(formdata=None), offered=offered,
-        sizes=[int(s * 2) for s in policy.SIZES], widths=policy.WIDTHS, sizes_error=sizes_error,
+        sizes=policy.SIZE_HALVES, widths=policy.WIDTHS, sizes_error=sizes_error,
         logout_form=LogoutForm(),
     )
 

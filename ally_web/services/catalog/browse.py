@@ -209,7 +209,7 @@ def parse_size(raw: str | None) -> int | None:
     if not halves.is_integer():
         return None
     halves_int = int(halves)
-    return halves_int if halves_int in {int(s * 2) for s in policy.SIZES} else None
+    return halves_int if halves_int in policy.SIZE_HALVES else None
 
 
 # Built once: the product page and its fragment look a variant up on every request,

@@ -206,7 +206,7 @@ def add_colour(style: Style, data: ColourInput, picture: CleanPicture | str, act
         raise DomainError("This style has a colour of that name already.", field="name")
     kept = isinstance(picture, CleanPicture)
     image = keep_picture(picture) if isinstance(picture, CleanPicture) else picture  # every check passed
-    keys = [(int(size * 2), width) for size in policy.SIZES for width in policy.WIDTHS]
+    keys = [(halves, width) for halves in policy.SIZE_HALVES for width in policy.WIDTHS]
     prefix = sku_prefix(style.slug, slug, keys)
     colour = Colour(slug=slug, image=image, position=len(style.colours), **values)
     style.colours.append(colour)
@@ -240,7 +240,7 @@ def edit_colour(colour: Colour, data: ColourInput, picture: CleanPicture | None,
 def set_sizes_offered(colour: Colour, offered: set[tuple[int, str]], actor: Actor) -> None:
     """Offer exactly the (size in halves, width) pairs in `offered`: others are hidden
     (their stock and ledger stay), new ones are added with no stock."""
-    valid = {(int(size * 2), width) for size in policy.SIZES for width in policy.WIDTHS}
+    valid = {(halves, width) for halves in policy.SIZE_HALVES for width in policy.WIDTHS}
     if not offered <= valid:
         raise DomainError("Choose sizes from US 5 to 12 and widths narrow, medium or wide.", field="offered")
     if not offered:

@@ -75,7 +75,6 @@ QUESTIONS: tuple[Question, ...] = (
 )
 QUESTION_KEYS = tuple(q.key for q in QUESTIONS)
 _WIDTH_ORDER = tuple(policy.WIDTHS)  # narrow → wide
-_SIZE_HALVES = tuple(int(s * 2) for s in policy.SIZES)
 
 
 def answer_words(key: str, value: str) -> str:
@@ -129,7 +128,7 @@ def suggest_size(fitting_size_halves: int, fitting_width: str, answers: Mapping[
     # Fit the larger foot: the bigger move up (or the smaller move down) wins.
     length = max(move[0] for move in feet.values())
     width_move = max(move[1] for move in feet.values())
-    halves = _nearest(fitting_size_halves + length, _SIZE_HALVES)
+    halves = _nearest(fitting_size_halves + length, policy.SIZE_HALVES)
     width_index = _WIDTH_ORDER.index(fitting_width) if fitting_width in _WIDTH_ORDER else 1
     width = _WIDTH_ORDER[max(0, min(len(_WIDTH_ORDER) - 1, width_index + width_move))]
     widths = policy.WIDTHS

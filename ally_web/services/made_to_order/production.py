@@ -34,7 +34,6 @@ from ally_web.services.orders import status_url
 from ally_web.services.orders.states import MADE_TO_ORDER
 from ally_web.services.pricing import calendar, shipping
 
-SIZE_HALVES = tuple(int(s * 2) for s in policy.SIZES)
 MAX_NOTE_LENGTH = 500
 
 
@@ -114,7 +113,7 @@ def confirm_fit(line: OrderLine, size_halves: int | None, width: str | None, not
                               MadeToOrderState.MADE, MadeToOrderState.SHIPPED, MadeToOrderState.DELIVERED):
             raise DomainError("This fit is already confirmed and the pair is in production.")
         raise DomainError("The customer has not sent a fit result for this pair yet.")
-    if size_halves not in SIZE_HALVES:
+    if size_halves not in policy.SIZE_HALVES:
         raise DomainError("Please choose a size from 5 to 12.", field="size")
     if width not in policy.WIDTHS:
         raise DomainError("Please choose a width.", field="width")

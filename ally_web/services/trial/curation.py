@@ -305,7 +305,7 @@ def stock_around(box: TrialBox, colour_slug: str | None = None) -> StockGrid | N
     colour = next((c for c in colours if c.slug == colour_slug), colours[0])
     asked = _asked_size(box)
     middle = asked[0] if asked else 16
-    offered = sorted({int(s * 2) for s in policy.SIZES})
+    offered = list(policy.SIZE_HALVES)
     sizes = [h for h in offered if abs(h - middle) <= SIZES_AROUND]
     counts: dict[tuple[int, str], int | None] = {}
     for variant in db.session.scalars(select(Variant).where(
