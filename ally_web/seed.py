@@ -19,7 +19,6 @@ from ally_web.core import clock
 from ally_web.core.actors import SYSTEM
 from ally_web.extensions import db
 from ally_web.models import (
-    CatalogVersion,
     Colour,
     LeadTimeNotice,
     MovementReason,
@@ -146,8 +145,6 @@ def seed_catalog() -> int:
                         opening.actor = SYSTEM
                         db.session.add(opening)
                     added += 1
-    if db.session.get(CatalogVersion, 1) is None:  # the migrations add it; create_all does not
-        db.session.add(CatalogVersion(id=1, version=0))
     return added
 
 

@@ -3,7 +3,6 @@
 from ally_web.models.audit import AuditEntry
 from ally_web.models.cache_versions import CacheVersion
 from ally_web.models.catalog import (
-    CatalogVersion,
     Colour,
     LeadTimeNotice,
     MovementReason,
@@ -56,7 +55,6 @@ from ally_web.models.trials import (
 
 __all__ = [
     "AuditEntry",
-    "CatalogVersion",
     "MovementReason",
     "StockMovement",
     "CacheVersion",

@@ -1,11 +1,12 @@
 """Version numbers that let every process know its caches are out of date.
 
-A process may keep what rarely changes (the lead-time notices, say) in memory, keyed
-on the row's version here; any change to the watched table through the ORM bumps the
-version in the same transaction (a flush listener below), so every process on every
-machine sees the change on its next read of the version - one primary-key lookup -
-and rebuilds its copy. A bulk UPDATE/DELETE that bypasses the ORM must call
-:func:`bump` itself.
+A process may keep what rarely changes in memory, keyed on the row's version here:
+the lead-time notices (``NOTICES``: any change to the table through the ORM bumps the
+version in the same transaction, by a flush listener below; a bulk UPDATE/DELETE that
+bypasses the ORM must call :func:`bump` itself) and the shop's style list
+(``CATALOG``: the catalog services bump it with every change shoppers see - prices,
+names, pictures, what is hidden). Every process on every machine sees a change on its
+next read of the version - one primary-key lookup - and rebuilds its copy.
 
 A process may also read the version only every few seconds (the catalog's
 ``CATALOG_FRESH_SECONDS``): :func:`bumped_here` counts the bumps this process itself
@@ -24,6 +25,7 @@ from ally_web.extensions import Model
 from ally_web.models.catalog import LeadTimeNotice
 
 NOTICES = "lead_time_notices"
+CATALOG = "catalog"
 
 # Model -> the version its changes bump.
 WATCHED: dict[type, str] = {LeadTimeNotice: NOTICES}
@@ -49,7 +51,7 @@ def bumped_here(name: str) -> int:
     return _bumped_here.get(name, 0)
 
 
-def bump(session: Session, name: str) -> None:
+def bump(session: Session | scoped_session[Any], name: str) -> None:
     """Mark `name`'s cached copies stale, in the caller's transaction."""
     session.info.setdefault("ally_bumped", set()).add(name)
     # On the flush's own connection, as Core statements: no ORM flush inside a flush.

@@ -145,17 +145,6 @@ class StockMovement(ActorMixin, Model):
     variant: Mapped[Variant] = relationship()
 
 
-class CatalogVersion(Model):
-    """One row whose number goes up with every change shoppers see (prices, names,
-    pictures, what is hidden), so each app process knows its cached style list is
-    stale without waiting for the cache to expire."""
-
-    __tablename__ = "catalog_version"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    version: Mapped[int] = mapped_column(default=0)
-
-
 class LeadTimeNotice(Model):
     """Extra made-to-order days while the factory is slower (e.g. Lunar New Year)."""
 

@@ -10,14 +10,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from flask import current_app
-from sqlalchemy import bindparam, case, func, select, update
+from sqlalchemy import bindparam, case, func, select
 from sqlalchemy.orm import selectinload
 
 from ally_web import policy
 from ally_web.core import clock
 from ally_web.extensions import db
-from ally_web.models import CatalogVersion, Colour, LeadTimeNotice, Style, Variant
-from ally_web.models.cache_versions import NOTICES, bumped_here, current_version
+from ally_web.models import Colour, LeadTimeNotice, Style, Variant
+from ally_web.models.cache_versions import CATALOG, NOTICES, bump, bumped_here, current_version
 from ally_web.services.catalog.made_to_order import (
     MadeToOrderPlan,
     NoticeCard,
@@ -41,18 +41,26 @@ def list_styles() -> list[Style]:
 
 def catalog_version() -> int:
     """The number staff changes raise (one primary-key read)."""
-    return db.session.scalar(select(CatalogVersion.version).where(CatalogVersion.id == 1)) or 0
+    return current_version(db.session, CATALOG)
 
 
 def bump_catalog_version() -> None:
     """Tell every app process that what shoppers see changed (in the caller's
     transaction, so it counts only if the change is committed)."""
-    raised = db.session.execute(
-        update(CatalogVersion).where(CatalogVersion.id == 1).values(version=CatalogVersion.version + 1)
-    )
-    if not raised.rowcount:  # type: ignore[attr-defined]  # a database built without the migrations
-        db.session.add(CatalogVersion(id=1, version=1))
-        db.session.flush()
+    bump(db.session, CATALOG)
+
+
+def _fresh_version(name: str) -> int:
+    """The version of ``name`` (models/cache_versions.py) as this process knows it:
+    read from the database at most every CATALOG_FRESH_SECONDS, and at once after
+    this process itself bumped it."""
+    seen = current_app.extensions.setdefault("ally_versions", {}).setdefault(name, {})
+    now = time.monotonic()
+    here = bumped_here(name)
+    if seen.get("here") == here and seen["checked"] + current_app.config["CATALOG_FRESH_SECONDS"] > now:
+        return seen["version"]
+    seen.update(version=current_version(db.session, name), checked=now, here=here)
+    return seen["version"]
 
 
 @dataclass(frozen=True)
@@ -97,21 +105,23 @@ def style_cards() -> tuple[StyleCard, ...]:
     switches the cache off). Stock and delivery dates are never cached.
 
     Staff changes raise the catalog version in the database; a process compares it
-    with the version its cards were built from at most every CATALOG_FRESH_SECONDS,
-    so a new price or a hidden style shows on every process within seconds."""
+    with the version its cards were built from (``_fresh_version``), so a new price
+    or a hidden style shows on every process within seconds."""
     ttl = current_app.config["CATALOG_CACHE_SECONDS"]
+    if not ttl:
+        return _build_cards()
     cache = current_app.extensions.setdefault("ally_style_cards", {})
     now = time.monotonic()
-    if ttl and cache.get("until", 0) > now:
-        if cache["checked"] + current_app.config["CATALOG_FRESH_SECONDS"] > now:
-            return cache["cards"]
-        cache["checked"] = now
-        if catalog_version() == cache["version"]:
-            return cache["cards"]
-    version = catalog_version() if ttl else 0
-    cards = tuple(card for card in map(StyleCard.of, list_styles()) if card.colours)  # all hidden: not sold
-    cache.update(cards=cards, until=now + ttl, version=version, checked=now)
+    version = _fresh_version(CATALOG)
+    if cache.get("until", 0) > now and cache.get("version") == version:
+        return cache["cards"]
+    cards = _build_cards()
+    cache.update(cards=cards, until=now + ttl, version=version)
     return cards
+
+
+def _build_cards() -> tuple[StyleCard, ...]:
+    return tuple(card for card in map(StyleCard.of, list_styles()) if card.colours)  # all hidden: not sold
 
 
 def get_style(slug: str) -> StyleCard | None:
@@ -120,18 +130,9 @@ def get_style(slug: str) -> StyleCard | None:
 
 
 def _notices_version() -> int | None:
-    """The notices' version (models/cache_versions.py), read from the database at most
-    every CATALOG_FRESH_SECONDS per process, and at once after this process changed a
-    notice; None when caching is off (CATALOG_CACHE_SECONDS = 0)."""
-    if not current_app.config["CATALOG_CACHE_SECONDS"]:
-        return None
-    seen = current_app.extensions.setdefault("ally_notices_version", {})
-    now = time.monotonic()
-    here = bumped_here(NOTICES)
-    if seen.get("here") == here and seen["checked"] + current_app.config["CATALOG_FRESH_SECONDS"] > now:
-        return seen["version"]
-    seen.update(version=current_version(db.session, NOTICES), checked=now, here=here)
-    return seen["version"]
+    """The notices' version as this process knows it (``_fresh_version``); None when
+    caching is off (CATALOG_CACHE_SECONDS = 0)."""
+    return _fresh_version(NOTICES) if current_app.config["CATALOG_CACHE_SECONDS"] else None
 
 
 def _per_day_cache(name: str, today: date, build):
