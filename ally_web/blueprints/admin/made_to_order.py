@@ -9,7 +9,7 @@ page again with 422 and the message beside the field, keeping what was typed.
 
 from __future__ import annotations
 
-from flask import abort, flash, make_response, url_for
+from flask import abort, flash, url_for
 from flask_login import current_user
 
 from ally_web.blueprints.admin import bp
@@ -17,6 +17,7 @@ from ally_web.blueprints.admin.access import admin_required
 from ally_web.blueprints.admin.made_to_order_forms import ConfirmFitForm, FittingPairForm, MarkMadeForm, NoticeForm
 from ally_web.blueprints.auth.forms import LogoutForm
 from ally_web.core.errors import DomainError
+from ally_web.downloads import private_file
 from ally_web.extensions import db
 from ally_web.htmx import hx_redirect, render
 from ally_web.models import OrderLine
@@ -128,11 +129,7 @@ def pair_made(line_id: int):
 def _label(line: OrderLine, shipment, name: str):
     if shipment is None:
         abort(404)
-    response = make_response(orders.label_pdf(shipment))
-    response.headers["Content-Type"] = "application/pdf"
-    response.headers["Content-Disposition"] = f'attachment; filename="ALLY-{line.order.number}-{name}.pdf"'
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return private_file(orders.label_pdf(shipment), f"ALLY-{line.order.number}-{name}.pdf")
 
 
 @bp.get("/made-to-order/<id:line_id>/fitting-label.pdf")

@@ -8,7 +8,7 @@ order page again with 422 and the message beside the field, keeping what was typ
 
 from __future__ import annotations
 
-from flask import abort, flash, make_response, request, url_for
+from flask import abort, flash, request, url_for
 from flask_login import current_user
 from wtforms import SelectChoice
 
@@ -20,6 +20,7 @@ from ally_web.core import clock
 from ally_web.core.actors import Actor
 from ally_web.core.errors import DomainError
 from ally_web.core.pagination import PER_PAGE
+from ally_web.downloads import private_file
 from ally_web.extensions import db
 from ally_web.htmx import hx_redirect, render
 from ally_web.models import Order, Shipment, ShipmentPurpose
@@ -126,12 +127,7 @@ def shipment_label(order_id: int, shipment_id: int):
         pdf = orders.label_pdf(shipment)
     except DomainError as error:
         return _detail(order_id, 422, errors={"label": _refused(error) or ""})
-    response = make_response(pdf)
-    response.headers["Content-Type"] = "application/pdf"
-    filename = f"ALLY-{order.number}-{shipment.carrier}-{shipment.tracking_number}.pdf"
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return private_file(pdf, f"ALLY-{order.number}-{shipment.carrier}-{shipment.tracking_number}.pdf")
 
 
 @bp.post("/orders/<id:order_id>/shipments/<id:shipment_id>/delivered")

@@ -13,7 +13,7 @@ stock grid answers htmx with its own block when the colour changes.
 
 from __future__ import annotations
 
-from flask import abort, flash, make_response, request, send_file, url_for
+from flask import abort, flash, request, send_file, url_for
 from flask_login import current_user
 from wtforms import SelectChoice
 
@@ -26,6 +26,7 @@ from ally_web.blueprints.auth.forms import LogoutForm
 from ally_web.core import clock
 from ally_web.core.errors import DomainError, NotFound
 from ally_web.core.formatting import money
+from ally_web.downloads import private_file
 from ally_web.extensions import db
 from ally_web.htmx import hx_redirect, render
 from ally_web.models import TrialBox, TrialState
@@ -235,11 +236,7 @@ def trial_ship(box_id: int):
 
 
 def _pdf(pdf: bytes, name: str):
-    response = make_response(pdf)
-    response.headers["Content-Type"] = "application/pdf"
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}.pdf"'
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return private_file(pdf, f"{name}.pdf")
 
 
 @bp.get("/trials/<id:box_id>/label.pdf")

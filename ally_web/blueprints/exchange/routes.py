@@ -19,6 +19,7 @@ from ally_web.blueprints.exchange import bp
 from ally_web.blueprints.orders.forms import EXCHANGE, LookupForm
 from ally_web.core.actors import CUSTOMER
 from ally_web.core.errors import DomainError
+from ally_web.downloads import private_file
 from ally_web.extensions import db
 from ally_web.gateways.carriers import ALLY_STUDIO, carrier_names, qr_svg
 from ally_web.htmx import hx_redirect, is_partial, render
@@ -190,15 +191,6 @@ def tracking(found: ReturnRequest):
     return hx_redirect(url_for("exchange.request_page", token=found.token))
 
 
-def _file(body: bytes, mimetype: str, name: str | None = None):
-    response = make_response(body)
-    response.headers["Content-Type"] = mimetype
-    if name:
-        response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
 @bp.get("/exchange/r/<token>/label.pdf")
 @with_request
 def label(found: ReturnRequest):
@@ -206,7 +198,7 @@ def label(found: ReturnRequest):
         pdf = returns.label_pdf(found)
     except DomainError:
         abort(404)
-    return _file(pdf, "application/pdf", f"ALLY-return-{found.order.number}.pdf")
+    return private_file(pdf, f"ALLY-return-{found.order.number}.pdf")
 
 
 @bp.get("/exchange/r/<token>/drop-off.svg")
@@ -214,4 +206,4 @@ def label(found: ReturnRequest):
 def drop_off_code(found: ReturnRequest):
     if found.shipment is None or found.order.international:
         abort(404)
-    return _file(qr_svg(found.shipment.tracking_number), "image/svg+xml")
+    return private_file(qr_svg(found.shipment.tracking_number), mimetype="image/svg+xml")

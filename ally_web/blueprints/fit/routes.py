@@ -16,6 +16,7 @@ from ally_web.blueprints.fit.forms import FitForm
 from ally_web.blueprints.orders.forms import FIT_RESULT, LookupForm
 from ally_web.core.actors import CUSTOMER
 from ally_web.core.errors import DomainError
+from ally_web.downloads import private_file
 from ally_web.extensions import db
 from ally_web.htmx import is_partial, render
 from ally_web.models import FitResult, Order, OrderLine
@@ -123,8 +124,4 @@ def return_label(order: Order, link: str, line_id: int):
     line = _line(order, line_id)
     if line.fitting_return is None:
         abort(404)
-    response = make_response(orders.label_pdf(line.fitting_return))
-    response.headers["Content-Type"] = "application/pdf"
-    response.headers["Content-Disposition"] = f'attachment; filename="ALLY-{order.number}-fitting-pair-return.pdf"'
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return private_file(orders.label_pdf(line.fitting_return), f"ALLY-{order.number}-fitting-pair-return.pdf")

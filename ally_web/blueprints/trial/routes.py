@@ -11,13 +11,14 @@ the fields already filled).
 
 from __future__ import annotations
 
-from flask import abort, flash, make_response, redirect, request, send_file, session, url_for
+from flask import abort, flash, redirect, request, send_file, session, url_for
 
 from ally_web.blueprints.trial import bp
 from ally_web.blueprints.trial.forms import FORMS, DecideForm
 from ally_web.core.actors import CUSTOMER
 from ally_web.core.errors import DomainError, NotFound
 from ally_web.core.lifecycle import ChangedMeanwhile
+from ally_web.downloads import private_file
 from ally_web.extensions import db
 from ally_web.gateways.payments import get_gateway
 from ally_web.htmx import hx_redirect, is_partial, render
@@ -247,11 +248,7 @@ def return_label(order: Order, link: str):
     parcel = trial.return_parcel(_box_of(order))
     if parcel is None:
         abort(404)
-    response = make_response(orders.label_pdf(parcel))
-    response.headers["Content-Type"] = "application/pdf"
-    response.headers["Content-Disposition"] = f'attachment; filename="ALLY-trial-{order.number}-return.pdf"'
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return private_file(orders.label_pdf(parcel), f"ALLY-trial-{order.number}-return.pdf")
 
 
 @bp.get("/trial/box/<link>/photos/<int:photo_id>")
