@@ -137,7 +137,8 @@ def _notices_version() -> int | None:
 
 def _per_day_cache(name: str, today: date, build):
     """`build()`'s result, kept per process for the store day and the notices'
-    version: a notice added, edited or removed on any machine is seen at once."""
+    version: a notice added, edited or removed shows at once on this machine and
+    within CATALOG_FRESH_SECONDS on the others."""
     version = _notices_version()
     if version is None:
         return build()
