@@ -14,7 +14,7 @@ from collections.abc import MutableMapping
 from dataclasses import dataclass, field
 
 from flask import session
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.util import identity_key
 
@@ -113,7 +113,9 @@ def _check_quantity(quantity: int) -> None:
         )
 
 
-_WITH_STYLE = [joinedload(Variant.colour).joinedload(Colour.style)]  # built once: every add loads one
+# Built once: every add to cart and every cart, checkout and summary page runs them.
+_WITH_STYLE = [joinedload(Variant.colour).joinedload(Colour.style)]
+_CART_VARIANTS = select(Variant).where(Variant.id.in_(bindparam("ids", expanding=True))).options(*_WITH_STYLE)
 
 
 def _variant(variant_id: int) -> Variant:
@@ -189,11 +191,7 @@ def load_cart(store: Store | None = None) -> Cart:
     variants = {i: v for i in ids if (v := _loaded_in_this_request(i)) is not None}
     missing = [i for i in ids if i not in variants]
     if missing:
-        variants.update((v.id, v) for v in db.session.scalars(
-            select(Variant)
-            .where(Variant.id.in_(missing))
-            .options(joinedload(Variant.colour).joinedload(Colour.style))
-        ))
+        variants.update((v.id, v) for v in db.session.scalars(_CART_VARIANTS, {"ids": missing}))
     cart = Cart()
     changed = False
     for key, value in list(raw.items()):
