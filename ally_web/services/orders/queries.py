@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.orm import selectinload
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -28,10 +28,14 @@ def with_everything():
     )
 
 
+# Built once: every status page runs it.
+_BY_TOKEN = select(Order).where(Order.token == bindparam("token")).options(*with_everything())
+
+
 def find_by_token(token: str) -> Order | None:
     if not token or len(token) > 64:
         return None
-    return db.session.scalar(select(Order).where(Order.token == token).options(*with_everything()))
+    return db.session.scalar(_BY_TOKEN, {"token": token})
 
 
 def parse_page(raw: Any) -> int:
