@@ -311,14 +311,9 @@ def allow_damage_photos(endpoint: str | None, values: dict | None) -> None:
 
 
 def _photos_sent(box: TrialBox) -> dict[int, list[returns.Upload]]:
-    """The photos chosen for each returned pair, each read one byte past the limit."""
-    sent: dict[int, list[returns.Upload]] = {}
-    for pair in trial.coming_back(box):
-        for upload in request.files.getlist(f"photos-{pair.id}")[:policy.RETURN_PHOTOS_PER_PAIR + 1]:
-            data = upload.read(policy.RETURN_PHOTO_MAX_BYTES + 1)
-            if data or upload.filename:
-                sent.setdefault(pair.id, []).append(returns.Upload(name=upload.filename or "", data=data))
-    return sent
+    """The photos chosen for each returned pair."""
+    return {pair.id: returns.read_uploads(request.files.getlist(f"photos-{pair.id}"))
+            for pair in trial.coming_back(box)}
 
 
 @bp.post("/trials/<id:box_id>/inspect")

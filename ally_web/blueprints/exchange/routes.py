@@ -59,17 +59,6 @@ def start():
     return render("orders/lookup.html", form=LookupForm(formdata=None, then=EXCHANGE))
 
 
-def _photos(line_id: int) -> list[returns.Upload]:
-    """The files chosen for one pair (none chosen sends one empty part: skipped).
-    Each is read one byte past the limit, enough to tell that it is too big."""
-    uploads = []
-    for upload in request.files.getlist(f"photos-{line_id}")[:policy.RETURN_PHOTOS_PER_PAIR + 1]:
-        data = upload.read(policy.RETURN_PHOTO_MAX_BYTES + 1)
-        if data or upload.filename:
-            uploads.append(returns.Upload(name=upload.filename or "", data=data))
-    return uploads
-
-
 def _given(order: Order) -> returns.RequestInput:
     """The form as typed, line by line."""
     form = request.form
@@ -80,7 +69,8 @@ def _given(order: Order) -> returns.RequestInput:
             line_id=line.id, action=form.get(f"action-{line.id}", "")[:20],
             quantity=int(raw) if _QUANTITY.fullmatch(raw) else 0,
             reason=form.get(f"reason-{line.id}", "")[:30], note=form.get(f"note-{line.id}", ""),
-            exchange=form.get(f"exchange-{line.id}", "")[:10], photos=_photos(line.id),
+            exchange=form.get(f"exchange-{line.id}", "")[:10],
+            photos=returns.read_uploads(request.files.getlist(f"photos-{line.id}")),
         ))
     return returns.RequestInput(items=items, conditions=set(form.getlist("conditions")))
 

@@ -19,7 +19,7 @@ from ally_web.services.returns.handling import (
     review,
 )
 from ally_web.services.returns.photos import KINDS as PHOTO_KINDS
-from ally_web.services.returns.photos import Upload, check_photos, content_type, photo_file
+from ally_web.services.returns.photos import Upload, check_photos, content_type, kept_photos, photo_file, read_uploads
 from ally_web.services.returns.requests import (
     CONDITIONS,
     REASONS,
@@ -60,10 +60,12 @@ __all__ = [
     "find_request",
     "get_request",
     "inspect",
+    "kept_photos",
     "label_pdf",
     "list_requests",
     "mark_received",
     "photo_file",
+    "read_uploads",
     "refund_for",
     "refused_items",
     "requests_for",

@@ -17,9 +17,11 @@ before a label is issued.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any, TypeVar
 
 from ally_web import policy
 from ally_web.models import ReturnItem, ReturnPhoto, TrialPhoto
@@ -28,6 +30,7 @@ from ally_web.services import media
 FOLDER = "return-photos"  # inside MEDIA_DIR; /media/<name> cannot reach into it
 FORMATS = frozenset({"JPEG", "PNG", "WEBP"})
 KINDS = "JPEG, PNG or WebP"
+P = TypeVar("P", ReturnPhoto, TrialPhoto)
 CHOOSE_AGAIN = "Please choose your photos again: a form sent back for corrections can't keep the files you chose."
 
 
@@ -38,6 +41,20 @@ class Upload:
 
     name: str
     data: bytes
+
+
+def read_uploads(files: Iterable[Any]) -> list[Upload]:
+    """The files chosen in one photo field (a form's file parts, each with ``read`` and
+    ``filename``), as ``check_photos`` takes them: each read one byte past the limit, enough to tell it is too big, at
+    most one file more than allowed. A field left empty sends one empty, unnamed part:
+    skipped."""
+    uploads = []
+    for upload in list(files)[:policy.RETURN_PHOTOS_PER_PAIR + 1]:
+        data = upload.read(policy.RETURN_PHOTO_MAX_BYTES + 1)
+        name = getattr(upload, "filename", "") or ""
+        if data or name:
+            uploads.append(Upload(name=name, data=data))
+    return uploads
 
 
 def _called(upload: Upload, position: int) -> str:
@@ -71,12 +88,16 @@ def check_photos(uploads: list[Upload], missing: str | None = None) -> tuple[lis
     return cleaned, None
 
 
+def kept_photos(photos: list[media.CleanImage], model: type[P], moment: datetime, folder: str = FOLDER) -> list[P]:
+    """Store the cleaned photos under new random names in ``folder`` (of the media
+    folder's private part); returns their rows (a return's or a trial pair's) to attach."""
+    return [model(name=media.keep_file(photo.body, photo.extension, folder), width=photo.width,
+                  height=photo.height, size_bytes=len(photo.body), created_at=moment) for photo in photos]
+
+
 def keep_photos(item: ReturnItem, photos: list[media.CleanImage], moment: datetime) -> None:
-    """Store the cleaned photos under new random names and attach them to ``item``."""
-    for photo in photos:
-        name = media.keep_file(photo.body, photo.extension, FOLDER)
-        item.photos.append(ReturnPhoto(name=name, width=photo.width, height=photo.height,
-                                       size_bytes=len(photo.body), created_at=moment))
+    """Store the cleaned photos and attach them to ``item``."""
+    item.photos.extend(kept_photos(photos, ReturnPhoto, moment))
 
 
 def photo_file(photo: ReturnPhoto) -> Path | None:

@@ -14,7 +14,6 @@ takes no returns: its pairs were charged.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import select
@@ -40,7 +39,7 @@ from ally_web.services.catalog import lock_stock, put_back
 from ally_web.services.lifecycle import record_event
 from ally_web.services.notifications import enqueue_email
 from ally_web.services.orders import status_url
-from ally_web.services.returns import PHOTO_KINDS, Upload, check_photos
+from ally_web.services.returns import PHOTO_KINDS, Upload, check_photos, kept_photos
 from ally_web.services.trial.charges import add_charge
 from ally_web.services.trial.closing import close_if_finished
 
@@ -112,7 +111,7 @@ def inspect(box: TrialBox, verdicts: Mapping[int, tuple[bool | None, str]], acto
             put_back([(pair.line.variant_id, 1)], reason=MovementReason.TRIAL_IN, actor=actor,
                      note=f"Trial #{order.number}")
         if not accepted:
-            _keep_photos(pair, cleaned[pair.id], moment)
+            pair.photos.extend(kept_photos(cleaned[pair.id], TrialPhoto, moment, PHOTO_FOLDER))
             fees.append(add_charge(box, TrialChargeKind.DAMAGE, policy.TRIAL_DAMAGE_FEE_CENTS, pair=pair,
                                    reason=pair.inspection_note))
     enqueue_email(to=order.email, subject=f"Your ALLY trial #{order.number}: your pairs are back",
@@ -120,13 +119,6 @@ def inspect(box: TrialBox, verdicts: Mapping[int, tuple[bool | None, str]], acto
                   pairs=pairs, fees=fees, status_url=status_url(order))
     close_if_finished(box, actor)
     return len(fees)
-
-
-def _keep_photos(pair: TrialPair, photos: list[media.CleanImage], moment: datetime) -> None:
-    for photo in photos:
-        name = media.keep_file(photo.body, photo.extension, PHOTO_FOLDER)
-        pair.photos.append(TrialPhoto(name=name, width=photo.width, height=photo.height,
-                                      size_bytes=len(photo.body), created_at=moment))
 
 
 def damage_photo(box: TrialBox, photo_id: int) -> tuple[TrialPhoto, Path] | None:
