@@ -5,7 +5,7 @@ customer, and ship the refused pairs back."""
 
 from __future__ import annotations
 
-from flask import abort, flash, request, send_file, url_for
+from flask import abort, flash, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
@@ -13,6 +13,7 @@ from ally_web.blueprints.admin import bp
 from ally_web.blueprints.auth.forms import LogoutForm
 from ally_web.core.errors import DomainError
 from ally_web.core.formatting import money
+from ally_web.downloads import private_photo
 from ally_web.extensions import db
 from ally_web.gateways.carriers import carrier_names
 from ally_web.htmx import hx_redirect, render
@@ -128,9 +129,7 @@ def return_photo(request_id: int, photo_id: int):
     path = returns.photo_file(photo) if photo else None
     if photo is None or path is None:
         abort(404)
-    response = send_file(path, mimetype=returns.content_type(photo), max_age=0, conditional=True)
-    response.headers["Content-Disposition"] = "inline"
-    return response
+    return private_photo(path, returns.content_type(photo))
 
 
 @bp.get("/returns/feedback")

@@ -13,7 +13,7 @@ stock grid answers htmx with its own block when the colour changes.
 
 from __future__ import annotations
 
-from flask import abort, flash, request, send_file, url_for
+from flask import abort, flash, request, url_for
 from flask_login import current_user
 from wtforms import SelectChoice
 
@@ -26,7 +26,7 @@ from ally_web.blueprints.auth.forms import LogoutForm
 from ally_web.core import clock
 from ally_web.core.errors import DomainError, NotFound
 from ally_web.core.formatting import money
-from ally_web.downloads import private_file
+from ally_web.downloads import private_file, private_photo
 from ally_web.extensions import db
 from ally_web.htmx import hx_redirect, render
 from ally_web.models import TrialBox, TrialState
@@ -344,9 +344,7 @@ def trial_photo(box_id: int, photo_id: int):
     if found is None:
         abort(404)
     photo, path = found
-    response = send_file(path, mimetype=returns.content_type(photo), max_age=0, conditional=True)
-    response.headers["Content-Disposition"] = "inline"
-    return response
+    return private_photo(path, returns.content_type(photo))
 
 
 @bp.post("/trials/charges/<id:charge_id>/retry")

@@ -11,14 +11,14 @@ the fields already filled).
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, request, send_file, session, url_for
+from flask import abort, flash, redirect, request, session, url_for
 
 from ally_web.blueprints.trial import bp
 from ally_web.blueprints.trial.forms import FORMS, DecideForm
 from ally_web.core.actors import CUSTOMER
 from ally_web.core.errors import DomainError, NotFound
 from ally_web.core.lifecycle import ChangedMeanwhile
-from ally_web.downloads import private_file
+from ally_web.downloads import private_file, private_photo
 from ally_web.extensions import db
 from ally_web.gateways.payments import get_gateway
 from ally_web.htmx import hx_redirect, is_partial, render
@@ -260,9 +260,7 @@ def damage_photo(order: Order, link: str, photo_id: int):
     if found is None:
         abort(404)
     photo, path = found
-    response = send_file(path, mimetype=returns.content_type(photo), max_age=0, conditional=True)
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return private_photo(path, returns.content_type(photo))
 
 
 @bp.post("/trial/box/<link>/pay/<int:charge_id>")
