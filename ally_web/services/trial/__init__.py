@@ -50,7 +50,6 @@ from ally_web.services.trial.decisions import (
     ask_exchange,
     check_choices,
     decide,
-    return_parcel,
     rounds_note,
 )
 from ally_web.services.trial.dispatch import (
@@ -61,6 +60,7 @@ from ally_web.services.trial.dispatch import (
     record_scan,
     return_label,
     return_label_pdf,
+    return_parcel,
     ship,
     shipping_label_pdf,
     sync_box,

@@ -39,7 +39,7 @@ from ally_web.services.notifications import enqueue_email
 from ally_web.services.orders import status_url
 from ally_web.services.trial.after_keep import remember_size
 from ally_web.services.trial.charges import add_charge, release_hold
-from ally_web.services.trial.dispatch import return_label
+from ally_web.services.trial.dispatch import return_label, return_parcel
 from ally_web.services.trial.states import TRIAL
 from ally_web.services.trial.unreturned import send_back_by
 from ally_web.services.trial.window import current_round, keep_price, window_of
@@ -118,13 +118,6 @@ def open_return_parcel(box: TrialBox) -> Shipment:
                       shipped_at=clock.now(), purpose=ShipmentPurpose.RETURN)
     db.session.add(parcel)
     return parcel
-
-
-def return_parcel(box: TrialBox) -> Shipment | None:
-    order = box.order
-    if order is None:
-        return None
-    return next((s for s in order.shipments if s.purpose is ShipmentPurpose.RETURN), None)
 
 
 def ask_exchange(box: TrialBox, wishes: Mapping[int, tuple[str, str]], note: str, actor: Actor) -> None:

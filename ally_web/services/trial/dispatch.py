@@ -36,7 +36,17 @@ from ally_web.core.errors import DomainError
 from ally_web.core.lifecycle import ChangedMeanwhile
 from ally_web.extensions import db
 from ally_web.gateways.carriers import get_carrier
-from ally_web.models import EventKind, Order, OrderLine, OrderState, Shipment, TrialBox, TrialPair, TrialState
+from ally_web.models import (
+    EventKind,
+    Order,
+    OrderLine,
+    OrderState,
+    Shipment,
+    ShipmentPurpose,
+    TrialBox,
+    TrialPair,
+    TrialState,
+)
 from ally_web.services.lifecycle import transition
 from ally_web.services.notifications import enqueue_email
 from ally_web.services.orders import (
@@ -69,6 +79,14 @@ def box_shipment(box: TrialBox, number: int | None = None) -> Shipment | None:
     """The parcel that carried a round's pairs (the latest round by default)."""
     pairs = round_pairs(box, number if number is not None else max((p.round for p in box.pairs), default=1))
     return next((p.line.shipment for p in pairs if p.line.shipment is not None), None)
+
+
+def return_parcel(box: TrialBox) -> Shipment | None:
+    """The box's prepaid return parcel, once the customer has pairs to send back."""
+    order = box.order
+    if order is None:
+        return None
+    return next((s for s in order.shipments if s.purpose is ShipmentPurpose.RETURN), None)
 
 
 def ship(box: TrialBox, carrier: str, tracking_number: str, actor: Actor) -> Shipment:

@@ -36,6 +36,7 @@ from ally_web.services.lifecycle import record_event
 from ally_web.services.notifications import enqueue_email
 from ally_web.services.orders import status_url
 from ally_web.services.trial.charges import add_charge
+from ally_web.services.trial.dispatch import return_parcel
 from ally_web.services.trial.window import keep_price
 
 SLOT = "unreturned"
@@ -48,7 +49,7 @@ def send_back_by(box: TrialBox) -> datetime | None:
         return None
     if not any(p.decision is TrialDecision.RETURN and p.received_at is None for p in box.pairs):
         return None
-    parcel = next((s for s in box.order.shipments if s.purpose is ShipmentPurpose.RETURN), None)
+    parcel = return_parcel(box)
     if parcel is not None and parcel.scans:
         return None
     return _deadline(box.window_ends_at)
