@@ -195,29 +195,27 @@ def create_request(order: Order, given: RequestInput, actor: Actor) -> ReturnReq
     return request
 
 
-def stock_touched(items: list[ReturnItem]) -> set[int]:
-    """The variants a return's items may move: the pairs sent back and their
-    replacements (for ``lock_stock`` before moving several of them)."""
-    ids = {item.line.variant_id for item in items}
+def _exchange_variants(items: list[ReturnItem]) -> list[tuple[ReturnItem, Variant]]:
+    """Each exchange's replacement variant (those still offered)."""
+    found = []
     for item in items:
         if item.action is ReturnAction.EXCHANGE and item.exchange_size_halves is not None:
             variant = exchange_variant(item.line, item.exchange_size_halves, item.exchange_width or "")
             if variant is not None:
-                ids.add(variant.id)
-    return ids
+                found.append((item, variant))
+    return found
+
+
+def stock_touched(items: list[ReturnItem]) -> set[int]:
+    """The variants a return's items may move: the pairs sent back and their
+    replacements (for ``lock_stock`` before moving several of them)."""
+    return {item.line.variant_id for item in items} | {variant.id for _, variant in _exchange_variants(items)}
 
 
 def _replacements(items: list[ReturnItem]) -> list[tuple[ReturnItem, Variant]]:
-    """Each exchange's replacement variant (those still offered), in variant-id order,
-    their rows locked: the order every stock writer takes them in."""
-    found = []
-    for item in items:
-        if item.action is not ReturnAction.EXCHANGE or item.exchange_size_halves is None:
-            continue
-        variant = exchange_variant(item.line, item.exchange_size_halves, item.exchange_width or "")
-        if variant is not None:
-            found.append((item, variant))
-    found.sort(key=lambda pair: pair[1].id)
+    """The replacements in variant-id order, their rows locked: the order every stock
+    writer takes them in."""
+    found = sorted(_exchange_variants(items), key=lambda pair: pair[1].id)
     lock_stock(variant.id for _, variant in found)
     return found
 
