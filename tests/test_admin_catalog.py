@@ -203,12 +203,12 @@ def test_pictures_are_checked_by_content(app, tmp_path, monkeypatch):
     monkeypatch.setitem(app.config, "MEDIA_DIR", str(tmp_path))
     png = io.BytesIO()
     Image.new("RGB", (8, 8), "red").save(png, "PNG")
-    stored = catalog.store_picture(png.getvalue() + b"trailing junk")
+    stored = catalog.keep_picture(catalog.clean_picture(png.getvalue() + b"trailing junk"))
     assert stored.endswith(".png")
     assert Image.open(tmp_path / stored.removeprefix("media/")).size == (8, 8)
     for bad in (b"GIF89a not really", b"%PDF-1.7", b"", b"<html><script>x</script></html>", b"<!DOCTYPE svg [<!ENTITY a 'b'>]><svg/>"):
         with pytest.raises(DomainError):
-            catalog.store_picture(bad)
+            catalog.clean_picture(bad)
 
 
 def test_sizes_offered_hide_a_size_from_the_picker(client, auth):

@@ -54,7 +54,7 @@ from ally_web.services.catalog.made_to_order import (
     path_story,
     skips_fitting_pair,
 )
-from ally_web.services.catalog.pictures import MEDIA_PREFIX, CleanPicture, clean_picture, sanitize_svg, store_picture
+from ally_web.services.catalog.pictures import MEDIA_PREFIX, CleanPicture, clean_picture, keep_picture, sanitize_svg
 from ally_web.services.catalog.stock import (
     REASON_LABELS,
     STAFF_MOVES,
@@ -111,6 +111,7 @@ __all__ = [
     "get_style",
     "get_style_for_staff",
     "get_variant",
+    "keep_picture",
     "ledger_explains",
     "line_story",
     "list_styles",
@@ -129,7 +130,6 @@ __all__ = [
     "skips_fitting_pair",
     "stock_history",
     "stock_summary",
-    "store_picture",
     "style_cards",
     "take_for_trial",
     "take_stock",

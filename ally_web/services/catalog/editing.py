@@ -165,6 +165,7 @@ def _colour_values(data: ColourInput) -> dict[str, Any]:
 
 
 SKU_LENGTH = 40  # the column's width
+SKU_DIGEST_LENGTH = 6  # hash characters ending a prefix that had to be cut or was taken
 
 
 def _sku(prefix: str, halves: int, width: str) -> str:
@@ -175,14 +176,15 @@ def sku_prefix(style_slug: str, colour_slug: str, keys: list[tuple[int, str]]) -
     """The part of a new colour's SKUs before the size: STYLE-COLOUR in capitals
     (CLASSIC-PUMP-BLACK, then -17M). When that is too long for the column, or one of
     the SKUs it makes is taken already ("A" in "B-C" and "A-B" in "C" meet), it is
-    cut and ends with 6 characters of a hash of both slugs, so every SKU stays unique."""
+    cut and ends with ``SKU_DIGEST_LENGTH`` characters of a hash of both slugs, so
+    every SKU stays unique."""
     natural = f"{style_slug}-{colour_slug}".upper()
     room = SKU_LENGTH - len(_sku("", 0, "M"))
     if len(natural) <= room and not db.session.scalar(
             select(Variant.id).where(Variant.sku.in_([_sku(natural, *key) for key in keys])).limit(1)):
         return natural
-    digest = hashlib.sha1(f"{style_slug}/{colour_slug}".encode()).hexdigest()[:6].upper()
-    return f"{natural[:room - 7].rstrip('-')}-{digest}"
+    digest = hashlib.sha1(f"{style_slug}/{colour_slug}".encode()).hexdigest()[:SKU_DIGEST_LENGTH].upper()
+    return f"{natural[:room - len(digest) - 1].rstrip('-')}-{digest}"
 
 
 def _flush_or_discard(image: str, kept: bool) -> None:
@@ -204,8 +206,10 @@ def add_colour(style: Style, data: ColourInput, picture: CleanPicture | str, act
     slug = slugify(values["name"])
     if any(c.slug == slug for c in style.colours):
         raise DomainError("This style has a colour of that name already.", field="name")
-    kept = isinstance(picture, CleanPicture)
-    image = keep_picture(picture) if isinstance(picture, CleanPicture) else picture  # every check passed
+    if isinstance(picture, CleanPicture):  # every check passed: written now
+        image, kept = keep_picture(picture), True
+    else:
+        image, kept = picture, False
     keys = [(halves, width) for halves in policy.SIZE_HALVES for width in policy.WIDTHS]
     prefix = sku_prefix(style.slug, slug, keys)
     colour = Colour(slug=slug, image=image, position=len(style.colours), **values)

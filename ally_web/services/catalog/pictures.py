@@ -150,8 +150,3 @@ def discard_picture(image: str) -> None:
     """Remove a picture ``keep_picture`` wrote (no other file: the demo's are not ours)."""
     if image.startswith(MEDIA_PREFIX):
         media.discard_file(image.removeprefix(MEDIA_PREFIX))
-
-
-def store_picture(data: bytes) -> str:
-    """Check, clean and keep an uploaded picture; returns the value for Colour.image."""
-    return keep_picture(clean_picture(data))
