@@ -21,6 +21,7 @@ from ally_web.core.errors import DomainError
 from ally_web.core.formatting import size
 from ally_web.extensions import db
 from ally_web.models import FitResult, FitResultRevision, MadeToOrderPath, MadeToOrderState, Order, OrderLine, ScanKind
+from ally_web.models.fit import SENT_ANSWERS
 from ally_web.services.catalog import parse_size
 from ally_web.services.lifecycle import transition
 from ally_web.services.made_to_order.fit_questions import (
@@ -181,11 +182,8 @@ def earlier_answers(result: FitResult | None) -> list[EarlierAnswers]:
 def _keep_earlier(result: FitResult, moment: datetime) -> None:
     """The answers about to be replaced stay in the customer's fit profile."""
     result.earlier.append(FitResultRevision(
-        customer_id=result.customer_id, answers=result.answers, card_size_halves=result.card_size_halves,
-        card_width=result.card_width, suggested_size_halves=result.suggested_size_halves,
-        suggested_width=result.suggested_width, suggestion_reason=result.suggestion_reason,
-        chosen_size_halves=result.chosen_size_halves, chosen_width=result.chosen_width,
-        chosen_reason=result.chosen_reason, sent_at=result.updated_at, replaced_at=moment,
+        customer_id=result.customer_id, sent_at=result.updated_at, replaced_at=moment,
+        **{column: getattr(result, column) for column in SENT_ANSWERS},
     ))
 
 
