@@ -108,7 +108,18 @@ class ReturnItem(Model):
     __table_args__ = (CheckConstraint("quantity > 0", name="return_quantity_positive"),)
 
 
-class ReturnPhoto(Model):
+class KeptPhoto:
+    """A photo file kept in the media folder's private part (``returns.kept_photos``):
+    a return's damaged pair, or a trial pair that came back damaged."""
+
+    name: Mapped[str] = mapped_column(String(40), unique=True)  # the file's random name
+    width: Mapped[int]
+    height: Mapped[int]
+    size_bytes: Mapped[int]  # as kept (re-encoded), not as sent
+    created_at: Mapped[datetime]
+
+
+class ReturnPhoto(KeptPhoto, Model):
     """A photo of a damaged or faulty pair, sent with the request: checked, re-encoded
     and kept under a random name in the media folder's private part
     (``services/returns/photos.py``); only staff pages serve it."""
@@ -117,10 +128,5 @@ class ReturnPhoto(Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     item_id: Mapped[int] = mapped_column(ForeignKey("return_items.id"), index=True)
-    name: Mapped[str] = mapped_column(String(40), unique=True)  # the file's random name
-    width: Mapped[int]
-    height: Mapped[int]
-    size_bytes: Mapped[int]  # as kept (re-encoded), not as sent
-    created_at: Mapped[datetime]
 
     item: Mapped[ReturnItem] = relationship(back_populates="photos")

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ally_web.db_types import enum_column
 from ally_web.extensions import Model
 from ally_web.models.orders import AddressMixin
+from ally_web.models.returns import KeptPhoto
 
 if TYPE_CHECKING:
     from ally_web.models.orders import Order, OrderLine
@@ -143,7 +144,7 @@ class TrialPair(Model):
         return self.lining_cleaned and self.condition_photographed and self.sole_protectors_on
 
 
-class TrialPhoto(Model):
+class TrialPhoto(KeptPhoto, Model):
     """A photo staff took of a pair that came back damaged: the damage fee's evidence.
     Checked, re-encoded and kept under a random name in the media folder's private
     part (``services/trial/inspection.py``); served to staff and, from the trial's
@@ -153,11 +154,6 @@ class TrialPhoto(Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     pair_id: Mapped[int] = mapped_column(ForeignKey("trial_pairs.id"), index=True)
-    name: Mapped[str] = mapped_column(String(40), unique=True)  # the file's random name
-    width: Mapped[int]
-    height: Mapped[int]
-    size_bytes: Mapped[int]  # as kept (re-encoded)
-    created_at: Mapped[datetime]
 
     pair: Mapped[TrialPair] = relationship(back_populates="photos")
 

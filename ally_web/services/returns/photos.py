@@ -25,6 +25,7 @@ from typing import Any, TypeVar
 
 from ally_web import policy
 from ally_web.models import ReturnItem, ReturnPhoto, TrialPhoto
+from ally_web.models.returns import KeptPhoto
 from ally_web.services import media
 
 FOLDER = "return-photos"  # inside MEDIA_DIR; /media/<name> cannot reach into it
@@ -105,5 +106,5 @@ def photo_file(photo: ReturnPhoto) -> Path | None:
     return media.kept_path(photo.name, FOLDER)
 
 
-def content_type(photo: ReturnPhoto | TrialPhoto) -> str:
+def content_type(photo: KeptPhoto) -> str:
     return "image/png" if photo.name.endswith(".png") else "image/jpeg"
