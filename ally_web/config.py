@@ -36,6 +36,10 @@ class Config:
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", False)
     PERMANENT_SESSION_LIFETIME = timedelta(days=14)  # the shopper's cart
+    # The cookie is signed and sent again only when the session changes (the cart, a
+    # form token, a message), not on every page: the cart lasts 14 days from its last
+    # change, and a page that changes nothing signs nothing.
+    SESSION_REFRESH_EACH_REQUEST = False
     # Production only: Strict-Transport-Security on every response, and plain HTTP
     # redirected to HTTPS (never in development or tests, served over plain HTTP).
     HSTS_SECONDS = 0

@@ -87,6 +87,18 @@ def test_vanished_variant_is_dropped_with_a_notice(app):
     assert store["cart"] == {}
 
 
+def test_a_cart_of_several_pairs_loads_each_in_the_order_added(app):
+    store = {}
+    second = find_variant(stock=5, size=18)
+    first = find_variant(stock=5)
+    cart_service.add_to_cart(second.id, 1, store)
+    cart_service.add_to_cart(first.id, 2, store)
+    db.session.expunge_all()  # read back from the database, not the identity map
+    cart = cart_service.load_cart(store)
+    assert [(line.variant.id, line.quantity) for line in cart.lines] == [(second.id, 1), (first.id, 2)]
+    assert cart.notices == []
+
+
 def test_set_quantity_zero_removes(app):
     store = {}
     variant = find_variant(stock=5)
@@ -107,6 +119,23 @@ def test_add_without_js_redirects_to_the_cart_page(client, app):
     assert "Added The Classic Pump in Black Leather, size 8½." in page
     assert 'value="2"' in page
     assert '<span id="cart-count"' in page and ">2<" in page
+
+
+def test_the_session_cookie_is_sent_again_only_when_the_session_changes(client, app):
+    variant = find_variant(stock=5)
+    added = add(client, variant)
+    assert added.status_code == 303
+    cookie = next(c for c in added.headers.getlist("Set-Cookie") if c.startswith("ally_session="))
+    assert "Expires=" in cookie  # the cart outlives the browser window
+    assert "Added" in client.get("/cart").get_data(as_text=True)  # showing the message changes the session
+    for unchanged in ("/cart", "/products/classic-pump", "/"):
+        response = client.get(unchanged)
+        assert response.status_code == 200
+        assert "Set-Cookie" not in response.headers, unchanged
+    changed = client.post(f"/cart/lines/{variant.id}", data={"quantity": "2"})
+    assert changed.status_code == 303
+    assert any(c.startswith("ally_session=") for c in changed.headers.getlist("Set-Cookie"))
+    assert 'value="2"' in client.get("/cart").get_data(as_text=True)
 
 
 def test_update_and_remove_without_js(client, app):

@@ -304,3 +304,39 @@ def test_pairs_delivered_on_different_days_each_have_their_own_window(app):
     later = _return_action(order, date(2026, 11, 20)).detail
     assert "November 16" not in later and "until Monday, November 23, 2026" in later
     assert "closed on Monday, November 23, 2026" in _return_action(order, date(2026, 11, 24)).detail
+
+
+def test_an_order_behind_a_link_comes_whole_and_touching_it_sends_no_more_sql(app):
+    from tests.support.queries import count_queries
+
+    order = _mixed_order()
+    shipment = ship(order)
+    order_service.record_scan(shipment, "in_transit", clock.now(), CARRIER, "Newark, NJ")
+    order_service.record_scan(shipment, "out_for_delivery", clock.now(), CARRIER, "Brooklyn, NY")
+    db.session.commit()
+    token, order_id = order.token, order.id
+    db.session.expunge_all()
+
+    with count_queries() as statements:
+        loaded = order_service.find_by_token(token)
+    assert len(statements) == 6  # the order, lines, events, parcels, their lines and scans
+    with count_queries() as statements:
+        seen = {
+            "lines": [line.id for line in loaded.lines],
+            "events": [(event.kind, event.at) for event in loaded.events],
+            "parcels": [(s.id, [line.id for line in s.lines], [scan.kind for scan in s.scans], s.order.id)
+                        for s in loaded.shipments],
+            "line parcels": [line.shipment.id if line.shipment else None for line in loaded.lines],
+        }
+    assert statements == []
+    db.session.expunge_all()
+    fresh = db.session.get(Order, order_id)  # the relationships' own lazy loads, as the truth
+    assert seen == {
+        "lines": [line.id for line in fresh.lines],
+        "events": [(event.kind, event.at) for event in fresh.events],
+        "parcels": [(s.id, [line.id for line in s.lines], [scan.kind for scan in s.scans], s.order.id)
+                    for s in fresh.shipments],
+        "line parcels": [line.shipment.id if line.shipment else None for line in fresh.lines],
+    }
+    assert [len(s.scans) for s in fresh.shipments] == [2] and len(fresh.lines) == 2
+    assert order_service.find_by_token("not-a-token") is None

@@ -114,12 +114,14 @@ def _check_quantity(quantity: int) -> None:
 
 
 # Built once: every add to cart and every cart, checkout and summary page runs them.
+# A cart of one pair (most carts) is read by its id: an IN list is rebuilt per run.
 _WITH_STYLE = [joinedload(Variant.colour).joinedload(Colour.style)]
+_CART_VARIANT = select(Variant).where(Variant.id == bindparam("id")).options(*_WITH_STYLE)
 _CART_VARIANTS = select(Variant).where(Variant.id.in_(bindparam("ids", expanding=True))).options(*_WITH_STYLE)
 
 
 def _variant(variant_id: int) -> Variant:
-    variant = db.session.get(Variant, variant_id, options=_WITH_STYLE)
+    variant = db.session.scalar(_CART_VARIANT, {"id": variant_id})
     if variant is None:
         raise NotFound("That shoe is no longer available.", field="variant_id")
     return variant
@@ -190,7 +192,11 @@ def load_cart(store: Store | None = None) -> Cart:
     # was read in this same transaction, so its stock is as fresh as a new query's.
     variants = {i: v for i in ids if (v := _loaded_in_this_request(i)) is not None}
     missing = [i for i in ids if i not in variants]
-    if missing:
+    if len(missing) == 1:
+        variant = db.session.scalar(_CART_VARIANT, {"id": missing[0]})
+        if variant is not None:
+            variants[variant.id] = variant
+    elif missing:
         variants.update((v.id, v) for v in db.session.scalars(_CART_VARIANTS, {"ids": missing}))
     cart = Cart()
     changed = False

@@ -35,7 +35,6 @@ from ally_web.services.orders.queries import (
     get_shipment,
     parse_page,
     search_orders,
-    with_everything,
 )
 from ally_web.services.orders.status import (
     STATUS_FILTERS,
@@ -96,5 +95,4 @@ __all__ = [
     "status_url",
     "status_view",
     "tracking_url",
-    "with_everything",
 ]

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from ally_web.extensions import db
 from ally_web.models import Order, OrderLine, ReturnItem, ReturnReason, ReturnRequest, ReturnState
@@ -26,10 +26,13 @@ STATE_WORDS = {
 }
 
 
+# Built once: the order's status page runs it on every poll.
+_REQUESTS_OF = select(ReturnRequest).where(ReturnRequest.order_id == bindparam("order_id")).order_by(ReturnRequest.id)
+
+
 def requests_for(order: Order) -> list[ReturnRequest]:
     """The order's requests, oldest first, for its status page."""
-    return list(db.session.scalars(
-        select(ReturnRequest).where(ReturnRequest.order_id == order.id).order_by(ReturnRequest.id)))
+    return list(db.session.scalars(_REQUESTS_OF, {"order_id": order.id}))
 
 
 @dataclass(frozen=True)
