@@ -14,14 +14,25 @@ CONTENT_SECURITY_POLICY = (
 NO_STORE_BLUEPRINTS = frozenset({"orders", "checkout", "sandbox", "auth", "admin", "fit_session"})
 
 
+SECURITY_HEADERS = (
+    ("Content-Security-Policy", CONTENT_SECURITY_POLICY),
+    ("X-Content-Type-Options", "nosniff"),
+    ("Referrer-Policy", "strict-origin-when-cross-origin"),
+    ("X-Frame-Options", "DENY"),
+)
+
+
 def add_security_headers(response: Response) -> Response:
-    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-    response.headers.setdefault("X-Frame-Options", "DENY")
+    """Every security header the view did not set itself (a picture's own CSP stays)."""
+    wanted = list(SECURITY_HEADERS)
     hsts_seconds = current_app.config.get("HSTS_SECONDS", 0)
     if hsts_seconds:  # production only: over plain HTTP in development it would be a trap
-        response.headers.setdefault("Strict-Transport-Security", f"max-age={hsts_seconds}; includeSubDomains")
+        wanted.append(("Strict-Transport-Security", f"max-age={hsts_seconds}; includeSubDomains"))
+    # One pass over the headers: a setdefault per header would read them all each time.
+    present = {key.lower() for key, _ in response.headers.items()}
+    for key, value in wanted:
+        if key.lower() not in present:
+            response.headers.add(key, value)
     if request.blueprint in NO_STORE_BLUEPRINTS:
         response.headers["Cache-Control"] = "no-store"
     return response
