@@ -10,8 +10,9 @@ browser does. Also printed: each page's weight over the wire (home and product w
 every static file they load, against a 60 KB budget) and the store workers' memory
 after the warm-up and after the whole run. Load comes from
 `wrk` (Debian package) on the same machine; each target is warmed up for 2 s, then run
-`--runs` times, and the medians are reported. SQL queries per request are counted
-in-process with the Flask test client.
+`--runs` times in rounds (every page once per round), and the medians are reported;
+a page's ratio to the bare page is the median over rounds of its ratio within the
+round. SQL queries per request are counted in-process with the Flask test client.
 
 Why a bare page is the yardstick: absolute numbers depend on the machine (and here wrk
 and gunicorn share its CPUs), so they can't be compared across laptops or CI. The bare
@@ -643,6 +644,7 @@ def print_table(rows: list[dict], args) -> None:
     print(f"wrk: {THREADS} threads, {args.connections} connections, {args.runs} x {args.seconds:g} s "
           f"(after {WARMUP_SECONDS} s warm-up), medians; gunicorn: {args.workers} sync workers")
     print(f"aims: req/s >= {AIM_THROUGHPUT_RATIO}x bare, p99 <= {AIM_P99_RATIO}x bare p99; "
+          "ratios: the median over rounds of page / bare page in the same round; "
           "spread = half the req/s range across runs, relative to the median")
     print("SQL and CPU ms: in-process (Flask test client, no cookies), CPU time per request, "
           "best of 5 batches: a check on wrk's numbers when the machine is busy")
@@ -702,11 +704,18 @@ def summarize(target: Target, runs: list[dict], sql: dict | None) -> dict:
     }
 
 
+def paired_ratio(runs: list[dict], bare_runs: list[dict], key: str) -> float | None:
+    """The median over rounds of page ÷ bare page, each from the same round: a slow
+    spell on a shared machine then weighs on both sides of a ratio, not on one."""
+    ratios = [run[key] / bare[key] for run, bare in zip(runs, bare_runs, strict=True) if bare[key]]
+    return statistics.median(ratios) if ratios else None
+
+
 def judge(rows: list[dict]) -> None:
     bare = next(r for r in rows if r["server"] == "bare")
     for row in rows:
-        row["rps_ratio"] = row["requests_per_sec"] / bare["requests_per_sec"] if bare["requests_per_sec"] else None
-        row["p99_ratio"] = row["p99_ms"] / bare["p99_ms"] if bare["p99_ms"] else None
+        row["rps_ratio"] = paired_ratio(row["runs"], bare["runs"], "requests_per_sec")
+        row["p99_ratio"] = paired_ratio(row["runs"], bare["runs"], "p99_us")
         row["cpu_ratio"] = (row["cpu_ms"] / bare["cpu_ms"]) if row["cpu_ms"] and bare["cpu_ms"] else None
         broken = row["non_2xx_3xx"] > 0 or row["socket_errors"] > 0 or row.get("smoke_problems")
         if broken:
