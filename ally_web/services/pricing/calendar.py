@@ -66,6 +66,12 @@ def add_business_days(d: date, n: int) -> date:
         raise ValueError(f"n must be >= 0, got {n}")
     if isinstance(d, datetime):
         d = d.date()
+    return _add_business_days(d, n)
+
+
+@lru_cache(maxsize=4096)
+def _add_business_days(d: date, n: int) -> date:
+    """Kept per day and count: every product page and cart asks the same few each day."""
     current = d
     remaining = n
     while remaining:
