@@ -22,6 +22,10 @@ def index():
     return render("shop/index.html", styles=catalog.style_cards())
 
 
+# The size picker's options: (halves, value sent, label shown), e.g. (17, "8.5", "8½").
+SIZE_OPTIONS = tuple((int(s * 2), f"{s:g}", f"{s:g}".replace(".5", "½")) for s in policy.SIZES)
+
+
 def product_context(slug: str, args, form: AddToCartForm | None = None) -> dict:
     """Everything the product page shows for the shopper's current picks."""
     style = catalog.get_style(slug)
@@ -40,7 +44,7 @@ def product_context(slug: str, args, form: AddToCartForm | None = None) -> dict:
         choice=choice,
         availability=avail,
         form=form,
-        sizes=[(int(s * 2), f"{s:g}", f"{s:g}".replace(".5", "½")) for s in policy.SIZES],
+        sizes=SIZE_OPTIONS,
     )
 
 
