@@ -52,7 +52,10 @@ def create_app(config: type[Config] | str | None = None) -> Flask:
 def register_extensions(app: Flask) -> None:
     from ally_web.extensions import compress, csrf, db, limiter, login_manager, migrate
 
-    compress.init_app(app)  # first: its after_request hook then runs last, on the finished response
+    compress.init_app(app)  # its hook is ours (COMPRESS_REGISTER is off): compress, then tag
+    from ally_web.wire import compress_and_tag
+
+    app.after_request(compress_and_tag)  # first: Flask runs after_request hooks last-registered first
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR))
     csrf.init_app(app)
@@ -99,7 +102,7 @@ def register_request_hooks(app: Flask) -> None:
     from ally_web.htmx import add_vary
     from ally_web.observability import register_request_ids
     from ally_web.request_guards import redirect_to_https, refuse_nul_bytes
-    from ally_web.security_headers import add_etag, add_security_headers
+    from ally_web.security_headers import add_security_headers
     from ally_web.static_assets import register_static_assets
 
     register_static_assets(app)
@@ -109,4 +112,3 @@ def register_request_hooks(app: Flask) -> None:
     app.before_request(refuse_nul_bytes)
     app.after_request(add_vary)
     app.after_request(add_security_headers)
-    app.after_request(add_etag)  # runs before the others (Flask runs them last-registered first)

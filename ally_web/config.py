@@ -119,6 +119,10 @@ class Config:
     # (which saves 6% more) and a third of level 4's (13% more). Pages are made per
     # request, so CPU wins; static files get level 11 once.
     COMPRESS_ALGORITHM = ["br", "gzip"]
+    # Compression runs inside the store's own last hook, which then takes the ETag of
+    # the bytes sent and answers conditional requests (wire.py): once, not twice.
+    COMPRESS_REGISTER = False
+    COMPRESS_EVALUATE_CONDITIONAL_REQUEST = False
     COMPRESS_ALGORITHM_STREAMING = ["br", "deflate"]
     COMPRESS_BR_LEVEL = 1
     COMPRESS_LEVEL = 4

@@ -36,20 +36,3 @@ def add_security_headers(response: Response) -> Response:
     if request.blueprint in NO_STORE_BLUEPRINTS:
         response.headers["Cache-Control"] = "no-store"
     return response
-
-
-def add_etag(response: Response) -> Response:
-    """An ETag on every page that may be cached, and 304 when the browser's copy is
-    the same (the body is hashed, so a page that differs per visitor - its form
-    token - simply never matches another visitor's copy)."""
-    if (
-        request.method in ("GET", "HEAD")
-        and response.status_code == 200
-        and not response.is_streamed
-        and not response.direct_passthrough
-        and "no-store" not in response.headers.get("Cache-Control", "")
-        and request.blueprint not in NO_STORE_BLUEPRINTS
-    ):
-        response.add_etag()
-        response.make_conditional(request)
-    return response
