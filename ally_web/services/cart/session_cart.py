@@ -192,12 +192,10 @@ def load_cart(store: Store | None = None) -> Cart:
     # was read in this same transaction, so its stock is as fresh as a new query's.
     variants = {i: v for i in ids if (v := _loaded_in_this_request(i)) is not None}
     missing = [i for i in ids if i not in variants]
-    if len(missing) == 1:
-        variant = db.session.scalar(_CART_VARIANT, {"id": missing[0]})
-        if variant is not None:
-            variants[variant.id] = variant
-    elif missing:
-        variants.update((v.id, v) for v in db.session.scalars(_CART_VARIANTS, {"ids": missing}))
+    if missing:
+        found = (db.session.scalars(_CART_VARIANT, {"id": missing[0]}) if len(missing) == 1
+                 else db.session.scalars(_CART_VARIANTS, {"ids": missing}))
+        variants.update((v.id, v) for v in found)
     cart = Cart()
     changed = False
     for key, value in list(raw.items()):
