@@ -58,6 +58,10 @@ BENCH_DIR = Path(__file__).resolve().parent
 ROOT = BENCH_DIR.parent
 VENV_BIN = ROOT / ".venv" / "bin"
 RESULTS_DIR = BENCH_DIR / "results"
+# The in-process measurements import the store from this checkout, like the servers
+# (PYTHONPATH below): an editable install would otherwise point at another checkout.
+if str(ROOT) not in sys.path[:2]:
+    sys.path.insert(1, str(ROOT))
 
 THREADS = 2
 WARMUP_SECONDS = 2
