@@ -79,7 +79,7 @@ from ally_web.services.checkout.states import CHECKOUT
 from ally_web.services.lifecycle import record_event, transition
 from ally_web.services.notifications import enqueue_email
 from ally_web.services.orders import new_order_number, order_installments, order_local_total, status_url
-from ally_web.services.orders.states import MADE_TO_ORDER
+from ally_web.services.orders.states import MADE_TO_ORDER, record_production_started
 from ally_web.services.pricing import (
     LocalEstimate,
     calendar,
@@ -464,8 +464,7 @@ def _place_order(checkout: Checkout, result, option: ShippingOption, actor: Acto
     db.session.flush()  # the lines' ids, for their timeline entries
     for line in order.lines:
         if line.mto_path is MadeToOrderPath.SIZE_KNOWN:  # in production from the order, as a confirmed fit starts it
-            record_event(order, EventKind.PRODUCTION_STARTED, SYSTEM, moment, line_id=line.id,
-                         ships_by=line.ships_by.isoformat() if line.ships_by else None)
+            record_production_started(order, line, SYSTEM, moment)
     transition(checkout, CHECKOUT, CheckoutStatus.PLACED, actor=actor)
     db.session.flush()
     db.session.refresh(checkout, ["order"])

@@ -11,7 +11,8 @@ and the delivery date stays the first one's).
 Made-to-order pairs: a pair whose size is not known yet starts by waiting for its
 fitting pair; one with a confirmed size goes straight into production (that first
 state records no event here: the service that starts it records ``production_started``
-with the due date, as the move from ``fit_confirmed`` does). The fitting
+with the due date through ``record_production_started``, as the move from
+``fit_confirmed`` does). The fitting
 pair ships, arrives (its delivery scan), the customer sends the fit result (and may
 send it again until staff confirm it), staff confirm the size, which starts
 production with its due date; the workshop marks the pair made, and it ships and
@@ -22,11 +23,16 @@ make the ones a carrier reports (``fulfilment.py``, ``tracking.py``).
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from ally_web.core.actors import Actor
 from ally_web.core.lifecycle import Lifecycle, moves
 from ally_web.models import EventKind as E
 from ally_web.models import MadeToOrderState as M
+from ally_web.models import Order, OrderLine
 from ally_web.models import OrderState as O
 from ally_web.models import ShipmentState as S
+from ally_web.services.lifecycle import record_event
 
 __all__ = ["MADE_TO_ORDER", "ORDER", "SHIPMENT"]
 
@@ -69,3 +75,11 @@ MADE_TO_ORDER = Lifecycle(
         (M.SHIPPED, M.DELIVERED, None),
     ]),
 )
+
+
+def record_production_started(order: Order, line: OrderLine, actor: Actor, at: datetime) -> None:
+    """The timeline entry of a pair that starts in production (a known size at
+    checkout, an exchange made to order): the one the move from ``fit_confirmed``
+    records, with the line (flushed, so it has its id) and its ships-by date."""
+    record_event(order, E.PRODUCTION_STARTED, actor, at, line_id=line.id,
+                 ships_by=line.ships_by.isoformat() if line.ships_by else None)

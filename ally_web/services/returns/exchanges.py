@@ -22,7 +22,6 @@ from ally_web.core.formatting import size
 from ally_web.extensions import db
 from ally_web.models import (
     Customer,
-    EventKind,
     MadeToOrderPath,
     MadeToOrderState,
     MovementReason,
@@ -32,9 +31,9 @@ from ally_web.models import (
     Variant,
 )
 from ally_web.services.catalog import take_stock
-from ally_web.services.lifecycle import record_event, transition
+from ally_web.services.lifecycle import transition
 from ally_web.services.made_to_order import due_date, set_due_date
-from ally_web.services.orders.states import MADE_TO_ORDER
+from ally_web.services.orders.states import MADE_TO_ORDER, record_production_started
 from ally_web.services.pricing import calendar
 
 # (half sizes, widths) each reason points to.
@@ -132,8 +131,7 @@ def send_replacement(item: ReturnItem, actor: Actor) -> OrderLine:
         due = due_date(line, clock.to_store_time(moment).date())
         set_due_date(line, due)
         db.session.flush()  # the line's id, for its timeline entry
-        record_event(order, EventKind.PRODUCTION_STARTED, actor, moment, line_id=line.id,
-                     ships_by=due.ships_by.isoformat())
+        record_production_started(order, line, actor, moment)
     customer = db.session.get_one(Customer, order.customer_id)
     if not customer.size_known:  # a stylist's confirmed size stays; otherwise this one is theirs now
         customer.size_halves, customer.width, customer.size_confirmed_at = variant.size_halves, variant.width, moment
