@@ -50,9 +50,7 @@ def create_app(config: type[Config] | str | None = None) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
-    from ally_web.extensions import compress, csrf, db, limiter, login_manager, migrate
-
-    compress.init_app(app)  # its hook is ours (COMPRESS_REGISTER is off): compress, then tag
+    from ally_web.extensions import csrf, db, limiter, login_manager, migrate
     from ally_web.wire import compress_and_tag
 
     app.after_request(compress_and_tag)  # first: Flask runs after_request hooks last-registered first

@@ -4,7 +4,6 @@ import logging
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from flask_compress import Compress
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -37,7 +36,6 @@ class Base(DeclarativeBase):
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate(render_as_batch=True, compare_type=True)
 csrf = CSRFProtect()
-compress = Compress()  # pages and fragments; static files are compressed once (static_assets.py)
 login_manager = LoginManager()
 limiter = Limiter(key_func=get_remote_address)
 

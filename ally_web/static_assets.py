@@ -61,14 +61,6 @@ def load_assets(folder: Path) -> dict[str, Asset]:
     }
 
 
-def _preferred_encoding(asset: Asset) -> str | None:
-    accepted = request.accept_encodings
-    for encoding in ("br", "gzip"):  # smallest first
-        if encoding in asset.encoded and accepted[encoding]:
-            return encoding
-    return None
-
-
 def register_static_assets(app: Flask) -> None:
     assert app.static_folder is not None
     assets = load_assets(Path(app.static_folder))
@@ -85,7 +77,8 @@ def register_static_assets(app: Flask) -> None:
         asset = assets.get(name)
         if asset is None:
             abort(404)
-        encoding = _preferred_encoding(asset)
+        # The browser's highest-ranked encoding; on a tie brotli, the smaller (inserted first).
+        encoding = request.accept_encodings.best_match(asset.encoded)
         response = Response(asset.encoded[encoding] if encoding else asset.body, mimetype=asset.mimetype)
         if encoding:
             response.headers["Content-Encoding"] = encoding

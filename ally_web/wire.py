@@ -1,18 +1,35 @@
 """A page on the wire: compressed, then tagged with the hash of the bytes sent.
 
-Flask-Compress compresses (brotli or gzip, as the browser accepts); the ETag is taken
-afterwards, so each encoding of a page has its own tag and a cache never hands gzip
-bytes to a browser that sent a brotli tag. A request that carries no validator (most
-of them) is answered without comparing anything.
+Pages and fragments go out in brotli or gzip, whichever the browser prefers (brotli
+on a tie); the ETag is taken afterwards, so each encoding of a page has its own tag
+and a cache never hands gzip bytes to a browser that sent a brotli tag. A request that
+carries no validator (most of them) is answered without comparing anything.
+
+This is the store's own hook rather than Flask-Compress's: measured on the product
+page, that hook spent two thirds of its time reading and rewriting the response's
+headers (each lookup scans them all) and a third compressing. Here the headers are read
+once and new ones are appended.
 """
 
 from __future__ import annotations
 
-from flask import Response, request
+import gzip
+from collections.abc import Callable
 
-from ally_web.extensions import compress
+import brotli
+from flask import Response, current_app, request
+from werkzeug.http import generate_etag, quote_etag
+
 from ally_web.security_headers import NO_STORE_BLUEPRINTS
 
+COMPRESSIBLE = frozenset({
+    "text/html", "text/plain", "text/css", "text/csv", "text/javascript", "application/javascript",
+    "application/json", "application/xml", "image/svg+xml",
+})
+ENCODERS: dict[str, Callable[[bytes], bytes]] = {
+    "br": lambda body: brotli.compress(body, quality=current_app.config["PAGE_BROTLI_LEVEL"]),
+    "gzip": lambda body: gzip.compress(body, current_app.config["PAGE_GZIP_LEVEL"], mtime=0),
+}
 # The request headers that make an answer conditional (RFC 9110 §13.1).
 CONDITIONAL_HEADERS = ("HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE", "HTTP_IF_MATCH",
                        "HTTP_IF_UNMODIFIED_SINCE", "HTTP_IF_RANGE", "HTTP_RANGE")
@@ -20,10 +37,34 @@ CONDITIONAL_HEADERS = ("HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE", "HTTP_IF_
 
 def compress_and_tag(response: Response) -> Response:
     """after_request hook, registered first so that it runs last, on the finished page."""
-    return add_etag(compress.after_request(response))
+    present = {key.lower(): value for key, value in response.headers.items()}
+    mimetype = present.get("content-type", "").partition(";")[0].strip()
+    if mimetype in COMPRESSIBLE and "content-encoding" not in present:
+        _compress(response, present)
+    _add_etag(response, present)
+    return response
 
 
-def add_etag(response: Response) -> Response:
+def _compress(response: Response, present: dict[str, str]) -> None:
+    # The answer depends on Accept-Encoding even when this one goes out as it is.
+    vary = present.get("vary")
+    if not vary:
+        response.headers.add("Vary", "Accept-Encoding")
+    elif "accept-encoding" not in vary.lower():
+        response.headers["Vary"] = f"{vary}, Accept-Encoding"
+    if response.is_streamed or response.direct_passthrough or not 200 <= response.status_code < 300:
+        return
+    body = response.get_data()
+    if len(body) < current_app.config["PAGE_COMPRESS_MIN_BYTES"]:
+        return
+    # The browser's highest-ranked encoding; on a tie brotli, the smaller (first here).
+    encoding = request.accept_encodings.best_match(ENCODERS)
+    if encoding is not None:
+        response.set_data(ENCODERS[encoding](body))
+        response.headers.add("Content-Encoding", encoding)
+
+
+def _add_etag(response: Response, present: dict[str, str]) -> None:
     """An ETag on every page that may be cached, and 304 when the browser's copy is
     the same (the body is hashed, so a page that differs per visitor - its form
     token - simply never matches another visitor's copy). Static files tag
@@ -33,11 +74,10 @@ def add_etag(response: Response) -> Response:
         and response.status_code == 200
         and not response.is_streamed
         and not response.direct_passthrough
-        and "ETag" not in response.headers
-        and "no-store" not in response.headers.get("Cache-Control", "")
+        and "etag" not in present
+        and "no-store" not in present.get("cache-control", "")
         and request.blueprint not in NO_STORE_BLUEPRINTS
     ):
-        response.add_etag()
+        response.headers.add("ETag", quote_etag(generate_etag(response.get_data())))
         if any(header in request.environ for header in CONDITIONAL_HEADERS):
             response.make_conditional(request)
-    return response

@@ -132,6 +132,24 @@ def test_each_encoding_of_a_page_has_its_own_etag(client, one_second):
                                        "If-None-Match": plain.headers["ETag"]}).status_code == 304
 
 
+@pytest.mark.parametrize(("accept", "expected"), [
+    ("gzip;q=1, br;q=0.5", "gzip"),  # the browser's ranking wins
+    ("br;q=0, gzip", "gzip"),  # q=0 means "not this one"
+    ("gzip, br", "br"),  # a tie: brotli, the smaller
+    ("*", "br"),
+])
+def test_a_page_goes_in_the_encoding_the_browser_ranks_highest(client, accept, expected):
+    response = client.get("/faq", headers={"Accept-Encoding": accept})
+    assert response.headers["Content-Encoding"] == expected
+
+
+def test_a_small_fragment_goes_as_it_is_but_still_varies_on_accept_encoding(client, htmx_headers):
+    count = client.get("/cart/count", headers={**htmx_headers, **BROWSER})
+    assert count.status_code == 200 and len(count.get_data()) < 500
+    assert "Content-Encoding" not in count.headers
+    assert "Accept-Encoding" in count.headers["Vary"] and "HX-Request" in count.headers["Vary"]
+
+
 def test_private_pages_get_no_etag(client):
     response = client.get("/pages/order-lookup")
     assert response.headers["Cache-Control"] == "no-store" and "ETag" not in response.headers
