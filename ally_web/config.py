@@ -103,6 +103,9 @@ class Config:
     LOOKUP_NUMBER_RATE_LIMIT = os.environ.get("LOOKUP_NUMBER_RATE_LIMIT", "5 per minute; 20 per hour")
     # While a parcel is moving, the status page refreshes itself this often.
     ORDER_STATUS_POLL_SECONDS = int(os.environ.get("ORDER_STATUS_POLL_SECONDS", "30"))
+    # Rendered order sections each process keeps for the status page, each under the
+    # fingerprint of the order's rows (blueprints/orders/page_cache.py); 0 turns it off.
+    ORDER_PAGE_CACHE_SIZE = int(os.environ.get("ORDER_PAGE_CACHE_SIZE", "512"))
     TRACKING_WEBHOOK_SECRET = os.environ.get("TRACKING_WEBHOOK_SECRET", "dev-only-tracking-secret")
 
     # How long a process keeps the style list of the home and shop pages.

@@ -2,18 +2,19 @@
 
 import json
 
-from flask import abort, current_app, request, url_for
+from flask import abort, current_app, make_response, request, url_for
 from flask_limiter.util import get_remote_address
+from jinja2_fragments.flask import render_block
 from sqlalchemy.exc import IntegrityError
 
 from ally_web.blueprints.orders import bp
 from ally_web.blueprints.orders.forms import LookupForm
+from ally_web.blueprints.orders.page_cache import kept_or_rendered
 from ally_web.core.actors import CARRIER
 from ally_web.core.errors import DomainError
 from ally_web.extensions import csrf, db, limiter
 from ally_web.gateways.carriers import webhooks as tracking_webhooks
-from ally_web.htmx import hx_redirect, render
-from ally_web.models import Order
+from ally_web.htmx import hx_redirect, is_partial, render
 from ally_web.order_links import with_order_link
 from ally_web.services import orders, returns
 
@@ -49,14 +50,25 @@ def lookup():
 
 @bp.get("/orders/<link>")
 @with_order_link("orders.lookup", expired="That order link has expired. Please look your order up again.",
-                 invalid="That order link isn't valid. Please look your order up with your email and order number.")
-def show(order: Order, link: str):
-    if order.is_trial:  # a trial box's status lives on its own page, with its window
+                 invalid="That order link isn't valid. Please look your order up with your email and order number.",
+                 open_link=orders.fingerprint_from_link)
+def show(fingerprint: orders.OrderFingerprint, link: str):
+    if fingerprint.is_trial:  # a trial box's status lives on its own page, with its window
         return hx_redirect(url_for("trial.box", link=link))
-    view = orders.status_view(order)
-    return render("orders/show.html", block="status_region", order=order, view=view, link=link,
-                  return_requests=returns.requests_for(order), return_words=returns.STATE_WORDS,
-                  poll_seconds=current_app.config["ORDER_STATUS_POLL_SECONDS"])
+    part = "status_region" if is_partial() else "content"
+
+    def render_order() -> str:
+        order = orders.get_order(fingerprint.order_id)
+        if order is None:  # orders are never deleted; this one was, since the fingerprint
+            abort(404)
+        return render_block("orders/show.html", part, order=order, view=orders.status_view(order), link=link,
+                            return_requests=returns.requests_for(order), return_words=returns.STATE_WORDS,
+                            poll_seconds=current_app.config["ORDER_STATUS_POLL_SECONDS"])
+
+    html = kept_or_rendered(fingerprint, (part, link), render_order)
+    if part == "status_region":
+        return make_response(html)
+    return render("orders/page.html", number=fingerprint.number, content=html)
 
 
 @bp.post("/webhooks/tracking")

@@ -17,6 +17,7 @@ from ally_web.services.catalog.browse import (
     choose_variant,
     get_style,
     list_styles,
+    notices_version,
     parse_size,
     stock_summary,
     style_cards,
@@ -134,6 +135,7 @@ __all__ = [
     "take_for_trial",
     "take_stock",
     "todays_notice",
+    "notices_version",
     "upcoming_notices",
     "variant_label",
 ]

@@ -129,6 +129,12 @@ def get_style(slug: str) -> StyleCard | None:
     return next((card for card in style_cards() if card.slug == slug), None)
 
 
+def notices_version() -> int:
+    """The lead-time notices' version as this process knows it (``_fresh_version``):
+    what a page that shows notices can be kept under."""
+    return _fresh_version(NOTICES)
+
+
 def _notices_version() -> int | None:
     """The notices' version as this process knows it (``_fresh_version``); None when
     caching is off (CATALOG_CACHE_SECONDS = 0)."""

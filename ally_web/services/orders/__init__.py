@@ -6,6 +6,7 @@ The lifecycles of an order, its parcels and its made-to-order pairs are in
 """
 
 from ally_web.services.orders.cancellation import MAX_REASON_LENGTH, cancel_order
+from ally_web.services.orders.fingerprint import OrderFingerprint, order_fingerprint
 from ally_web.services.orders.fulfilment import (
     label_pdf,
     lines_to_fulfil,
@@ -22,6 +23,7 @@ from ally_web.services.orders.links import (
     EMAIL,
     LOOKUP,
     LinkExpired,
+    fingerprint_from_link,
     order_from_link,
     status_url,
 )
@@ -62,6 +64,7 @@ __all__ = [
     "STATUS_FILTERS",
     "LineProgress",
     "LinkExpired",
+    "OrderFingerprint",
     "OrderStatus",
     "cancel_order",
     "count_orders",
@@ -81,6 +84,8 @@ __all__ = [
     "new_order_number",
     "normalize_order_number",
     "order_from_link",
+    "order_fingerprint",
+    "fingerprint_from_link",
     "order_installments",
     "order_local_total",
     "order_page_url",

@@ -24,6 +24,7 @@ from itsdangerous import (
 
 from ally_web.core import clock
 from ally_web.models import Order
+from ally_web.services.orders.fingerprint import OrderFingerprint, order_fingerprint
 from ally_web.services.orders.queries import find_by_token
 
 EMAIL = "email"
@@ -69,8 +70,8 @@ class LinkExpired(Exception):
     """The link was genuine but is too old."""
 
 
-def order_from_link(link: str) -> Order | None:
-    """The order behind a link; None when it is not one of ours. Raises LinkExpired."""
+def token_from_link(link: str) -> str | None:
+    """The order token a link carries; None when it is not one of ours. Raises LinkExpired."""
     if not link or len(link) > 300:
         return None
     longest = max(_max_age(EMAIL), _max_age(LOOKUP))
@@ -84,4 +85,18 @@ def order_from_link(link: str) -> Order | None:
         return None
     if clock.now() - signed_at > _max_age(payload["k"]):
         raise LinkExpired
-    return find_by_token(str(payload.get("o", "")))
+    return str(payload.get("o", ""))
+
+
+def order_from_link(link: str) -> Order | None:
+    """The order behind a link, with everything its pages show; None when it is not
+    one of ours. Raises LinkExpired."""
+    token = token_from_link(link)
+    return find_by_token(token) if token is not None else None
+
+
+def fingerprint_from_link(link: str) -> OrderFingerprint | None:
+    """The fingerprint of the order behind a link (fingerprint.py); None when it is
+    not one of ours. Raises LinkExpired."""
+    token = token_from_link(link)
+    return order_fingerprint(token) if token is not None else None
