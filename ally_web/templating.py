@@ -40,20 +40,25 @@ def memoized_url_for(build: Callable[..., str]) -> Callable[..., str]:
     memo: dict[tuple, str] = {}
 
     def url_for(endpoint: str, **values: Any) -> str:
-        if not has_request_context() or values.get("_external") or any(
-            not isinstance(v, str | int) or (isinstance(v, str) and len(v) > URL_MEMO_VALUE_LENGTH)
-            for v in values.values()
-        ):
+        if not has_request_context():
             return build(endpoint, **values)
+        current = request._get_current_object()  # type: ignore[attr-defined]  # one lookup, two reads
         # A relative endpoint (".show") depends on the blueprint; every address on
         # the application's root (SCRIPT_NAME) when mounted under a prefix.
-        key = (request.script_root, request.blueprint if endpoint[:1] == "." else None, endpoint,
-               tuple(sorted(values.items())))
-        url = memo.get(key)
-        if url is None:
-            url = build(endpoint, **values)
-            if len(memo) < URL_MEMO_SIZE:
-                memo[key] = url
+        key = (current.root_path, current.blueprint if endpoint[:1] == "." else None, endpoint, *values.items())
+        try:
+            return memo[key]
+        except KeyError:
+            pass
+        except TypeError:  # an unhashable value: nothing to keep
+            return build(endpoint, **values)
+        url = build(endpoint, **values)
+        # Only what was checked on the way in is ever found on the way out.
+        if len(memo) < URL_MEMO_SIZE and not values.get("_external") and all(
+            isinstance(v, int) or (isinstance(v, str) and len(v) <= URL_MEMO_VALUE_LENGTH)
+            for v in values.values()
+        ):
+            memo[key] = url
         return url
 
     return url_for
