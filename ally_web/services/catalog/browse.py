@@ -191,6 +191,21 @@ def active_notice(on: date) -> LeadTimeNotice | None:
 # --- Choosing a variant ---------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class OfferedPair:
+    """The variant a product page shows: read as a plain row, as fresh as the stock
+    in the database (nothing for the session to track on a page that only reads)."""
+
+    id: int
+    size_halves: int
+    width: str
+    stock: int
+
+    @property
+    def size(self) -> float:
+        return self.size_halves / 2
+
+
 @dataclass
 class Choice:
     """What the shopper picked on a product page, checked against the style."""
@@ -198,7 +213,7 @@ class Choice:
     colour: ColourCard
     size_halves: int | None = None
     width: str = "M"
-    variant: Variant | None = None
+    variant: OfferedPair | None = None
     errors: dict[str, str] = field(default_factory=dict)
 
 
@@ -221,12 +236,14 @@ def parse_size(raw: str | None) -> int | None:
 
 
 # Built once: the product page and its fragment look a variant up on every request,
-# and building the statement cost as much as running it.
-_OFFERED_VARIANT = select(Variant).where(
-    Variant.colour_id == bindparam("colour_id"),
-    Variant.size_halves == bindparam("size_halves"),
-    Variant.width == bindparam("width"),
-    Variant.hidden.is_(False),
+# and building the statement cost as much as running it. Plain columns, not the
+# object: the ORM's loading cost more than the query (63 against 27 µs).
+_VARIANTS = Variant.__table__
+_OFFERED_VARIANT = select(_VARIANTS.c.id, _VARIANTS.c.size_halves, _VARIANTS.c.width, _VARIANTS.c.stock).where(
+    _VARIANTS.c.colour_id == bindparam("colour_id"),
+    _VARIANTS.c.size_halves == bindparam("size_halves"),
+    _VARIANTS.c.width == bindparam("width"),
+    _VARIANTS.c.hidden.is_(False),
 )
 
 
@@ -250,8 +267,9 @@ def choose_variant(style: StyleCard, colour: str | None, size: str | None, width
             choice.errors["size"] = "Please choose a US size from 5 to 12."
     if choice.size_halves is not None and not choice.errors:
         # Only the chosen pair is loaded: the picker lists sizes from policy.
-        choice.variant = db.session.scalar(_OFFERED_VARIANT, {
-            "colour_id": choice.colour.id, "size_halves": choice.size_halves, "width": choice.width})
+        row = db.session.execute(_OFFERED_VARIANT, {
+            "colour_id": choice.colour.id, "size_halves": choice.size_halves, "width": choice.width}).first()
+        choice.variant = OfferedPair(*row) if row is not None else None
         if choice.variant is None:
             choice.errors["size"] = "This size is not offered in this colour."
     return choice
@@ -269,7 +287,7 @@ class Availability:
     counts_from: date | None = None  # the order day, for an order placed now
 
 
-def availability(variant: Variant, at: datetime | None = None,
+def availability(variant: Variant | OfferedPair, at: datetime | None = None,
                  notices: NoticeCard | LeadTimeNotice | Sequence[NoticeCard | LeadTimeNotice] | None = None,
                  ) -> Availability:
     """Price aside, everything the shopper needs to decide on this pair now.
