@@ -4,6 +4,7 @@ webhook, made-to-order paths, installments and the confirmation email."""
 from __future__ import annotations
 
 import json
+import re
 import threading
 
 import pytest
@@ -110,6 +111,17 @@ def test_htmx_summary_for_london_with_vary(client, app, htmx_headers):
     assert html.lstrip().startswith('<section id="checkout-summary"')
     assert "VAT" in html and "International Standard" in html and "International Express" in html
     assert "HX-Request" in response.headers["Vary"]
+
+
+def test_htmx_summary_keeps_the_installment_confirmations_as_ticked(client, app, htmx_headers):
+    add_to_cart(client, variant(stock=3))
+    response = client.post("/checkout/summary", headers=htmx_headers,
+                           data={**NEW_YORK, "payment_mode": "installments", "confirms_age": "y"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and html.lstrip().startswith('<section id="checkout-summary"')
+    assert re.search(r'id="confirms_age"[^>]*checked', html)
+    assert 'id="confirms_us_residence"' in html and not re.search(r'id="confirms_us_residence"[^>]*checked', html)
+    assert 'name="line1"' not in html  # the fragment only: no address fields
 
 
 def test_no_js_update_totals_rerenders_the_page(client, app):

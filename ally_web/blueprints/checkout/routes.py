@@ -15,7 +15,7 @@ from flask import abort, current_app, flash, redirect, request, session, url_for
 from sqlalchemy.exc import SQLAlchemyError
 
 from ally_web.blueprints.checkout import bp
-from ally_web.blueprints.checkout.forms import OTHER_COUNTRY, CheckoutForm
+from ally_web.blueprints.checkout.forms import OTHER_COUNTRY, CheckoutForm, SummaryForm
 from ally_web.core import clock
 from ally_web.core.actors import PAYMENT_PROVIDER
 from ally_web.core.errors import DomainError, NotFound
@@ -49,7 +49,7 @@ def _form_from_draft() -> CheckoutForm:
     return form
 
 
-def _quote_for(cart, form: CheckoutForm):
+def _quote_for(cart, form: CheckoutForm | SummaryForm):
     """The summary for what the form says now; a quote error belongs to a field."""
     country = (form.country.data or "US")[:10]
     if not cart.lines:
@@ -65,7 +65,8 @@ def _quote_for(cart, form: CheckoutForm):
     return quote, {}
 
 
-def _page(form: CheckoutForm, status: int = 200, errors: dict[str, str] | None = None, block: str | None = None):
+def _page(form: CheckoutForm | SummaryForm, status: int = 200, errors: dict[str, str] | None = None,
+          block: str | None = None):
     cart = cart_service.load_cart()
     quote, quote_errors = _quote_for(cart, form)
     if quote is not None:
@@ -90,10 +91,9 @@ def show():
 @bp.post("/checkout/summary")
 def summary():
     """htmx: the shipping options, duties and totals for the address as typed."""
-    form = CheckoutForm()
     if not is_partial():
-        return _page(form)
-    return _page(form, block="summary")
+        return _page(CheckoutForm())
+    return _page(SummaryForm(), block="summary")
 
 
 @bp.post("/checkout/address")
