@@ -32,6 +32,9 @@ def create_app(config: type[Config] | str | None = None) -> Flask:
     from ally_web.routing import IdConverter
 
     app.url_map.converters["id"] = IdConverter
+    from ally_web.cookie_session import StoreSessionInterface
+
+    app.session_interface = StoreSessionInterface()
     from ally_web.observability import configure_logging
 
     configure_logging(app)

@@ -121,6 +121,21 @@ def test_add_without_js_redirects_to_the_cart_page(client, app):
     assert '<span id="cart-count"' in page and ">2<" in page
 
 
+def test_a_cart_survives_a_key_rotation_and_not_a_key_change(client, app, htmx_headers):
+    """The session's signer is built once per set of keys (cookie_session.py): a new
+    SECRET_KEY with the old one among the fallbacks still reads the cookie."""
+    def count() -> str:
+        return client.get("/cart/count", headers=htmx_headers).get_data(as_text=True)
+
+    add(client, find_variant(stock=5))
+    assert "</span>1<span" in count()
+    old_key = app.config["SECRET_KEY"]
+    app.config.update(SECRET_KEY="a-new-key-" + "x" * 32, SECRET_KEY_FALLBACKS=[old_key])
+    assert "</span>1<span" in count()
+    app.config.update(SECRET_KEY="another-key-" + "y" * 32, SECRET_KEY_FALLBACKS=[])
+    assert "</span>0<span" in count()
+
+
 def test_the_session_cookie_is_sent_again_only_when_the_session_changes(client, app):
     variant = find_variant(stock=5)
     added = add(client, variant)
