@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Flask, has_request_context, request, url_for
+from jinja2.runtime import Macro
 
 from ally_web import policy
 from ally_web.core.formatting import clock_time, day, long_day, moment, money, money_in, size
@@ -64,6 +65,20 @@ def memoized_url_for(build: Callable[..., str]) -> Callable[..., str]:
     return url_for
 
 
+# The macro libraries every template calls by name (errors_for, field, plan_paths,
+# pager...), registered as globals once. A `{% from ... import %}` costs about 11 µs
+# on every render - Jinja compares the importing template's globals with the library's
+# each time - and the product page, the cart and the checkout summary imported two.
+MACRO_LIBRARIES = ("_macros/forms.html", "_macros/made_to_order.html", "_macros/pager.html")
+
+
+def register_macros(app: Flask) -> None:
+    for library in MACRO_LIBRARIES:
+        module = app.jinja_env.get_template(library).module
+        app.jinja_env.globals.update(
+            {name: value for name, value in vars(module).items() if isinstance(value, Macro)})
+
+
 def register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals["url_for"] = memoized_url_for(app.url_for)
     app.add_template_filter(money)
@@ -85,3 +100,4 @@ def register_template_helpers(app: Flask) -> None:
 
     app.add_template_global(cart_count)
     app.add_template_filter(line_story, "mto_story")
+    register_macros(app)
