@@ -10,6 +10,7 @@ from ally_web.core.errors import DomainError, NotFound
 from ally_web.extensions import db
 from ally_web.models import Colour, Style, Variant
 from ally_web.services import cart as cart_service
+from tests.support.queries import count_queries
 
 
 def find_variant(stock: int, slug="classic-pump", colour="black", size=17, width="M") -> Variant:
@@ -119,6 +120,28 @@ def test_add_without_js_redirects_to_the_cart_page(client, app):
     assert "Added The Classic Pump in Black Leather, size 8½." in page
     assert 'value="2"' in page
     assert '<span id="cart-count"' in page and ">2<" in page
+
+
+def test_adding_with_htmx_reads_the_pair_once_for_the_check_and_the_drawer(client, app, htmx_headers):
+    variant = find_variant(stock=5)
+    variant_id = variant.id  # read now: the test's own object is not part of the count
+    with count_queries() as statements:
+        drawer = client.post("/cart/add", headers=htmx_headers, data={
+            "variant_id": str(variant_id), "quantity": "1", "style": "classic-pump"})
+    assert drawer.status_code == 200 and "Black Leather" in drawer.get_data(as_text=True)
+    selects = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
+    assert len(selects) == 1 and "JOIN styles" in selects[0]
+
+
+def test_a_colour_s_own_price_wins_over_its_style_s(app):
+    variant = find_variant(stock=5)
+    store: dict = {}
+    cart_service.add_to_cart(variant.id, 1, store)
+    style_price = variant.colour.style.price_cents
+    assert cart_service.load_cart(store).subtotal_cents == style_price
+    variant.colour.price_cents = style_price + 2000
+    db.session.commit()
+    assert cart_service.load_cart(store).lines[0].unit_price_cents == style_price + 2000
 
 
 def test_a_cart_survives_a_key_rotation_and_not_a_key_change(client, app, htmx_headers):

@@ -45,6 +45,11 @@ class Style(Model):
     __table_args__ = (CheckConstraint("price_cents >= 0", name="price_not_negative"),)
 
 
+def unit_price_cents(colour_price_cents: int | None, style_price_cents: int) -> int:
+    """A colour costs its own price when it has one, else its style's."""
+    return style_price_cents if colour_price_cents is None else colour_price_cents
+
+
 class Colour(Model):
     __tablename__ = "colours"
 
@@ -73,7 +78,7 @@ class Colour(Model):
 
     @property
     def unit_price_cents(self) -> int:
-        return self.style.price_cents if self.price_cents is None else self.price_cents
+        return unit_price_cents(self.price_cents, self.style.price_cents)
 
 
 class Variant(Model):

@@ -51,7 +51,7 @@ def add():
         else:
             message = f"Added {variant.colour.style.name} in {variant.colour.name}, size {variant.size_label}."
             if is_partial():
-                response = render("cart/cart.html", block="drawer", cart=cart_service.load_cart(),
+                response = render("cart/cart.html", block="drawer", cart=cart_service.load_cart(already_read=[variant]),
                                   line_errors={}, typed={}, status_message=message)
                 return trigger(response, CART_CHANGED)
             flash(message, "success")
