@@ -139,3 +139,13 @@ def test_with_no_room_the_page_is_rendered_every_time(app, client, order):
         assert "Your returns and exchanges" in page(client, order)
     # The six reads of the fingerprint, then the whole order and its return requests.
     assert len(second) > 6 and "ally_order_pages" not in app.extensions
+
+
+def test_opening_an_order_sets_no_cookie_and_the_page_posts_nothing(app, order):
+    """The page carries no form token (orders/page.html): a customer opening an order
+    from an email gets no cookie, and nothing on the page would need one."""
+    response = app.test_client().get(f"/orders/{link_for(order)}")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and "Your returns and exchanges" in html
+    assert "Set-Cookie" not in response.headers and "X-CSRFToken" not in html
+    assert 'method="post"' not in html.lower() and "hx-post" not in html
