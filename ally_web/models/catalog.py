@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import enum
 from datetime import date, datetime
+from typing import Protocol
 
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ally_web.core.formatting import size as size_label
 from ally_web.db_types import enum_column
 from ally_web.extensions import Model
 from ally_web.models.orders import ActorMixin
@@ -43,6 +45,24 @@ class Style(Model):
     )
 
     __table_args__ = (CheckConstraint("price_cents >= 0", name="price_not_negative"),)
+
+
+class _HasSizeHalves(Protocol):
+    @property
+    def size_halves(self) -> int: ...
+
+
+class SizedInHalves:
+    """A pair's US size from its size in halves (17 → 8.5, "8½"): for the variant and
+    for the plain-row stand-ins pages read instead (the cart's, the product page's)."""
+
+    @property
+    def size(self: _HasSizeHalves) -> float:
+        return self.size_halves / 2
+
+    @property
+    def size_label(self: _HasSizeHalves) -> str:
+        return size_label(self.size_halves)
 
 
 def unit_price_cents(colour_price_cents: int | None, style_price_cents: int) -> int:
@@ -81,7 +101,7 @@ class Colour(Model):
         return unit_price_cents(self.price_cents, self.style.price_cents)
 
 
-class Variant(Model):
+class Variant(SizedInHalves, Model):
     """One buyable pair: a colour in a US size and a width."""
 
     __tablename__ = "variants"
@@ -103,14 +123,6 @@ class Variant(Model):
         CheckConstraint("size_halves BETWEEN 10 AND 24", name="size_in_range"),
     )
 
-    @property
-    def size(self) -> float:
-        return self.size_halves / 2
-
-    @property
-    def size_label(self) -> str:
-        whole, half = divmod(self.size_halves, 2)
-        return f"{whole}½" if half else str(whole)
 
     @property
     def in_stock(self) -> bool:

@@ -22,7 +22,7 @@ from ally_web.core.errors import DomainError, NotFound
 from ally_web.core.formatting import money
 from ally_web.extensions import db
 from ally_web.models import Colour, Style, Variant
-from ally_web.models.catalog import unit_price_cents
+from ally_web.models.catalog import SizedInHalves, unit_price_cents
 from ally_web.services.catalog import MadeToOrderPlan, made_to_order_plan, upcoming_notices
 
 SESSION_KEY = "cart"
@@ -51,7 +51,7 @@ class CartColour:
 
 
 @dataclass(frozen=True)
-class CartVariant:
+class CartVariant(SizedInHalves):
     """A pair as the cart shows it, with its colour and style: read as plain columns
     in one query (the ORM's loading of three objects cost three times the query),
     stock and price as fresh as the database."""
@@ -62,15 +62,6 @@ class CartVariant:
     stock: int
     hidden: bool
     colour: CartColour
-
-    @property
-    def size(self) -> float:
-        return self.size_halves / 2
-
-    @property
-    def size_label(self) -> str:
-        whole, half = divmod(self.size_halves, 2)
-        return f"{whole}½" if half else str(whole)
 
 
 @dataclass

@@ -18,6 +18,7 @@ from ally_web.core import clock
 from ally_web.extensions import db
 from ally_web.models import Colour, LeadTimeNotice, Style, Variant
 from ally_web.models.cache_versions import CATALOG, NOTICES, bump, bumped_here, current_version
+from ally_web.models.catalog import SizedInHalves
 from ally_web.services.catalog.made_to_order import (
     MadeToOrderPlan,
     NoticeCard,
@@ -192,7 +193,7 @@ def active_notice(on: date) -> LeadTimeNotice | None:
 
 
 @dataclass(frozen=True)
-class OfferedPair:
+class OfferedPair(SizedInHalves):
     """The variant a product page shows: read as a plain row, as fresh as the stock
     in the database (nothing for the session to track on a page that only reads)."""
 
@@ -200,10 +201,6 @@ class OfferedPair:
     size_halves: int
     width: str
     stock: int
-
-    @property
-    def size(self) -> float:
-        return self.size_halves / 2
 
 
 @dataclass
