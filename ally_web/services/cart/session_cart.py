@@ -53,7 +53,7 @@ class CartColour:
 @dataclass(frozen=True)
 class CartVariant(SizedInHalves):
     """A pair as the cart shows it, with its colour and style: read as plain columns
-    in one query (the ORM's loading of three objects cost three times the query),
+    in one query (loading them as three ORM objects cost more than the query itself),
     stock and price as fresh as the database."""
 
     id: int
