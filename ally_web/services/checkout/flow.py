@@ -51,6 +51,7 @@ from ally_web.core.emails import canonical_email, normalize_email
 from ally_web.core.errors import DomainError, NotFound
 from ally_web.core.formatting import money_in
 from ally_web.core.lifecycle import ChangedMeanwhile, IllegalTransition
+from ally_web.core.tokens import could_be_token
 from ally_web.extensions import db
 from ally_web.gateways.payments import FAILURE_MESSAGES, PaymentError, PaymentGateway
 from ally_web.models import (
@@ -496,6 +497,6 @@ def return_shows_order(order: Order, browser_tokens: Iterable[str | None], withi
 
 
 def find_checkout(token: str | None) -> Checkout | None:
-    if not token or len(token) > 64:
+    if not could_be_token(token):
         return None
     return db.session.scalar(select(Checkout).where(Checkout.token == token))

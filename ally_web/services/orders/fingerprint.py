@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Select, bindparam, select
 
+from ally_web.core.tokens import could_be_token
 from ally_web.extensions import db
 from ally_web.models import Order, OrderEvent, OrderKind, OrderLine, ReturnRequest, Shipment, ShipmentScan
 
@@ -49,7 +50,7 @@ class OrderFingerprint:
 
 def order_fingerprint(token: str) -> OrderFingerprint | None:
     """The fingerprint of the order behind ``token``; None when there is none."""
-    if not token or len(token) > 64:
+    if not could_be_token(token):
         return None
     connection = db.session.connection()
     order = connection.execute(_ORDER, {"token": token}).one_or_none()

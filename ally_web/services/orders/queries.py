@@ -11,6 +11,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from ally_web.core.emails import canonical_email
 from ally_web.core.pagination import PER_PAGE, Page, page_of, requested_page
+from ally_web.core.tokens import could_be_token
 from ally_web.extensions import db
 from ally_web.models import Order, OrderEvent, OrderLine, Shipment, ShipmentScan
 from ally_web.services.orders.numbers import normalize_order_number
@@ -61,7 +62,7 @@ def _with_everything_loaded(order: Order | None) -> Order | None:
 
 def find_by_token(token: str) -> Order | None:
     """The order behind a customer's link, with everything its pages show."""
-    if not token or len(token) > 64:
+    if not could_be_token(token):
         return None
     return _with_everything_loaded(db.session.scalar(_BY_TOKEN, {"token": token}))
 

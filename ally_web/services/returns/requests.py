@@ -21,6 +21,7 @@ from ally_web import policy
 from ally_web.core import clock
 from ally_web.core.actors import Actor
 from ally_web.core.errors import DomainError
+from ally_web.core.tokens import could_be_token
 from ally_web.extensions import db
 from ally_web.gateways.carriers import ALLY_STUDIO, Address, LabelRequest, get_carrier
 from ally_web.models import (
@@ -296,7 +297,7 @@ def label_pdf(request: ReturnRequest) -> bytes:
 
 
 def find_request(token: str) -> ReturnRequest | None:
-    if not token or len(token) > 64:
+    if not could_be_token(token):
         return None
     return db.session.scalar(select(ReturnRequest).where(ReturnRequest.token == token))
 
