@@ -123,7 +123,6 @@ class Variant(SizedInHalves, Model):
         CheckConstraint("size_halves BETWEEN 10 AND 24", name="size_in_range"),
     )
 
-
     @property
     def in_stock(self) -> bool:
         return self.stock > 0

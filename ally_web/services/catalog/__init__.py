@@ -121,6 +121,7 @@ __all__ = [
     "made_to_order_plan",
     "media_dir",
     "move_stock",
+    "notices_version",
     "parse_size",
     "path_story",
     "preview_count_file",
@@ -135,7 +136,6 @@ __all__ = [
     "take_for_trial",
     "take_stock",
     "todays_notice",
-    "notices_version",
     "upcoming_notices",
     "variant_label",
 ]

@@ -137,9 +137,8 @@ def notices_version() -> int:
 
 
 def _notices_version() -> int | None:
-    """The notices' version as this process knows it (``_fresh_version``); None when
-    caching is off (CATALOG_CACHE_SECONDS = 0)."""
-    return _fresh_version(NOTICES) if current_app.config["CATALOG_CACHE_SECONDS"] else None
+    """``notices_version()``; None when caching is off (CATALOG_CACHE_SECONDS = 0)."""
+    return notices_version() if current_app.config["CATALOG_CACHE_SECONDS"] else None
 
 
 def _per_day_cache(name: str, today: date, build):
