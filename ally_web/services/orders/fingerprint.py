@@ -12,31 +12,27 @@ them - through a service, a compare-and-set update or by hand in SQL - gives a n
 fingerprint; nothing relies on a change also writing a timeline event. A table the
 page starts reading must be added here (tests/test_order_page_cache.py changes a
 column in each table read here and checks that the page follows).
+
+It is one statement: the order's row, with each related table's rows as one JSON
+array. The status page is the page opened most often, and each statement pays the
+execution's fixed cost (about 30 microseconds on SQLite), more than the rows cost.
+A table's rows are aggregated in id order; if a database ever aggregated them in
+another order, the fingerprint would change and the page would be rendered again:
+a wasted render, never a stale page.
 """
 
 from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from functools import cache
 
-from sqlalchemy import Select, bindparam, select
+from sqlalchemy import ColumnElement, FromClause, Select, bindparam, func, select
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 
 from ally_web.core.tokens import could_be_token
 from ally_web.extensions import db
 from ally_web.models import Order, OrderEvent, OrderKind, OrderLine, ReturnRequest, Shipment, ShipmentScan
-
-_ORDERS = Order.__table__
-_ORDER = select(_ORDERS).where(_ORDERS.c.token == bindparam("token"))
-# Every row the status page shows, as plain rows (no objects), in a fixed order.
-_ROWS_OF_ORDER: tuple[Select, ...] = (
-    select(OrderLine.__table__).where(OrderLine.order_id == bindparam("order_id")).order_by(OrderLine.id),
-    select(OrderEvent.__table__).where(OrderEvent.order_id == bindparam("order_id")).order_by(OrderEvent.id),
-    select(ReturnRequest.__table__).where(ReturnRequest.order_id == bindparam("order_id"))
-    .order_by(ReturnRequest.id),
-)
-_PARCELS = select(Shipment.__table__).where(Shipment.order_id == bindparam("order_id")).order_by(Shipment.id)
-_SCANS = (select(ShipmentScan.__table__).join(Shipment, Shipment.id == ShipmentScan.shipment_id)
-          .where(Shipment.order_id == bindparam("order_id")).order_by(ShipmentScan.id))
 
 
 @dataclass(frozen=True)
@@ -53,15 +49,32 @@ def order_fingerprint(token: str) -> OrderFingerprint | None:
     if not could_be_token(token):
         return None
     connection = db.session.connection()
-    order = connection.execute(_ORDER, {"token": token}).one_or_none()
-    if order is None:
+    row = connection.execute(_statement(connection.dialect.name), {"token": token}).one_or_none()
+    if row is None:
         return None
-    digest = hashlib.blake2b(repr(tuple(order)).encode(), digest_size=16)
-    params = {"order_id": order.id}
-    for statement in _ROWS_OF_ORDER:
-        digest.update(repr(connection.execute(statement, params).all()).encode())
-    parcels = connection.execute(_PARCELS, params).all()
-    digest.update(repr(parcels).encode())
-    if parcels:  # scans belong to parcels: an order not shipped yet has none
-        digest.update(repr(connection.execute(_SCANS, params).all()).encode())
-    return OrderFingerprint(token, order.id, order.number, order.kind == OrderKind.TRIAL, digest.hexdigest())
+    digest = hashlib.blake2b(repr(tuple(row)).encode(), digest_size=16).hexdigest()
+    return OrderFingerprint(token, row.id, row.number, row.kind == OrderKind.TRIAL, digest)
+
+
+@cache
+def _statement(dialect: str) -> Select:
+    """The order's row and, after its columns, one JSON array per table it owns."""
+    orders, parcels, scans = Order.__table__, Shipment.__table__, ShipmentScan.__table__
+    owned = [(table, table, table.c.order_id == orders.c.id)
+             for table in (OrderLine.__table__, OrderEvent.__table__, ReturnRequest.__table__, parcels)]
+    owned.append((scans, scans.join(parcels, parcels.c.id == scans.c.shipment_id), parcels.c.order_id == orders.c.id))
+    return select(orders, *(_rows_as_json(dialect, orders, *each) for each in owned)).where(
+        orders.c.token == bindparam("token"))
+
+
+def _rows_as_json(dialect: str, orders: FromClause, table: FromClause, source: FromClause,
+                  belongs: ColumnElement[bool]) -> ColumnElement:
+    """Every column of every row of ``table`` that ``belongs`` to the order, in id
+    order, as one JSON array (NULL when there is none)."""
+    if dialect == "postgresql":
+        as_array = func.json_build_array(*table.c)
+        return (select(func.json_agg(aggregate_order_by(as_array, table.c.id)))
+                .select_from(source).where(belongs).scalar_subquery())
+    # SQLite's aggregate takes rows in the order its FROM gives them.
+    ordered = select(table).select_from(source).where(belongs).order_by(table.c.id).correlate(orders).subquery()
+    return select(func.json_group_array(func.json_array(*ordered.c))).scalar_subquery()
