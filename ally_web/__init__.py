@@ -61,12 +61,11 @@ def register_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR))
     csrf.init_app(app)
     limiter.init_app(app)
-    login_manager.init_app(app)
 
     from ally_web import models  # noqa: F401  (register the tables)
     from ally_web.blueprints.auth.login_manager import configure_login_manager
 
-    configure_login_manager(login_manager)
+    configure_login_manager(app, login_manager)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -4,6 +4,7 @@ and every /admin page closed to visitors."""
 from datetime import timedelta
 
 import pytest
+from flask_login.signals import user_accessed
 from sqlalchemy import select
 
 from ally_web.core import clock
@@ -126,6 +127,31 @@ def test_absolute_timeout_ends_even_an_active_session(client, auth, app):
             assert client.get("/admin/").status_code == 200
     with clock.freeze(start + app.config["STAFF_ABSOLUTE_TIMEOUT"] + timedelta(seconds=1)):
         assert client.get("/admin/").status_code == 303
+
+
+def test_the_store_header_links_to_the_staff_pages_only_for_signed_in_staff(app, client, auth):
+    staff_link = '<a href="/admin/">Staff</a>'
+    assert staff_link not in client.get("/").get_data(as_text=True)
+    auth.login(client=client)
+    assert staff_link in client.get("/").get_data(as_text=True)
+    assert staff_link in client.get("/products/classic-pump").get_data(as_text=True)
+    auth.logout(client=client)
+    assert staff_link not in client.get("/").get_data(as_text=True)
+
+
+def test_pages_shown_to_shoppers_never_load_a_user(app, client, auth):
+    """Flask-Login's user load (which hashes the visitor's address and browser) runs
+    only when a session holds a sign-in, not for every page and fragment."""
+    loads = []
+    with user_accessed.connected_to(lambda sender, **kw: loads.append(sender), app):
+        client.get("/")
+        client.get("/products/classic-pump?colour=black&size=8.5&width=M")
+        client.get("/products/classic-pump?colour=black&size=8.5&width=M", headers={"HX-Request": "true"})
+        client.get("/cart")
+        assert loads == []
+        auth.login(client=client)
+        client.get("/")
+    assert loads
 
 
 def test_sign_out_is_post_only(client, auth):
