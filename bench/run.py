@@ -10,9 +10,11 @@ browser does. Also printed: each page's weight over the wire (home and product w
 every static file they load, against a 60 KB budget) and the store workers' memory
 after the warm-up and after the whole run. Load comes from
 `wrk` (Debian package) on the same machine; each target is warmed up for 2 s, then run
-`--runs` times in rounds (every page once per round), and the medians are reported;
-a page's ratio to the bare page is the median over rounds of its ratio within the
-round. SQL queries per request are counted in-process with the Flask test client.
+`--runs` times in rounds (every page once per round, the bare page before, between and
+after them), and the medians are reported; a page's ratio to the bare page is the
+median over rounds of its run against the mean of the two bare runs beside it, seconds
+apart, so that a shared machine's slow spells weigh on both sides of the ratio. SQL
+queries per request are counted in-process with the Flask test client.
 
 Why a bare page is the yardstick: absolute numbers depend on the machine (and here wrk
 and gunicorn share its CPUs), so they can't be compared across laptops or CI. The bare
@@ -67,6 +69,7 @@ THREADS = 2
 WARMUP_SECONDS = 2
 AIM_THROUGHPUT_RATIO = 0.5  # page req/s >= 0.5 x bare req/s
 AIM_P99_RATIO = 2.0  # page p99 <= 2 x bare p99
+PAIRED_KEYS = ("requests_per_sec", "p99_us")  # what a page's run is compared on
 
 PRODUCT_PATH = "/products/classic-pump"
 PRODUCT_PICKS = {"colour": "black", "size": "8.5", "width": "M"}
@@ -648,7 +651,7 @@ def print_table(rows: list[dict], args) -> None:
     print(f"wrk: {THREADS} threads, {args.connections} connections, {args.runs} x {args.seconds:g} s "
           f"(after {WARMUP_SECONDS} s warm-up), medians; gunicorn: {args.workers} sync workers")
     print(f"aims: req/s >= {AIM_THROUGHPUT_RATIO}x bare, p99 <= {AIM_P99_RATIO}x bare p99; "
-          "ratios: the median over rounds of page / bare page in the same round; "
+          "ratios: the median over rounds of page / the bare runs just before and after it; "
           "spread = half the req/s range across runs, relative to the median")
     print("SQL and CPU ms: in-process (Flask test client, no cookies), CPU time per request, "
           "best of 5 batches: a check on wrk's numbers when the machine is busy")
@@ -708,18 +711,19 @@ def summarize(target: Target, runs: list[dict], sql: dict | None) -> dict:
     }
 
 
-def paired_ratio(runs: list[dict], bare_runs: list[dict], key: str) -> float | None:
-    """The median over rounds of page ÷ bare page, each from the same round: a slow
-    spell on a shared machine then weighs on both sides of a ratio, not on one."""
-    ratios = [run[key] / bare[key] for run, bare in zip(runs, bare_runs, strict=True) if bare[key]]
+def paired_ratio(runs: list[dict], key: str) -> float | None:
+    """The median over rounds of page ÷ bare page, each run against the mean of the
+    two bare runs beside it."""
+    ratios = [run[key] / run["bare_beside"][key] for run in runs if run["bare_beside"][key]]
     return statistics.median(ratios) if ratios else None
 
 
 def judge(rows: list[dict]) -> None:
     bare = next(r for r in rows if r["server"] == "bare")
     for row in rows:
-        row["rps_ratio"] = paired_ratio(row["runs"], bare["runs"], "requests_per_sec")
-        row["p99_ratio"] = paired_ratio(row["runs"], bare["runs"], "p99_us")
+        paired = row is not bare
+        row["rps_ratio"] = paired_ratio(row["runs"], "requests_per_sec") if paired else 1.0
+        row["p99_ratio"] = paired_ratio(row["runs"], "p99_us") if paired else 1.0
         row["cpu_ratio"] = (row["cpu_ms"] / bare["cpu_ms"]) if row["cpu_ms"] and bare["cpu_ms"] else None
         broken = row["non_2xx_3xx"] > 0 or row["socket_errors"] > 0 or row.get("smoke_problems")
         if broken:
@@ -816,9 +820,11 @@ def main(argv: list[str] | None = None) -> int:
             "bare": servers.start("bare", "bare_app:app", bare_env, args.workers),
         }
 
-        # Warm every target up, then interleave the measured runs (round 1: every page,
-        # round 2: every page, ...) so that a slow spell on a shared machine hits all
-        # pages alike instead of skewing one page's ratio to the bare page.
+        # Warm every target up, then measure in rounds: each round runs every page once,
+        # with the bare page run before the first page, between every two and after
+        # the last. A page's ratio is taken against the two bare runs on either side
+        # of it, seconds apart, so a slow spell on a shared machine weighs on both
+        # sides of the ratio instead of skewing one page.
         scripts, urls, smokes = {}, {}, {}
         for index, target in enumerate(targets):
             port = ports[target.server]
@@ -832,15 +838,26 @@ def main(argv: list[str] | None = None) -> int:
         memory_before = worker_memory_kb(servers.procs["store"].pid)
         load_started = time.monotonic()
         all_runs: dict[str, list[dict]] = {t.name: [] for t in targets}
+        bare = next(t for t in targets if t.server == "bare")
+        pages = [t for t in targets if t is not bare]
+
+        def measure(target: Target) -> dict:
+            result = run_wrk(wrk, urls[target.name], scripts[target.name], args.seconds, args.connections)
+            log(f"  {target.name}: {result['requests_per_sec']:.0f} req/s, p50 {result['p50_us'] / 1000:.1f} ms, "
+                f"p99 {result['p99_us'] / 1000:.1f} ms"
+                + (f", NON-2xx/3xx {result['non_2xx_3xx']}" if result["non_2xx_3xx"] else "")
+                + (f", socket errors {result['socket_errors']}" if result["socket_errors"] else ""))
+            all_runs[target.name].append(result)
+            return result
+
         for n in range(args.runs):
-            log(f"round {n + 1} of {args.runs} ({args.seconds:g} s per page)")
-            for target in targets:
-                result = run_wrk(wrk, urls[target.name], scripts[target.name], args.seconds, args.connections)
-                log(f"  {target.name}: {result['requests_per_sec']:.0f} req/s, p50 {result['p50_us'] / 1000:.1f} ms, "
-                    f"p99 {result['p99_us'] / 1000:.1f} ms"
-                    + (f", NON-2xx/3xx {result['non_2xx_3xx']}" if result["non_2xx_3xx"] else "")
-                    + (f", socket errors {result['socket_errors']}" if result["socket_errors"] else ""))
-                all_runs[target.name].append(result)
+            log(f"round {n + 1} of {args.runs} ({args.seconds:g} s per run, the bare page between pages)")
+            before = measure(bare)
+            for target in pages:
+                result = measure(target)
+                after = measure(bare)
+                result["bare_beside"] = {key: (before[key] + after[key]) / 2 for key in PAIRED_KEYS}
+                before = after
         rows = []
         for target in targets:
             row = summarize(target, all_runs[target.name], sql.get(target.name))
