@@ -170,7 +170,7 @@ def _cart_variant(row: Row) -> CartVariant:
 
 
 def _variant(variant_id: int) -> CartVariant:
-    row = db.session.connection().execute(_CART_VARIANT, {"id": variant_id}).first()
+    row = db.session.execute(_CART_VARIANT, {"id": variant_id}).first()
     if row is None:
         raise NotFound("That shoe is no longer available.", field="variant_id")
     return _cart_variant(row)
@@ -237,9 +237,8 @@ def load_cart(store: Store | None = None, already_read: Iterable[CartVariant] = 
     variants = {v.id: v for v in already_read}
     missing = [i for i in ids if i not in variants]
     if missing:
-        connection = db.session.connection()  # plain Core: the ORM's execute path costs more
-        rows = (connection.execute(_CART_VARIANT, {"id": missing[0]}) if len(missing) == 1
-                else connection.execute(_CART_VARIANTS, {"ids": missing}))
+        rows = (db.session.execute(_CART_VARIANT, {"id": missing[0]}) if len(missing) == 1
+                else db.session.execute(_CART_VARIANTS, {"ids": missing}))
         variants.update((v.id, v) for v in map(_cart_variant, rows))
     cart = Cart()
     changed = False

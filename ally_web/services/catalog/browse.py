@@ -262,9 +262,8 @@ def choose_variant(style: StyleCard, colour: str | None, size: str | None, width
         if choice.size_halves is None:
             choice.errors["size"] = "Please choose a US size from 5 to 12."
     if choice.size_halves is not None and not choice.errors:
-        # Only the chosen pair is loaded: the picker lists sizes from policy. Plain
-        # Core on the session's connection: the ORM's execute path costs more here.
-        row = db.session.connection().execute(_OFFERED_VARIANT, {
+        # Only the chosen pair is loaded: the picker lists sizes from policy.
+        row = db.session.execute(_OFFERED_VARIANT, {
             "colour_id": choice.colour.id, "size_halves": choice.size_halves, "width": choice.width}).first()
         choice.variant = OfferedPair(*row) if row is not None else None
         if choice.variant is None:
