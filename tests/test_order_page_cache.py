@@ -56,6 +56,13 @@ def test_a_second_visit_reads_the_rows_and_nothing_else(client, order):
     assert len(second) == 1 < len(first)
 
 
+def test_the_fingerprint_sees_a_change_this_session_has_not_written_yet(app, order):
+    before = orders.order_fingerprint(order.token)
+    order.email = "not-flushed@example.com"  # changed on the object only
+    after = orders.order_fingerprint(order.token)
+    assert after is not None and before is not None and after.digest != before.digest
+
+
 def _changes(order: Order):
     """(what changes, by hand in SQL, and how the page shows it) for every table."""
     shipment_ids = select(Shipment.id).where(Shipment.order_id == order.id).scalar_subquery()

@@ -48,6 +48,7 @@ def order_fingerprint(token: str) -> OrderFingerprint | None:
     """The fingerprint of the order behind ``token``; None when there is none."""
     if not could_be_token(token):
         return None
+    db.session.flush()  # as the ORM's reads would: the rows as this session has them (free when clean)
     connection = db.session.connection()
     row = connection.execute(_statement(connection.dialect.name), {"token": token}).one_or_none()
     if row is None:
