@@ -67,7 +67,7 @@ def memoized_url_for(build: Callable[..., str]) -> Callable[..., str]:
 
 
 # The parts of the page frame every page shows alike - the static files, the main
-# links, the footer - cost about 40 µs a page to render: some fifteen addresses, each
+# links, the footer - cost about 25 µs a page to render: some fifteen addresses, each
 # a call from the template. They are rendered once per process and mount point. A
 # kept partial sees only the globals below (no request, session or visitor), so
 # whatever differs between pages or visitors cannot end up in one.
