@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import Flask, has_request_context, request, url_for
+from flask import Flask, has_request_context, request
 from jinja2.runtime import Macro
 from markupsafe import Markup
 
@@ -21,12 +21,17 @@ def country(code: str) -> str:
     return "United States" if code == "US" else policy.INTERNATIONAL_COUNTRIES.get(code, code)
 
 
-def picture(image: str) -> str:
-    """The URL of a colour picture: one the site ships (static/), or one staff
-    uploaded (media/<random name>, served by the shop's media route)."""
-    if image.startswith("media/"):
-        return url_for("shop.media", name=image.removeprefix("media/"))
-    return url_for("static", filename=image)
+def picture_filter(url_for: Callable[..., str]) -> Callable[[str], str]:
+    """The `picture` filter, building its addresses with the templates' `url_for`."""
+
+    def picture(image: str) -> str:
+        """The URL of a colour picture: one the site ships (static/), or one staff
+        uploaded (media/<random name>, served by the shop's media route)."""
+        if image.startswith("media/"):
+            return url_for("shop.media", name=image.removeprefix("media/"))
+        return url_for("static", filename=image)
+
+    return picture
 
 
 # A page builds twenty-odd addresses (navigation, footer, static files, forms), the
@@ -109,9 +114,10 @@ def register_macros(app: Flask) -> None:
 
 
 def register_template_helpers(app: Flask) -> None:
-    app.jinja_env.globals["url_for"] = memoized_url_for(app.url_for)
+    url_for = memoized_url_for(app.url_for)
+    app.jinja_env.globals["url_for"] = url_for
     app.add_template_filter(money)
-    app.add_template_filter(picture)
+    app.add_template_filter(picture_filter(url_for), "picture")
     app.add_template_filter(money_in)
     app.add_template_filter(day)
     app.add_template_filter(long_day)

@@ -20,6 +20,7 @@ import brotli
 from flask import Response, current_app, request
 from werkzeug.http import generate_etag, quote_etag
 
+from ally_web.htmx import add_to_vary
 from ally_web.security_headers import NO_STORE_BLUEPRINTS
 
 COMPRESSIBLE = frozenset({
@@ -47,11 +48,7 @@ def compress_and_tag(response: Response) -> Response:
 
 def _compress(response: Response, present: dict[str, str]) -> None:
     # The answer depends on Accept-Encoding even when this one goes out as it is.
-    vary = present.get("vary")
-    if not vary:
-        response.headers.add("Vary", "Accept-Encoding")
-    elif "accept-encoding" not in vary.lower():
-        response.headers["Vary"] = f"{vary}, Accept-Encoding"
+    add_to_vary(response.headers, ("Accept-Encoding",), present.get("vary"))
     if response.is_streamed or response.direct_passthrough or not 200 <= response.status_code < 300:
         return
     body = response.get_data()

@@ -159,6 +159,24 @@ def test_a_cart_survives_a_key_rotation_and_not_a_key_change(client, app, htmx_h
     assert "</span>0<span" in count()
 
 
+def test_a_small_session_goes_uncompressed_a_large_one_compressed_and_both_read_back(app):
+    """cookie_session.SessionSerializer: zlib only from COMPRESS_FROM_BYTES up; a cookie
+    Flask's own serializer wrote (compressed whenever that was shorter) still reads."""
+    from flask.sessions import SecureCookieSessionInterface
+
+    from ally_web.cookie_session import COMPRESS_FROM_BYTES
+
+    signer = app.session_interface.get_signing_serializer(app)
+    small = {"csrf_token": "0" * 40}
+    large = {"cart": {str(n): [1, "black", "8.5"] for n in range(10)}}
+    assert len(json.dumps(large)) > COMPRESS_FROM_BYTES
+    assert not signer.dumps(small).startswith(".") and signer.loads(signer.dumps(small)) == small
+    assert signer.dumps(large).startswith(".") and signer.loads(signer.dumps(large)) == large
+    flasks_own = SecureCookieSessionInterface().get_signing_serializer(app)
+    assert flasks_own.dumps(small).startswith(".")  # zlib squeezes the zeros: Flask compresses
+    assert signer.loads(flasks_own.dumps(small)) == small and signer.loads(flasks_own.dumps(large)) == large
+
+
 def test_the_session_cookie_is_sent_again_only_when_the_session_changes(client, app):
     variant = find_variant(stock=5)
     added = add(client, variant)

@@ -153,6 +153,24 @@ def test_a_small_fragment_goes_as_it_is_but_still_varies_on_accept_encoding(clie
     assert "Accept-Encoding" in count.headers["Vary"] and "HX-Request" in count.headers["Vary"]
 
 
+@pytest.mark.parametrize(("current", "expected"), [
+    (None, "HX-Request, Accept-Encoding"),
+    ("Cookie", "Cookie, HX-Request, Accept-Encoding"),
+    ("cookie, hx-request", "cookie, hx-request, Accept-Encoding"),  # names are case-blind
+    ("Accept-Encoding,HX-Request", "Accept-Encoding,HX-Request"),  # nothing to add: untouched
+    ("*", "*"),  # already depends on everything
+    ("", "HX-Request, Accept-Encoding"),
+])
+def test_vary_gains_only_the_names_it_lacks_in_one_header(current, expected):
+    from werkzeug.datastructures import Headers
+
+    from ally_web.htmx import add_to_vary
+
+    headers = Headers([("Vary", current)] if current is not None else [])
+    add_to_vary(headers, ("HX-Request", "Accept-Encoding"), current)
+    assert headers.getlist("Vary") == [expected]
+
+
 def test_private_pages_get_no_etag(client):
     response = client.get("/pages/order-lookup")
     assert response.headers["Cache-Control"] == "no-store" and "ETag" not in response.headers
