@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from typing import Any
 
 from flask import Flask, has_request_context, request
@@ -75,23 +75,26 @@ def memoized_url_for(build: Callable[..., str]) -> Callable[..., str]:
 # links, the footer - cost about 25 µs a page to render: some fifteen addresses, each
 # a call from the template. They are rendered once per process and mount point. A
 # kept partial sees only the globals below (no request, session or visitor), so
-# whatever differs between pages or visitors cannot end up in one.
+# whatever differs between pages or visitors cannot end up in one. A partial that
+# shows one of a few choices (the product page's size list with a size selected) is
+# kept once per choice: the values it is given are part of what it is kept under.
 KEPT_GLOBALS = ("url_for", "policy", "htmx_path")
-KEPT_MEMO_SIZE = 64  # a few partials, times the prefixes the app is mounted under
+KEPT_MEMO_SIZE = 256  # a few partials, times their choices, times the mount prefixes
 
 
-def kept_partials(app: Flask) -> Callable[[str], Markup]:
-    memo: dict[tuple[str, str | None], Markup] = {}
+def kept_partials(app: Flask) -> Callable[..., Markup]:
+    memo: dict[tuple, Markup] = {}
 
-    def kept(name: str) -> Markup:
-        key = (name, request.root_path if has_request_context() else None)
+    def kept(name: str, **values: Hashable) -> Markup:
+        key = (name, request.root_path if has_request_context() else None, *values.items())
         try:
             return memo[key]
         except KeyError:
             pass
         template = app.jinja_env.get_template(name)
         static = {global_name: app.jinja_env.globals[global_name] for global_name in KEPT_GLOBALS}
-        html = Markup(app.jinja_env.concat(template.root_render_func(template.new_context(static, shared=True))))
+        context = template.new_context({**static, **values}, shared=True)
+        html = Markup(app.jinja_env.concat(template.root_render_func(context)))
         if len(memo) < KEPT_MEMO_SIZE:
             memo[key] = html
         return html

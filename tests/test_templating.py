@@ -75,3 +75,27 @@ def test_a_kept_partial_sees_nothing_of_the_request_or_the_visitor(app):
         for name in ("_chrome/greeting.html", "_chrome/count.html"):
             with pytest.raises(UndefinedError):
                 kept(name)
+
+
+def test_a_kept_partial_is_kept_once_per_choice_it_is_given(app):
+    """The product page's size list is kept per selected size: the value is part of
+    what the partial is kept under, so one shopper's pick is never another's."""
+    kept = app.jinja_env.globals["kept"]
+    with app.test_request_context("/"):
+        eight_and_a_half = kept("shop/_size_options.html", selected=17)
+        nine = kept("shop/_size_options.html", selected=18)
+        none = kept("shop/_size_options.html", selected=None)
+        assert kept("shop/_size_options.html", selected=17) is eight_and_a_half  # kept, not rendered again
+    assert '<option value="8.5" selected>8½</option>' in eight_and_a_half
+    assert '<option value="9" selected>9</option>' in nine and '<option value="8.5" >8½</option>' in nine
+    assert '<option value="" selected>Choose your size</option>' in none and " selected>" not in none.replace(
+        '<option value="" selected>', "")
+
+
+def test_the_product_page_shows_the_shopper_s_own_picks_from_the_kept_lists(client):
+    page = client.get("/products/classic-pump?size=12&width=W").get_data(as_text=True)
+    assert '<option value="12" selected>12</option>' in page
+    assert 'value="W" checked>' in page and 'value="M" checked>' not in page
+    page = client.get("/products/classic-pump?size=5&width=N").get_data(as_text=True)
+    assert '<option value="5" selected>5</option>' in page and '<option value="12" selected>' not in page
+    assert 'value="N" checked>' in page and 'value="W" checked>' not in page

@@ -4,7 +4,6 @@ import re
 
 from flask import abort, request, send_from_directory
 
-from ally_web import policy
 from ally_web.blueprints.shop import bp
 from ally_web.blueprints.shop.forms import AddToCartForm
 from ally_web.core import clock
@@ -20,10 +19,6 @@ def home():
 @bp.get("/shop")
 def index():
     return render("shop/index.html", styles=catalog.style_cards())
-
-
-# The size picker's options: (halves, value sent, label shown), e.g. (17, "8.5", "8½").
-SIZE_OPTIONS = tuple((int(s * 2), f"{s:g}", f"{s:g}".replace(".5", "½")) for s in policy.SIZES)
 
 
 def product_context(slug: str, args, form: AddToCartForm | None = None) -> dict:
@@ -44,7 +39,6 @@ def product_context(slug: str, args, form: AddToCartForm | None = None) -> dict:
         choice=choice,
         availability=avail,
         form=form,
-        sizes=SIZE_OPTIONS,
     )
 
 
