@@ -17,7 +17,7 @@ import gzip
 from collections.abc import Callable
 
 import brotli
-from flask import Response, current_app, request
+from flask import Response, current_app, g, request
 from werkzeug.http import generate_etag, quote_etag
 
 from ally_web.htmx import add_to_vary
@@ -62,9 +62,10 @@ def _compress(response: Response, present: dict[str, str]) -> None:
 
 
 def _add_etag(response: Response, present: dict[str, str]) -> None:
-    """An ETag on every page that may be cached, and 304 when the browser's copy is
-    the same (the body is hashed, so a page that differs per visitor - its form
-    token - simply never matches another visitor's copy). Static files tag
+    """An ETag on every page that may be cached and can be the same twice, and 304 when
+    the browser's copy is the same (the body is hashed). A page that carries a form
+    token is never the same twice - the token is signed with the second it was made -
+    so it gets none: hashing it would be work for nothing. Static files tag
     themselves (static_assets.py)."""
     if (
         request.method in ("GET", "HEAD")
@@ -74,6 +75,7 @@ def _add_etag(response: Response, present: dict[str, str]) -> None:
         and "etag" not in present
         and "no-store" not in present.get("cache-control", "")
         and request.blueprint not in NO_STORE_BLUEPRINTS
+        and current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token") not in g  # Flask-WTF keeps the token there
     ):
         response.headers.add("ETag", quote_etag(generate_etag(response.get_data())))
         if any(header in request.environ for header in CONDITIONAL_HEADERS):

@@ -32,8 +32,9 @@ def product_context(slug: str, args, form: AddToCartForm | None = None) -> dict:
     today = clock.now()
     notices = catalog.upcoming_notices(today.date())
     avail = catalog.availability(choice.variant, today, notices) if choice.variant else None
-    if form is None:
-        form = AddToCartForm(formdata=None, variant_id=choice.variant.id if choice.variant else None)
+    if form is None and choice.variant:
+        # Only a chosen pair can be added: without one, no form and no form token.
+        form = AddToCartForm(formdata=None, variant_id=choice.variant.id)
     return dict(
         style=style,
         choice=choice,
