@@ -28,6 +28,8 @@ COMPRESS_FROM_BYTES = 128  # a session's JSON shorter than this goes uncompresse
 
 
 class SessionSerializer(URLSafeTimedSerializer):
+    """Flask's session signer, trying zlib only from COMPRESS_FROM_BYTES up."""
+
     def dump_payload(self, obj: Any) -> bytes:
         json = super(URLSafeSerializerMixin, self).dump_payload(obj)  # the JSON, not yet encoded
         if len(json) >= COMPRESS_FROM_BYTES:
