@@ -80,6 +80,8 @@ logconfig_dict = {
 }
 
 
-def on_starting(server) -> None:  # noqa: ARG001 - gunicorn's hook signature
+def on_starting(server) -> None:
+    """What this server runs with: the settings above as the command line left them."""
+    cfg = server.cfg
     logging.getLogger("gunicorn.error").info(
-        "Starting %s", json.dumps({"bind": bind, "workers": workers, "timeout": timeout}))
+        "Starting %s", json.dumps({"bind": cfg.bind, "workers": cfg.workers, "timeout": cfg.timeout}))

@@ -213,6 +213,33 @@ def test_the_gunicorn_settings_size_workers_from_the_cpus(monkeypatch):
     assert runpy.run_path(str(ROOT / "gunicorn.conf.py"))["workers"] == 3
 
 
+def test_the_start_line_reports_the_settings_the_command_line_left(monkeypatch):
+    """`scripts/serve` passes --workers 2 over the file's CPU-sized default: the log's
+    start line must say 2."""
+    from types import SimpleNamespace
+
+    from gunicorn.config import Config
+
+    monkeypatch.setenv("WEB_CONCURRENCY", "5")
+    settings = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    cfg = Config()
+    cfg.set("bind", ["127.0.0.1:5077"])
+    cfg.set("workers", 2)
+    cfg.set("timeout", 30)
+    records: list[logging.LogRecord] = []
+    handler = logging.Handler(logging.INFO)
+    handler.emit = records.append  # type: ignore[method-assign]
+    logger = logging.getLogger("gunicorn.error")
+    logger.addHandler(handler)
+    monkeypatch.setattr(logger, "level", logging.INFO)
+    try:
+        settings["on_starting"](SimpleNamespace(cfg=cfg))
+    finally:
+        logger.removeHandler(handler)
+    assert [json.loads(r.getMessage().removeprefix("Starting ")) for r in records] == [
+        {"bind": ["127.0.0.1:5077"], "workers": 2, "timeout": 30}]
+
+
 def test_the_wsgi_entry_freezes_what_start_up_built(tmp_path):
     """Start-up's objects are left out of the collector's sweeps (wsgi.py says why)."""
     result = subprocess.run(
