@@ -24,6 +24,8 @@ import brotli
 from flask import Flask, Response, abort, request
 from werkzeug.wrappers import Response as BaseResponse
 
+from ally_web.htmx import add_to_vary
+
 YEAR_SECONDS = 365 * 24 * 3600
 HASH_LENGTH = 12
 HASHED_NAME = re.compile(rf"^(?P<stem>.+)\.(?P<hash>[0-9a-f]{{{HASH_LENGTH}}})(?P<suffix>\.[A-Za-z0-9]+)$")
@@ -82,7 +84,7 @@ def register_static_assets(app: Flask) -> None:
         response = Response(asset.encoded[encoding] if encoding else asset.body, mimetype=asset.mimetype)
         if encoding:
             response.headers["Content-Encoding"] = encoding
-        response.vary.add("Accept-Encoding")
+        add_to_vary(response.headers, ("Accept-Encoding",), response.headers.get("Vary"))
         response.set_etag(f"{asset.digest}-{encoding or 'identity'}")
         if match and match["hash"] == asset.digest:
             response.headers["Cache-Control"] = f"public, max-age={YEAR_SECONDS}, immutable"

@@ -90,6 +90,8 @@ def test_static_files_have_hashed_names_cached_for_a_year(client):
     assert response.status_code == 200
     assert response.headers["Cache-Control"] == "public, max-age=31536000, immutable"
     assert response.headers["Content-Encoding"] == "br"
+    vary = response.headers.getlist("Vary")
+    assert len(vary) == 1 and "Accept-Encoding" in vary[0]  # one header, merged
     assert b".skip-link" in brotli.decompress(response.get_data())
     assert client.get(css.group(1), headers={"Accept-Encoding": "gzip"}).headers["Content-Encoding"] == "gzip"
     # The browser's copy is still good: 304, no body.
